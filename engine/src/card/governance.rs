@@ -1,0 +1,509 @@
+//! The typed `governance` block and the Hugging Face keys the gates read, taken from the YAML
+//! tree. A value of the wrong type, an unknown enum value or a date that is not a date is an
+//! error at its line, never a silent default. Free text is trimmed, and blank text is absent.
+
+use crate::date::Instant;
+use crate::yaml::{Node, ScalarKind, Span, Value};
+
+/// Declared risk tier (`governance.risk_tier`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RiskTier {
+    Minimal,
+    Limited,
+    High,
+    Unacceptable,
+}
+
+impl RiskTier {
+    const ALL: &[(&str, RiskTier)] = &[
+        ("minimal", RiskTier::Minimal),
+        ("limited", RiskTier::Limited),
+        ("high", RiskTier::High),
+        ("unacceptable", RiskTier::Unacceptable),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        name_of(Self::ALL, self)
+    }
+}
+
+/// Status of the impact assessment (`governance.impact_assessment.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImpactStatus {
+    NotStarted,
+    InProgress,
+    Approved,
+    Rejected,
+}
+
+impl ImpactStatus {
+    const ALL: &[(&str, ImpactStatus)] = &[
+        ("not_started", ImpactStatus::NotStarted),
+        ("in_progress", ImpactStatus::InProgress),
+        ("approved", ImpactStatus::Approved),
+        ("rejected", ImpactStatus::Rejected),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        name_of(Self::ALL, self)
+    }
+}
+
+/// How a bias result compares with its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Passes when |value| <= threshold (the default).
+    AtMost,
+    /// Passes when value >= threshold.
+    AtLeast,
+}
+
+impl Direction {
+    const ALL: &[(&str, Direction)] = &[
+        ("at_most", Direction::AtMost),
+        ("at_least", Direction::AtLeast),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        name_of(Self::ALL, self)
+    }
+}
+
+fn name_of<T: PartialEq + Copy>(all: &[(&'static str, T)], v: T) -> &'static str {
+    all.iter().find(|(_, x)| *x == v).map_or("", |(n, _)| n)
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Governance {
+    pub id: Option<String>,
+    pub version: Option<String>,
+    pub owner: Option<String>,
+    pub risk_tier: Option<RiskTier>,
+    pub intended_use: Option<String>,
+    pub out_of_scope_uses: Vec<String>,
+    pub impact_assessment: Option<ImpactAssessment>,
+    pub bias_tests: Option<BiasTests>,
+    pub data: Option<DataSection>,
+    pub human_oversight: Option<String>,
+    pub monitoring: Option<Monitoring>,
+    pub incident_contact: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImpactAssessment {
+    pub status: Option<ImpactStatus>,
+    pub reference: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<Instant>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BiasTests {
+    pub model_version: Option<String>,
+    pub evaluated_on: Option<Instant>,
+    pub protected_attributes: Vec<String>,
+    pub results: Vec<BiasResult>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BiasResult {
+    pub metric: String,
+    pub group: Option<String>,
+    pub value: f64,
+    pub threshold: f64,
+    pub direction: Direction,
+    /// `value` and `threshold` as written, for messages.
+    pub value_text: String,
+    pub threshold_text: String,
+}
+
+impl BiasResult {
+    /// `at_most`: |value| <= threshold; `at_least`: value >= threshold. Values are finite.
+    pub fn passed(&self) -> bool {
+        match self.direction {
+            Direction::AtMost => self.value.abs() <= self.threshold,
+            Direction::AtLeast => self.value >= self.threshold,
+        }
+    }
+
+    /// `metric` or `metric/group`: how the result is named in derived sets.
+    pub fn label(&self) -> String {
+        match &self.group {
+            Some(g) => format!("{}/{g}", self.metric),
+            None => self.metric.clone(),
+        }
+    }
+
+    /// One line saying why the result fails (or passes).
+    pub fn describe(&self) -> String {
+        let bound = match self.direction {
+            Direction::AtMost => format!("|value| must be at most {}", self.threshold_text),
+            Direction::AtLeast => format!("must be at least {}", self.threshold_text),
+        };
+        format!("{} = {} ({bound})", self.label(), self.value_text)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataSection {
+    pub sources: Vec<DataSource>,
+    pub privacy_assessment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataSource {
+    pub name: Option<String>,
+    pub provenance: Option<String>,
+    pub personal_data: bool,
+}
+
+impl DataSource {
+    /// The source's name, or `#N` (1-based) when it has none.
+    pub fn label(&self, index: usize) -> String {
+        self.name.clone().unwrap_or_else(|| format!("#{}", index + 1))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Monitoring {
+    pub plan: Option<String>,
+    pub owner: Option<String>,
+}
+
+/// The standard Hugging Face keys the gates read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HubMetadata {
+    pub license: Option<String>,
+    pub datasets: Vec<String>,
+    pub base_model: Vec<String>,
+    /// Metrics across `model-index[].results[].metrics[]`.
+    pub metric_count: usize,
+}
+
+/// Reads the typed view of a card's top-level mapping, collecting every error.
+pub fn read(root: Option<&Node>) -> Result<(Governance, HubMetadata), Vec<(Span, String)>> {
+    let mut r = Reader { errors: Vec::new() };
+    let hub = root.map(|root| r.hub(root)).unwrap_or_default();
+    let governance = match root.and_then(|root| r.block(root, "governance")) {
+        Some(g) => r.governance(g),
+        None => Governance::default(),
+    };
+    if r.errors.is_empty() {
+        Ok((governance, hub))
+    } else {
+        r.errors.sort_by_key(|(span, _)| span.start.offset);
+        Err(r.errors)
+    }
+}
+
+struct Reader {
+    errors: Vec<(Span, String)>,
+}
+
+impl Reader {
+    fn error(&mut self, span: Span, message: String) {
+        self.errors.push((span, message));
+    }
+
+    fn wrong_type(&mut self, node: &Node, key: &str, wanted: &str) {
+        self.error(
+            node.span,
+            format!("`{key}` must be {wanted}, found {}", node.type_name()),
+        );
+    }
+
+    /// The non-null value under `key`.
+    fn value<'n>(&mut self, map: &'n Node, key: &str) -> Option<&'n Node> {
+        map.get(key).map(|e| &e.value).filter(|v| !v.is_null())
+    }
+
+    /// A nested mapping; null counts as absent.
+    fn block<'n>(&mut self, map: &'n Node, key: &str) -> Option<&'n Node> {
+        let v = self.value(map, key)?;
+        if matches!(v.value, Value::Map(_)) {
+            Some(v)
+        } else {
+            self.wrong_type(v, key, "a mapping");
+            None
+        }
+    }
+
+    fn list<'n>(&mut self, map: &'n Node, key: &str) -> Option<&'n [Node]> {
+        let v = self.value(map, key)?;
+        match &v.value {
+            Value::Seq(items) => Some(items),
+            _ => {
+                self.wrong_type(v, key, "a list");
+                None
+            }
+        }
+    }
+
+    /// Free text, trimmed; blank is absent. `numbers` also accepts a number as written (versions).
+    fn text_of(&mut self, v: &Node, key: &str, numbers: bool) -> Option<String> {
+        match &v.value {
+            Value::Scalar {
+                text,
+                kind: ScalarKind::Str,
+            } => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
+            Value::Scalar {
+                text,
+                kind: ScalarKind::Int(_) | ScalarKind::Float(_),
+            } if numbers => Some(text.trim().to_string()),
+            _ => {
+                self.wrong_type(v, key, "a string");
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, map: &Node, key: &str) -> Option<String> {
+        let v = self.value(map, key)?;
+        self.text_of(v, key, false)
+    }
+
+    fn version(&mut self, map: &Node, key: &str) -> Option<String> {
+        let v = self.value(map, key)?;
+        self.text_of(v, key, true)
+    }
+
+    /// A list of strings; a single string is a list of one.
+    fn strings(&mut self, map: &Node, key: &str) -> Vec<String> {
+        let Some(v) = self.value(map, key) else {
+            return Vec::new();
+        };
+        match &v.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter(|i| !i.is_null())
+                .filter_map(|i| self.text_of(i, key, false))
+                .collect(),
+            _ => self.text_of(v, key, false).into_iter().collect(),
+        }
+    }
+
+    fn choice<T: Copy>(&mut self, map: &Node, key: &str, all: &[(&str, T)]) -> Option<T> {
+        let v = self.value(map, key)?;
+        let text = self.text_of(v, key, false)?;
+        if let Some((_, t)) = all.iter().find(|(n, _)| *n == text) {
+            return Some(*t);
+        }
+        let names: Vec<String> = all.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let hint = all
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&text))
+            .map(|(n, _)| format!(" (did you mean `{n}`? values are lower case)"))
+            .unwrap_or_default();
+        self.error(
+            v.span,
+            format!(
+                "`{key}` is `{text}`, which is not one of {}{hint}",
+                names.join(", ")
+            ),
+        );
+        None
+    }
+
+    fn date(&mut self, map: &Node, key: &str) -> Option<Instant> {
+        let v = self.value(map, key)?;
+        let text = self.text_of(v, key, false)?;
+        match Instant::parse(&text) {
+            Ok(d) => Some(d),
+            Err(why) => {
+                self.error(v.span, format!("`{key}`: {why}"));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, map: &Node, key: &str) -> Option<(f64, String)> {
+        let v = self.value(map, key)?;
+        match &v.value {
+            Value::Scalar {
+                text,
+                kind: ScalarKind::Int(i),
+            } => Some((*i as f64, text.clone())),
+            Value::Scalar {
+                text,
+                kind: ScalarKind::Float(f),
+            } => {
+                if f.is_finite() {
+                    Some((*f, text.clone()))
+                } else {
+                    self.error(
+                        v.span,
+                        format!("`{key}` must be a finite number, found `{text}`"),
+                    );
+                    None
+                }
+            }
+            _ => {
+                self.wrong_type(v, key, "a number");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, map: &Node, key: &str) -> Option<bool> {
+        let v = self.value(map, key)?;
+        match &v.value {
+            Value::Scalar {
+                kind: ScalarKind::Bool(b),
+                ..
+            } => Some(*b),
+            _ => {
+                self.wrong_type(v, key, "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    fn governance(&mut self, g: &Node) -> Governance {
+        Governance {
+            id: self.version(g, "id"),
+            version: self.version(g, "version"),
+            owner: self.text(g, "owner"),
+            risk_tier: self.choice(g, "risk_tier", RiskTier::ALL),
+            intended_use: self.text(g, "intended_use"),
+            out_of_scope_uses: self.strings(g, "out_of_scope_uses"),
+            impact_assessment: self.block(g, "impact_assessment").map(|ia| ImpactAssessment {
+                status: self.choice(ia, "status", ImpactStatus::ALL),
+                reference: self.text(ia, "reference"),
+                approved_by: self.text(ia, "approved_by"),
+                approved_on: self.date(ia, "approved_on"),
+            }),
+            bias_tests: self.block(g, "bias_tests").map(|bt| self.bias_tests(bt)),
+            data: self.block(g, "data").map(|d| self.data(d)),
+            human_oversight: self.text(g, "human_oversight"),
+            monitoring: self.block(g, "monitoring").map(|m| Monitoring {
+                plan: self.text(m, "plan"),
+                owner: self.text(m, "owner"),
+            }),
+            incident_contact: self.text(g, "incident_contact"),
+        }
+    }
+
+    fn bias_tests(&mut self, bt: &Node) -> BiasTests {
+        let mut results = Vec::new();
+        for item in self.list(bt, "results").unwrap_or_default() {
+            if !matches!(item.value, Value::Map(_)) {
+                self.wrong_type(item, "results[]", "a mapping");
+                continue;
+            }
+            let metric = self.text(item, "metric");
+            let value = self.number(item, "value");
+            let threshold = self.number(item, "threshold");
+            let group = self.text(item, "group");
+            let direction = self
+                .choice(item, "direction", Direction::ALL)
+                .unwrap_or(Direction::AtMost);
+            let missing: Vec<&str> = [
+                ("metric", metric.is_none()),
+                ("value", value.is_none()),
+                ("threshold", threshold.is_none()),
+            ]
+            .iter()
+            .filter(|(k, none)| *none && item.get(k).is_none_or(|e| e.value.is_null()))
+            .map(|(k, _)| *k)
+            .collect();
+            if !missing.is_empty() {
+                self.error(
+                    item.span,
+                    format!(
+                        "a bias result needs `metric`, `value` and `threshold`; this one lacks `{}`",
+                        missing.join("`, `")
+                    ),
+                );
+            }
+            if let (Some(metric), Some((value, value_text)), Some((threshold, threshold_text))) =
+                (metric, value, threshold)
+            {
+                results.push(BiasResult {
+                    metric,
+                    group,
+                    value,
+                    threshold,
+                    direction,
+                    value_text,
+                    threshold_text,
+                });
+            }
+        }
+        BiasTests {
+            model_version: self.version(bt, "model_version"),
+            evaluated_on: self.date(bt, "evaluated_on"),
+            protected_attributes: self.strings(bt, "protected_attributes"),
+            results,
+        }
+    }
+
+    fn data(&mut self, d: &Node) -> DataSection {
+        let mut sources = Vec::new();
+        for item in self.list(d, "sources").unwrap_or_default() {
+            if !matches!(item.value, Value::Map(_)) {
+                self.wrong_type(item, "sources[]", "a mapping");
+                continue;
+            }
+            sources.push(DataSource {
+                name: self.text(item, "name"),
+                provenance: self.text(item, "provenance"),
+                personal_data: self.boolean(item, "personal_data").unwrap_or(false),
+            });
+        }
+        DataSection {
+            sources,
+            privacy_assessment: self.text(d, "privacy_assessment"),
+        }
+    }
+
+    /// Hugging Face keys are read leniently: a shape the gates cannot use counts as absent.
+    fn hub(&mut self, root: &Node) -> HubMetadata {
+        let strings = |key: &str| -> Vec<String> {
+            let Some(entry) = root.get(key) else {
+                return Vec::new();
+            };
+            let items: Vec<&Node> = match &entry.value.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![&entry.value],
+            };
+            items
+                .into_iter()
+                .filter_map(|n| match &n.value {
+                    Value::Scalar {
+                        text,
+                        kind: ScalarKind::Str,
+                    } if !text.trim().is_empty() => Some(text.trim().to_string()),
+                    _ => None,
+                })
+                .collect()
+        };
+        HubMetadata {
+            license: strings("license").into_iter().next(),
+            datasets: strings("datasets"),
+            base_model: strings("base_model"),
+            metric_count: metric_count(root),
+        }
+    }
+}
+
+fn seq(node: Option<&Node>) -> &[Node] {
+    match node.map(|n| &n.value) {
+        Some(Value::Seq(items)) => items,
+        _ => &[],
+    }
+}
+
+/// The list under `key`, or nothing.
+fn under<'n>(node: &'n Node, key: &str) -> &'n [Node] {
+    seq(node.get(key).map(|e| &e.value))
+}
+
+/// Metrics in `model-index[].results[].metrics[]` that carry a `type` or a `value`.
+fn metric_count(root: &Node) -> usize {
+    under(root, "model-index")
+        .iter()
+        .flat_map(|model| under(model, "results"))
+        .flat_map(|result| under(result, "metrics"))
+        .filter(|m| m.get("type").is_some() || m.get("value").is_some())
+        .count()
+}

@@ -1,0 +1,501 @@
+//! Model cards: a Markdown file with YAML front matter (Hugging Face style) or a standalone
+//! `model-card.yaml|yml|json`, read into a typed view that remembers where every value stands.
+//!
+//! The reader knows nothing of Cedar. It answers two questions: what the card says (the typed
+//! [`Governance`] and [`HubMetadata`]), and where a key path points ([`Card::locate`]).
+
+pub mod field;
+pub mod frontmatter;
+pub mod governance;
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use field::{FieldPath, Segment, Selector};
+pub use governance::{Governance, HubMetadata};
+
+use crate::error::InputError;
+use crate::yaml::{self, Limits, Node, Origin, Pos, Span, Value};
+
+/// The largest card file read; a larger one is an error.
+pub const MAX_CARD_BYTES: u64 = 4 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Yaml,
+    Json,
+}
+
+impl Format {
+    /// The format a file name implies: `.json`, `.yaml`/`.yml`, anything else Markdown.
+    pub fn of(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
+            Some(e) if e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml") => {
+                Format::Yaml
+            }
+            _ => Format::Markdown,
+        }
+    }
+}
+
+/// A model card, read.
+#[derive(Debug, Clone)]
+pub struct Card {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: String,
+    pub source: Arc<str>,
+    pub format: Format,
+    /// The front matter or document: a mapping, or `None` for Markdown without front matter.
+    pub root: Option<Node>,
+    /// Where a finding about the card as a whole points: the opening `---`, or the first line.
+    pub anchor: Span,
+    /// `governance.id`, or the name of the card's folder.
+    pub model_id: String,
+    pub governance: Governance,
+    pub hub: HubMetadata,
+}
+
+/// Reads the card at `file` (shown as `path`). `explicit` is true for a file named on the
+/// command line: then a Markdown file is a card even without a `governance` block. For a
+/// discovered Markdown file without one, `Ok(None)`: it is not a card.
+pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec<InputError>> {
+    let one = |m: String| vec![InputError::new(Some(path), m)];
+    let f = std::fs::File::open(file).map_err(|e| one(format!("cannot open the card: {e}")))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_CARD_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| one(format!("cannot read the card: {e}")))?;
+    if bytes.len() as u64 > MAX_CARD_BYTES {
+        return Err(one(format!(
+            "the card is larger than {} MiB; a model card that large is refused rather than read",
+            MAX_CARD_BYTES / (1024 * 1024)
+        )));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+            return Err(one(format!(
+                "line {line}: the card is not valid UTF-8 (byte {valid})"
+            )));
+        }
+    };
+    let fallback_id = folder_name(file);
+    parse(path, Arc::from(text), Format::of(file), explicit, &fallback_id)
+}
+
+fn folder_name(file: &Path) -> String {
+    let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
+    let named = parent.and_then(|p| p.file_name()).map(|n| n.to_string_lossy());
+    match named {
+        Some(n) if n != "." && n != ".." => n.into_owned(),
+        _ => parent
+            .unwrap_or(Path::new("."))
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "model".to_string()),
+    }
+}
+
+/// Parses a card's text. See [`load`].
+pub fn parse(
+    path: &str,
+    source: Arc<str>,
+    format: Format,
+    explicit: bool,
+    fallback_id: &str,
+) -> Result<Option<Card>, Vec<InputError>> {
+    if source.contains('\0') {
+        let line = source[..source.find('\0').unwrap_or(0)].matches('\n').count() + 1;
+        return Err(vec![InputError::new(
+            Some(path),
+            format!("line {line}: the card contains a NUL byte; it is not a text file"),
+        )]);
+    }
+    let err = |span: Span, m: String| vec![InputError::at(path, &source, span, m)];
+    let (yaml_text, origin, anchor) = match format {
+        Format::Markdown => match frontmatter::find(&source) {
+            Ok(Some(fm)) => (
+                &source[fm.yaml_start..fm.yaml_end],
+                Origin {
+                    line: fm.yaml_line,
+                    offset: fm.yaml_start,
+                },
+                fm.open,
+            ),
+            Ok(None) if explicit => {
+                let anchor = first_line(&source, 0);
+                return Ok(Some(card(path, &source, format, None, anchor, fallback_id)?));
+            }
+            Ok(None) => return Ok(None),
+            Err(unclosed) => {
+                return Err(err(
+                    unclosed.open,
+                    "the front matter opened here is never closed by a `---` line".into(),
+                ));
+            }
+        },
+        Format::Yaml | Format::Json => {
+            let from = if source.starts_with('\u{feff}') { 3 } else { 0 };
+            (
+                &source[from..],
+                Origin {
+                    line: 1,
+                    offset: from,
+                },
+                first_line(&source, from),
+            )
+        }
+    };
+    let root = match yaml::parse(yaml_text, origin, Limits::default()) {
+        Ok(root) => root,
+        // A discovered Markdown file whose front matter is broken is a card only if it may
+        // carry governance: then the error stands (fail closed), otherwise it is not a card.
+        Err(_) if format == Format::Markdown && !explicit && !yaml_text.contains("governance") => {
+            return Ok(None);
+        }
+        Err(e) => {
+            let span = Span {
+                start: e.pos,
+                end: e.pos.offset + 1,
+            };
+            return Err(err(span, e.message));
+        }
+    };
+    let root = match root {
+        None => None,
+        Some(node) if matches!(node.value, Value::Map(_)) => Some(node),
+        Some(node) => {
+            let what = if format == Format::Markdown {
+                "the front matter"
+            } else {
+                "the card"
+            };
+            return Err(err(
+                first_line(&source, node.span.start.offset),
+                format!("{what} must be a mapping of keys to values, found {}", node.type_name()),
+            ));
+        }
+    };
+    let has_governance = root.as_ref().is_some_and(|r| r.get("governance").is_some());
+    if format == Format::Markdown && !explicit && !has_governance {
+        return Ok(None);
+    }
+    Ok(Some(card(path, &source, format, root, anchor, fallback_id)?))
+}
+
+fn card(
+    path: &str,
+    source: &Arc<str>,
+    format: Format,
+    root: Option<Node>,
+    anchor: Span,
+    fallback_id: &str,
+) -> Result<Card, Vec<InputError>> {
+    let (governance, hub) = governance::read(root.as_ref()).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|(span, m)| InputError::at(path, source, span, m))
+            .collect::<Vec<_>>()
+    })?;
+    let model_id = governance
+        .id
+        .clone()
+        .unwrap_or_else(|| fallback_id.to_string());
+    Ok(Card {
+        path: path.to_string(),
+        source: Arc::clone(source),
+        format,
+        root,
+        anchor,
+        model_id,
+        governance,
+        hub,
+    })
+}
+
+/// The span of the first non-blank line at or after `from` (the whole card's anchor).
+fn first_line(source: &str, from: usize) -> Span {
+    let mut offset = from;
+    let mut line = source[..from].matches('\n').count() + 1;
+    for l in source[from..].split_inclusive('\n') {
+        let content = l.trim_end_matches(['\n', '\r']);
+        if !content.trim().is_empty() {
+            let lead = content.len() - content.trim_start().len();
+            return Span {
+                start: Pos {
+                    line,
+                    col: lead + 1,
+                    offset: offset + lead,
+                },
+                end: offset + content.trim_end().len(),
+            };
+        }
+        offset += l.len();
+        line += 1;
+    }
+    Span {
+        start: Pos {
+            line,
+            col: 1,
+            offset: from,
+        },
+        end: from,
+    }
+}
+
+/// Where a key path points in a card, and what stands there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    /// The primary place: the value, or the deepest key that exists on the way to it.
+    pub span: Span,
+    /// What stands there, as a sentence about the field (`` `governance.owner` is missing ``);
+    /// `None` when the field is present and there is nothing more specific to say.
+    pub state: Option<String>,
+    /// Further places (the other items a selector picked).
+    pub related: Vec<(Span, String)>,
+}
+
+impl Card {
+    /// Resolves a key path against the card. Never fails: a path that leads nowhere points at
+    /// the deepest part of it that exists, or at the card's anchor.
+    pub fn locate(&self, field: &FieldPath) -> Located {
+        let missing = |span: Span, upto: usize| Located {
+            span,
+            state: Some(format!("`{}` is missing", field.prefix(upto + 1))),
+            related: Vec::new(),
+        };
+        let Some(mut node) = self.root.as_ref() else {
+            return missing(self.anchor, 0);
+        };
+        let mut at = self.anchor;
+        for (i, seg) in field.segments().iter().enumerate() {
+            match seg {
+                Segment::Key(k) => match node.get(k) {
+                    Some(entry) => {
+                        at = entry.key_span;
+                        node = &entry.value;
+                    }
+                    None => return missing(at, i),
+                },
+                Segment::Index(n) => match &node.value {
+                    Value::Seq(items) if *n < items.len() => {
+                        node = &items[*n];
+                        at = self.line_of(node.span);
+                    }
+                    _ => return missing(at, i),
+                },
+                Segment::Select(sel) => {
+                    let items = self.select(*sel, node);
+                    if let Some(((first, text), rest)) = items.split_first() {
+                        return Located {
+                            span: *first,
+                            state: Some(format!("`{}`: {text}", field.prefix(i))),
+                            related: rest.to_vec(),
+                        };
+                    }
+                    // Nothing selected: say what the list itself is.
+                    return self.describe(&field.prefix(i), node, at);
+                }
+            }
+        }
+        self.describe(field, node, at)
+    }
+
+    fn describe(&self, field: &FieldPath, node: &Node, key: Span) -> Located {
+        let state = match &node.value {
+            Value::Scalar { text, kind } => {
+                if matches!(kind, yaml::ScalarKind::Null) || text.trim().is_empty() {
+                    Some(format!("`{field}` is blank"))
+                } else {
+                    let shown: String = text.trim().chars().take(80).collect();
+                    return Located {
+                        span: node.span,
+                        state: Some(format!("`{field}` is `{shown}`")),
+                        related: Vec::new(),
+                    };
+                }
+            }
+            Value::Seq(items) if items.is_empty() => Some(format!("`{field}` is empty")),
+            Value::Map(entries) if entries.is_empty() => Some(format!("`{field}` is empty")),
+            _ => None,
+        };
+        Located {
+            span: key,
+            state,
+            related: Vec::new(),
+        }
+    }
+
+    /// The items a selector picks from `list`, each with the span to point at and a description.
+    fn select(&self, sel: Selector, list: &Node) -> Vec<(Span, String)> {
+        let Value::Seq(items) = &list.value else {
+            return Vec::new();
+        };
+        let pick = |item: &Node, keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| item.get(k))
+                .map_or_else(|| self.line_of(item.span), |e| e.value.span)
+        };
+        match sel {
+            Selector::Failing => {
+                let results = self
+                    .governance
+                    .bias_tests
+                    .as_ref()
+                    .map_or(&[][..], |b| &b.results[..]);
+                // Results and list items correspond one to one: the reader refuses a card
+                // with a malformed result, so every item became a result.
+                results
+                    .iter()
+                    .zip(items)
+                    .filter(|(r, _)| !r.passed())
+                    .map(|(r, item)| (pick(item, &["value", "metric"]), r.describe()))
+                    .collect()
+            }
+            Selector::WithoutProvenance => {
+                let sources = self
+                    .governance
+                    .data
+                    .as_ref()
+                    .map_or(&[][..], |d| &d.sources[..]);
+                sources
+                    .iter()
+                    .zip(items)
+                    .enumerate()
+                    .filter(|(_, (s, _))| s.provenance.is_none())
+                    .map(|(i, (s, item))| {
+                        let span = match item.get("provenance") {
+                            Some(e) => e.key_span,
+                            None => pick(item, &["name"]),
+                        };
+                        (span, format!("source `{}` has no provenance", s.label(i)))
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// A span cut to the end of its first line, so an underline stays on one line.
+    fn line_of(&self, span: Span) -> Span {
+        let rest = &self.source[span.start.offset.min(self.source.len())..];
+        let len = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        Span {
+            start: span.start,
+            end: span.start.offset + len.min(span.len()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    fn md(text: &str) -> Card {
+        parse("m/README.md", Arc::from(text), Format::Markdown, true, "m")
+            .unwrap()
+            .unwrap()
+    }
+
+    fn errors(text: &str, format: Format) -> Vec<InputError> {
+        parse("m/card", Arc::from(text), format, true, "m").unwrap_err()
+    }
+
+    const CARD: &str = "---\nlicense: mit\ngovernance:\n  owner: \"@a\"\n  impact_assessment:\n    status: in_progress\n  bias_tests:\n    results:\n      - metric: dpd\n        value: 0.2\n        threshold: 0.1\n      - metric: di\n        value: 0.9\n        threshold: 0.8\n        direction: at_least\n---\n# Card\n";
+
+    #[test]
+    fn locates_values_missing_fields_and_selected_items() {
+        let card = md(CARD);
+        let at = |p: &str| card.locate(&FieldPath::parse(p).unwrap());
+        let status = at("governance.impact_assessment.status");
+        assert_eq!(status.span.start.line, 6);
+        assert_eq!(
+            status.state.as_deref(),
+            Some("`governance.impact_assessment.status` is `in_progress`")
+        );
+        let approved = at("governance.impact_assessment.approved_on");
+        assert_eq!(approved.span.start.line, 5);
+        assert_eq!(
+            approved.state.as_deref(),
+            Some("`governance.impact_assessment.approved_on` is missing")
+        );
+        let data = at("governance.data.sources[without_provenance]");
+        assert_eq!(data.span.start.line, 3);
+        assert_eq!(data.state.as_deref(), Some("`governance.data` is missing"));
+        let failing = at("governance.bias_tests.results[failing]");
+        assert_eq!(failing.span.start.line, 10);
+        assert_eq!(
+            failing.state.as_deref(),
+            Some("`governance.bias_tests.results`: dpd = 0.2 (|value| must be at most 0.1)")
+        );
+        assert!(failing.related.is_empty());
+    }
+
+    #[test]
+    fn a_card_without_front_matter_points_at_line_one() {
+        let card = md("\n# Just a title\n");
+        let owner = card.locate(&FieldPath::parse("governance.owner").unwrap());
+        assert_eq!(owner.span.start.line, 2);
+        assert_eq!(owner.state.as_deref(), Some("`governance` is missing"));
+    }
+
+    #[test]
+    fn discovered_markdown_without_governance_is_not_a_card() {
+        let text: Arc<str> = Arc::from("---\ntitle: docs\n---\n");
+        assert!(
+            parse("d.md", text, Format::Markdown, false, "d")
+                .unwrap()
+                .is_none()
+        );
+        let broken: Arc<str> = Arc::from("---\ntitle: [docs\n---\n");
+        assert!(
+            parse("d.md", broken, Format::Markdown, false, "d")
+                .unwrap()
+                .is_none()
+        );
+        let broken_gov: Arc<str> = Arc::from("---\ngovernance: [docs\n---\n");
+        assert!(parse("d.md", broken_gov, Format::Markdown, false, "d").is_err());
+    }
+
+    #[test]
+    fn type_errors_name_their_lines() {
+        let e = errors(
+            "governance:\n  owner: [a]\n  risk_tier: High\n  impact_assessment:\n    approved_on: last week\n  bias_tests:\n    results:\n      - metric: x\n        value: .nan\n        threshold: 0.1\n",
+            Format::Yaml,
+        );
+        let lines: Vec<(Option<usize>, &str)> =
+            e.iter().map(|e| (e.line(), e.message.as_str())).collect();
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(lines[0].0, Some(2));
+        assert!(lines[0].1.contains("`owner` must be a string, found a list"));
+        assert_eq!(lines[1].0, Some(3));
+        assert!(lines[1].1.contains("did you mean `high`?"));
+        assert_eq!(lines[2].0, Some(5));
+        assert!(lines[2].1.contains("is not a date"));
+        assert_eq!(lines[3].0, Some(9));
+        assert!(lines[3].1.contains("finite number"));
+    }
+
+    #[test]
+    fn front_matter_that_is_a_list_is_an_error() {
+        let e = errors("---\n- a\n- b\n---\n", Format::Markdown);
+        assert_eq!(e[0].line(), Some(2));
+        assert!(e[0].message.contains("must be a mapping"));
+    }
+
+    #[test]
+    fn blank_text_is_absent_and_versions_keep_their_text() {
+        let card = md(
+            "---\ngovernance:\n  owner: '   '\n  version: 2.10\n  intended_use: \"  Score it  \"\n---\n",
+        );
+        assert_eq!(card.governance.owner, None);
+        assert_eq!(card.governance.version.as_deref(), Some("2.10"));
+        assert_eq!(card.governance.intended_use.as_deref(), Some("Score it"));
+    }
+}

@@ -1,0 +1,68 @@
+//! Input errors: anything that could not be read or evaluated, with the file and line it is about.
+//!
+//! These never become findings: an input error means the gate could not judge, and the verdict is
+//! "error" (exit 2), which no caller may mistake for "allowed".
+
+use std::sync::Arc;
+
+use crate::yaml::Span;
+
+/// Something that could not be read or evaluated.
+#[derive(Debug, Clone)]
+pub struct InputError {
+    /// The file it is about, relative to the repository root; `None` for argument errors.
+    pub path: Option<String>,
+    /// Where in that file, when known.
+    pub span: Option<Span>,
+    pub message: String,
+    /// How to fix it, when there is something useful to say.
+    pub help: Option<String>,
+    /// The file's text, so that a human rendering can quote it.
+    pub source: Option<Arc<str>>,
+}
+
+impl InputError {
+    /// An error about a whole file (or an argument, when `path` is `None`).
+    pub fn new(path: Option<&str>, message: impl Into<String>) -> Self {
+        InputError {
+            path: path.map(str::to_string),
+            span: None,
+            message: message.into(),
+            help: None,
+            source: None,
+        }
+    }
+
+    /// An error at a place in a file whose text is known.
+    pub fn at(path: &str, source: &Arc<str>, span: Span, message: impl Into<String>) -> Self {
+        InputError {
+            path: Some(path.to_string()),
+            span: Some(span),
+            message: message.into(),
+            help: None,
+            source: Some(Arc::clone(source)),
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The 1-based line, when known.
+    pub fn line(&self) -> Option<usize> {
+        self.span.map(|s| s.start.line)
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.path, self.line()) {
+            (Some(p), Some(l)) => write!(f, "{p}:{l}: {}", self.message),
+            (Some(p), None) => write!(f, "{p}: {}", self.message),
+            (None, _) => write!(f, "{}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}

@@ -1,0 +1,12 @@
+//! aimsgate: a policy-as-code gate for AI systems. Cedar policies encode the lifecycle gates of an
+//! ISO/IEC 42001 AI management system; the engine evaluates them against each model's card and
+//! blocks a release or deployment when a control is unmet.
+//!
+//! Data flows one way: [`discover`] cards → [`card`] read them → [`evaluate`] builds the Cedar
+//! request and judges it against the [`pack`] → a [`report::Report`] → [`render`]ers. Only the
+//! binary prints and picks the exit code.
+
+pub mod card;
+pub mod date;
+pub mod error;
+pub mod yaml;

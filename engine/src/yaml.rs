@@ -1,0 +1,724 @@
+//! A YAML 1.2 (and JSON) document tree in which every node knows where it stands in its file.
+//!
+//! Built on `saphyr-parser`'s event stream rather than a ready-made tree so that the bounds the
+//! gate needs are ours: nesting depth, the number of nodes after alias expansion (a "billion
+//! laughs" card is an error, not a hang), duplicate keys (ambiguous governance is an error, never
+//! "last one wins"), and tags (only the YAML core schema is understood). Plain scalars resolve by
+//! the YAML 1.2 core schema; merge keys (`<<`) are honoured, explicit keys winning.
+
+use std::collections::{HashMap, HashSet};
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
+
+/// A position in a file: 1-based line and column (in characters), and the byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+    pub offset: usize,
+}
+
+/// Where a node stands: its start, and the byte offset just past its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: Pos,
+    pub end: usize,
+}
+
+impl Span {
+    /// The byte length of the span (at least one byte, so an underline is always visible).
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start.offset).max(1)
+    }
+
+    /// Whether the span covers no byte of text.
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start.offset
+    }
+}
+
+/// What a scalar resolved to under the YAML 1.2 core schema.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScalarKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str,
+}
+
+/// A node of the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A scalar: its text as written (unescaped) and what it resolved to.
+    Scalar { text: String, kind: ScalarKind },
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+/// One `key: value` pair of a mapping; keys are strings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Node {
+    /// The value under `key`, when this node is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    /// Whether the node is a null scalar (`~`, `null`, or nothing at all).
+    pub fn is_null(&self) -> bool {
+        matches!(
+            &self.value,
+            Value::Scalar {
+                kind: ScalarKind::Null,
+                ..
+            }
+        )
+    }
+
+    /// A short description of the node's type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Scalar { kind, .. } => match kind {
+                ScalarKind::Null => "null",
+                ScalarKind::Bool(_) => "a boolean",
+                ScalarKind::Int(_) | ScalarKind::Float(_) => "a number",
+                ScalarKind::Str => "a string",
+            },
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Bounds on what a document may cost to read.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of lists and mappings.
+    pub max_depth: usize,
+    /// Most nodes in the tree, counting every expansion of an alias.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 64,
+            max_nodes: 250_000,
+        }
+    }
+}
+
+/// A document that could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub message: String,
+    pub pos: Pos,
+}
+
+/// Where the YAML text starts inside its file, so positions are reported in file coordinates.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin {
+    /// The file line (1-based) of the text's first line.
+    pub line: usize,
+    /// The byte offset of the text in the file.
+    pub offset: usize,
+}
+
+/// Parses one YAML (or JSON) document. `Ok(None)` for a document with no content at all.
+pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>, YamlError> {
+    let mut builder = Builder {
+        parser: Parser::new_from_str(text),
+        offsets: Offsets::new(text, origin),
+        anchors: HashMap::new(),
+        nodes: 0,
+        limits,
+        last: Pos::default(),
+    };
+    builder.document()
+}
+
+struct Builder<'a> {
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    offsets: Offsets,
+    /// Anchored nodes with the number of nodes each contains.
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    limits: Limits,
+    last: Pos,
+}
+
+impl<'a> Builder<'a> {
+    fn next(&mut self) -> Result<(Event<'a>, Span), YamlError> {
+        match self.parser.next_event() {
+            Some(Ok((event, span))) => {
+                let span = self.offsets.span(&span);
+                self.last = span.start;
+                Ok((event, span))
+            }
+            Some(Err(e)) => Err(self.scan_error(&e)),
+            None => Err(YamlError {
+                message: "unexpected end of the YAML document".into(),
+                pos: self.last,
+            }),
+        }
+    }
+
+    fn scan_error(&self, e: &ScanError) -> YamlError {
+        let m = e.marker();
+        YamlError {
+            message: format!("invalid YAML: {}", e.info()),
+            pos: self.offsets.pos(m.index(), m.line(), m.col()),
+        }
+    }
+
+    fn document(&mut self) -> Result<Option<Node>, YamlError> {
+        let (event, _) = self.next()?;
+        if !matches!(event, Event::StreamStart) {
+            return Err(self.unexpected("the start of the stream"));
+        }
+        let root = match self.next()? {
+            (Event::StreamEnd, _) => return Ok(None),
+            (Event::DocumentStart(_), _) => {
+                let (event, span) = self.next()?;
+                let (node, _) = self.node(event, span, 0)?;
+                node
+            }
+            _ => return Err(self.unexpected("a document")),
+        };
+        match self.next()? {
+            (Event::DocumentEnd, _) => {}
+            _ => return Err(self.unexpected("the end of the document")),
+        }
+        match self.next()? {
+            (Event::StreamEnd, _) => Ok(Some(root)),
+            (_, span) => Err(YamlError {
+                message: "more than one YAML document: a card holds exactly one".into(),
+                pos: span.start,
+            }),
+        }
+    }
+
+    fn unexpected(&self, wanted: &str) -> YamlError {
+        YamlError {
+            message: format!("invalid YAML: expected {wanted}"),
+            pos: self.last,
+        }
+    }
+
+    fn count(&mut self, n: usize, at: Pos) -> Result<(), YamlError> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > self.limits.max_nodes {
+            return Err(YamlError {
+                message: format!(
+                    "the document expands to more than {} nodes (an alias bomb, or far larger than a model card)",
+                    self.limits.max_nodes
+                ),
+                pos: at,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_tag(&self, tag: Option<&Tag>, at: Pos) -> Result<Option<String>, YamlError> {
+        let Some(tag) = tag else { return Ok(None) };
+        if tag.is_yaml_core_schema() {
+            return match tag.suffix.as_str() {
+                "str" | "int" | "float" | "bool" | "null" | "map" | "seq" => {
+                    Ok(Some(tag.suffix.clone()))
+                }
+                _ => Err(YamlError {
+                    message: format!("unsupported YAML tag `{tag}`"),
+                    pos: at,
+                }),
+            };
+        }
+        if tag.handle == "!" && tag.suffix.is_empty() {
+            return Ok(Some("str".into()));
+        }
+        Err(YamlError {
+            message: format!(
+                "unsupported YAML tag `{tag}`: a model card holds plain data, without application tags"
+            ),
+            pos: at,
+        })
+    }
+
+    /// Builds the node that starts with `event`; returns it with the number of nodes it holds.
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        depth: usize,
+    ) -> Result<(Node, usize), YamlError> {
+        let (node, count, anchor) = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = self.check_tag(tag.as_deref(), span.start)?;
+                let kind = resolve(&text, style, tag.as_deref(), span.start)?;
+                self.count(1, span.start)?;
+                let node = Node {
+                    value: Value::Scalar {
+                        text: text.into_owned(),
+                        kind,
+                    },
+                    span,
+                };
+                (node, 1, anchor)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.check_tag(tag.as_deref(), span.start)?;
+                self.enter(depth, span.start)?;
+                self.count(1, span.start)?;
+                let mut items = Vec::new();
+                let mut count = 1;
+                let end = loop {
+                    let (event, item_span) = self.next()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break item_span.end.max(item_span.start.offset);
+                    }
+                    let (item, n) = self.node(event, item_span, depth + 1)?;
+                    count += n;
+                    items.push(item);
+                };
+                let end = items.last().map_or(end, |i| i.span.end.max(end));
+                let node = Node {
+                    value: Value::Seq(items),
+                    span: Span {
+                        start: span.start,
+                        end,
+                    },
+                };
+                (node, count, anchor)
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.check_tag(tag.as_deref(), span.start)?;
+                self.enter(depth, span.start)?;
+                self.count(1, span.start)?;
+                let (node, count) = self.mapping(span, depth)?;
+                (node, count, anchor)
+            }
+            Event::Alias(id) => {
+                let Some((node, count)) = self.anchors.get(&id) else {
+                    return Err(YamlError {
+                        message: "alias to an unknown anchor".into(),
+                        pos: span.start,
+                    });
+                };
+                let (node, count) = (node.clone(), *count);
+                self.count(count, span.start)?;
+                return Ok((node, count));
+            }
+            _ => return Err(self.unexpected("a value")),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), count));
+        }
+        Ok((node, count))
+    }
+
+    fn enter(&self, depth: usize, at: Pos) -> Result<(), YamlError> {
+        if depth >= self.limits.max_depth {
+            return Err(YamlError {
+                message: format!(
+                    "the document nests deeper than {} levels",
+                    self.limits.max_depth
+                ),
+                pos: at,
+            });
+        }
+        Ok(())
+    }
+
+    fn mapping(&mut self, span: Span, depth: usize) -> Result<(Node, usize), YamlError> {
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut merges: Vec<Node> = Vec::new();
+        let mut count = 1;
+        let mut end = span.end;
+        loop {
+            let (event, key_span) = self.next()?;
+            let key = match event {
+                Event::MappingEnd => {
+                    end = end.max(key_span.start.offset);
+                    break;
+                }
+                Event::Scalar(text, style, _, _) => (text.into_owned(), style),
+                _ => {
+                    return Err(YamlError {
+                        message: "a mapping key must be a plain string, not a list or mapping"
+                            .into(),
+                        pos: key_span.start,
+                    });
+                }
+            };
+            let (event, value_span) = self.next()?;
+            let (value, n) = self.node(event, value_span, depth + 1)?;
+            count += n + 1;
+            self.count(1, key_span.start)?;
+            end = end.max(value.span.end);
+            if key.0 == "<<" && key.1 == ScalarStyle::Plain {
+                merges.push(value);
+                continue;
+            }
+            if !seen.insert(key.0.clone()) {
+                let first = entries
+                    .iter()
+                    .find(|e| e.key == key.0)
+                    .map_or(0, |e| e.key_span.start.line);
+                return Err(YamlError {
+                    message: format!(
+                        "duplicate key `{}` (first defined on line {first}): which one applies is ambiguous",
+                        key.0
+                    ),
+                    pos: key_span.start,
+                });
+            }
+            entries.push(Entry {
+                key: key.0,
+                key_span,
+                value,
+            });
+        }
+        for merge in merges {
+            let sources = match merge.value {
+                Value::Map(_) => vec![merge],
+                Value::Seq(items) => items,
+                Value::Scalar { .. } => {
+                    return Err(YamlError {
+                        message: "a merge key `<<` takes a mapping or a list of mappings".into(),
+                        pos: merge.span.start,
+                    });
+                }
+            };
+            for source in sources {
+                let at = source.span.start;
+                let Value::Map(merged) = source.value else {
+                    return Err(YamlError {
+                        message: "a merge key `<<` takes a mapping or a list of mappings".into(),
+                        pos: at,
+                    });
+                };
+                for entry in merged {
+                    if seen.insert(entry.key.clone()) {
+                        entries.push(entry);
+                    }
+                }
+            }
+        }
+        let node = Node {
+            value: Value::Map(entries),
+            span: Span {
+                start: span.start,
+                end,
+            },
+        };
+        Ok((node, count))
+    }
+}
+
+/// Resolves a scalar to its core-schema type. Quoted and block scalars are always strings.
+fn resolve(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&str>,
+    at: Pos,
+) -> Result<ScalarKind, YamlError> {
+    let resolved = if style == ScalarStyle::Plain {
+        resolve_plain(text)
+    } else {
+        ScalarKind::Str
+    };
+    let Some(tag) = tag else { return Ok(resolved) };
+    let fits = match tag {
+        "str" => return Ok(ScalarKind::Str),
+        "null" => matches!(resolved, ScalarKind::Null),
+        "bool" => matches!(resolved, ScalarKind::Bool(_)),
+        "int" => matches!(resolved, ScalarKind::Int(_)),
+        "float" => {
+            if let ScalarKind::Int(i) = resolved {
+                return Ok(ScalarKind::Float(i as f64));
+            }
+            matches!(resolved, ScalarKind::Float(_))
+        }
+        _ => false,
+    };
+    if fits {
+        Ok(resolved)
+    } else {
+        Err(YamlError {
+            message: format!("`{text}` is not a valid `!!{tag}`"),
+            pos: at,
+        })
+    }
+}
+
+/// The YAML 1.2 core schema (section 10.3.2) for plain scalars.
+fn resolve_plain(text: &str) -> ScalarKind {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return ScalarKind::Null,
+        "true" | "True" | "TRUE" => return ScalarKind::Bool(true),
+        "false" | "False" | "FALSE" => return ScalarKind::Bool(false),
+        ".nan" | ".NaN" | ".NAN" => return ScalarKind::Float(f64::NAN),
+        _ => {}
+    }
+    let (sign, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (-1.0, &text[1..]),
+        Some(b'+') => (1.0, &text[1..]),
+        _ => (1.0, text),
+    };
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
+        return ScalarKind::Float(sign * f64::INFINITY);
+    }
+    if let Some(oct) = text.strip_prefix("0o")
+        && !oct.is_empty()
+        && oct.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        return i64::from_str_radix(oct, 8).map_or(ScalarKind::Str, ScalarKind::Int);
+    }
+    if let Some(hex) = text.strip_prefix("0x")
+        && !hex.is_empty()
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return i64::from_str_radix(hex, 16).map_or(ScalarKind::Str, ScalarKind::Int);
+    }
+    if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        return match text.parse::<i64>() {
+            Ok(i) => ScalarKind::Int(i),
+            Err(_) => text.parse::<f64>().map_or(ScalarKind::Str, ScalarKind::Float),
+        };
+    }
+    if is_core_float(unsigned) {
+        return text.parse::<f64>().map_or(ScalarKind::Str, ScalarKind::Float);
+    }
+    ScalarKind::Str
+}
+
+/// `( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`, without the sign.
+fn is_core_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int = digits(&mut i);
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let frac = digits(&mut i);
+        if int == 0 && frac == 0 {
+            return false;
+        }
+    } else if int == 0 {
+        return false;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Turns the parser's character positions into file positions.
+struct Offsets {
+    origin: Origin,
+    /// Byte offset of each character, when the text is not ASCII (then they differ).
+    table: Option<Vec<usize>>,
+    len: usize,
+}
+
+impl Offsets {
+    fn new(text: &str, origin: Origin) -> Self {
+        let table = (!text.is_ascii()).then(|| {
+            let mut t: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            t.push(text.len());
+            t
+        });
+        Offsets {
+            origin,
+            table,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        let local = match &self.table {
+            None => char_index.min(self.len),
+            Some(t) => t.get(char_index).copied().unwrap_or(self.len),
+        };
+        self.origin.offset + local
+    }
+
+    fn pos(&self, index: usize, line: usize, col: usize) -> Pos {
+        Pos {
+            line: self.origin.line + line.saturating_sub(1),
+            col: col + 1,
+            offset: self.byte(index),
+        }
+    }
+
+    fn span(&self, span: &YamlSpan) -> Span {
+        let start = self.pos(span.start.index(), span.start.line(), span.start.col());
+        Span {
+            start,
+            end: self.byte(span.end.index()).max(start.offset),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    fn doc(text: &str) -> Node {
+        parse(text, Origin { line: 1, offset: 0 }, Limits::default())
+            .unwrap()
+            .unwrap()
+    }
+
+    fn err(text: &str) -> YamlError {
+        parse(text, Origin { line: 1, offset: 0 }, Limits::default()).unwrap_err()
+    }
+
+    fn scalar(node: &Node) -> (&str, &ScalarKind) {
+        match &node.value {
+            Value::Scalar { text, kind } => (text, kind),
+            _ => panic!("not a scalar"),
+        }
+    }
+
+    #[test]
+    fn core_schema_resolution() {
+        let n = doc("a: 1\nb: 2.50\nc: true\nd: ~\ne: 2.3.0\nf: '1'\ng: .nan\nh: -.inf\ni: 1e999\nj: 0x1F\nk: 2026-10-01\n");
+        let kinds: Vec<ScalarKind> = ["a", "b", "c", "d", "e", "f", "h", "j", "k"]
+            .iter()
+            .map(|k| scalar(&n.get(k).unwrap().value).1.clone())
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ScalarKind::Int(1),
+                ScalarKind::Float(2.5),
+                ScalarKind::Bool(true),
+                ScalarKind::Null,
+                ScalarKind::Str,
+                ScalarKind::Str,
+                ScalarKind::Float(f64::NEG_INFINITY),
+                ScalarKind::Int(31),
+                ScalarKind::Str,
+            ]
+        );
+        assert!(matches!(scalar(&n.get("g").unwrap().value).1, ScalarKind::Float(f) if f.is_nan()));
+        assert!(
+            matches!(scalar(&n.get("i").unwrap().value).1, ScalarKind::Float(f) if f.is_infinite())
+        );
+        assert_eq!(scalar(&n.get("b").unwrap().value).0, "2.50");
+    }
+
+    #[test]
+    fn positions_are_lines_and_bytes_in_the_file() {
+        let text = "name: ünïcödé 名前\nowner: x\n";
+        let n = parse(text, Origin { line: 5, offset: 100 }, Limits::default())
+            .unwrap()
+            .unwrap();
+        let owner = n.get("owner").unwrap();
+        assert_eq!(owner.key_span.start.line, 6);
+        assert_eq!(owner.key_span.start.col, 1);
+        assert_eq!(owner.key_span.start.offset, 100 + text.find("owner").unwrap());
+        assert_eq!(owner.value.span.start.offset, 100 + text.find(" x").unwrap() + 1);
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys() {
+        let n = doc("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\nlist: [*b, *b]\n");
+        let other = &n.get("other").unwrap().value;
+        assert_eq!(scalar(&other.get("x").unwrap().value).1, &ScalarKind::Int(1));
+        assert_eq!(scalar(&other.get("y").unwrap().value).1, &ScalarKind::Int(3));
+        match &n.get("list").unwrap().value.value {
+            Value::Seq(items) => assert_eq!(items.len(), 2),
+            _ => panic!("not a list"),
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_an_error_naming_both_lines() {
+        let e = err("a: 1\nb: 2\na: 3\n");
+        assert_eq!(e.pos.line, 3);
+        assert!(e.message.contains("duplicate key `a` (first defined on line 1)"));
+    }
+
+    #[test]
+    fn alias_bomb_is_bounded() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for name in ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] {
+            text.push_str(&format!(
+                "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+            prev = name;
+        }
+        let e = err(&text);
+        assert!(e.message.contains("more than 250000 nodes"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let flow = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = err(&flow);
+        assert!(e.message.contains("recursion limit"), "{}", e.message);
+        let block: String = (0..100).map(|i| format!("{}a:\n", "  ".repeat(i))).collect();
+        let e = err(&block);
+        assert!(e.message.contains("nests deeper than 64"), "{}", e.message);
+        assert_eq!(e.pos.line, 65);
+    }
+
+    #[test]
+    fn application_tags_are_refused() {
+        let e = err("a: !!python/object:os.system ls\n");
+        assert!(e.message.contains("unsupported YAML tag"), "{}", e.message);
+        let n = doc("a: !!str 123\n");
+        assert_eq!(scalar(&n.get("a").unwrap().value).1, &ScalarKind::Str);
+    }
+
+    #[test]
+    fn json_with_tabs_and_crlf_reads() {
+        let n = doc("{\r\n\t\"a\": 1,\r\n\t\"b\": [true, null, \"x\"]\r\n}\r\n");
+        assert_eq!(n.get("b").unwrap().key_span.start.line, 3);
+        assert_eq!(scalar(&n.get("a").unwrap().value).1, &ScalarKind::Int(1));
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line() {
+        let e = err("a: 1\nb: [1, 2\nc: 3\n");
+        assert!(e.pos.line >= 2, "{e:?}");
+        assert!(e.message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn two_documents_are_refused() {
+        let e = err("a: 1\n---\nb: 2\n");
+        assert!(e.message.contains("more than one YAML document"));
+    }
+}
