@@ -66,3 +66,55 @@ impl std::fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// The span of `len` bytes at byte `offset` of `source`, with its line and column.
+pub fn span_of(source: &str, offset: usize, len: usize) -> Span {
+    let offset = offset.min(source.len());
+    let before = &source[..floor_char(source, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Span {
+        start: crate::yaml::Pos {
+            line,
+            col: before[line_start..].chars().count() + 1,
+            offset,
+        },
+        end: (offset + len).min(source.len()),
+    }
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// An error reported by a library as a miette diagnostic (Cedar's parse and validation
+/// errors), placed at its first label in `source`.
+pub fn from_diagnostic(
+    path: &str,
+    source: &Arc<str>,
+    diag: &dyn miette::Diagnostic,
+    context: &str,
+) -> InputError {
+    let span = diag
+        .labels()
+        .and_then(|mut labels| labels.next())
+        .map(|l| span_of(source, l.offset(), l.len()));
+    let mut message = format!("{context}{diag}");
+    if let Some(label) = diag
+        .labels()
+        .and_then(|mut labels| labels.next())
+        .and_then(|l| l.label().map(str::to_string))
+    {
+        message.push_str(&format!(" ({label})"));
+    }
+    InputError {
+        path: Some(path.to_string()),
+        span,
+        message,
+        help: diag.help().map(|h| h.to_string()),
+        source: Some(Arc::clone(source)),
+    }
+}

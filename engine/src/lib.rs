@@ -2,11 +2,17 @@
 //! ISO/IEC 42001 AI management system; the engine evaluates them against each model's card and
 //! blocks a release or deployment when a control is unmet.
 //!
-//! Data flows one way: [`discover`] cards → [`card`] read them → [`evaluate`] builds the Cedar
-//! request and judges it against the [`pack`] → a [`report::Report`] → [`render`]ers. Only the
-//! binary prints and picks the exit code.
+//! Data flows one way: [`discover`] finds cards → [`card`] reads them → [`evaluate`] builds the
+//! Cedar request and judges it against the [`pack`] → a [`report::Report`] → [`render`]ers.
+//! [`check`] strings these together. Only the binary prints and picks the exit code.
 
 pub mod card;
+pub mod check;
 pub mod date;
+pub mod discover;
 pub mod error;
+pub mod evaluate;
+pub mod pack;
+pub mod render;
+pub mod report;
 pub mod yaml;

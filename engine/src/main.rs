@@ -1,1 +1,255 @@
-fn main() {}
+//! The `aimsgate` command line: parses arguments, runs the check, renders the report once and
+//! picks the exit code. The only place that prints.
+
+#![allow(
+    clippy::print_stderr,
+    reason = "the binary is where output is written; the library never prints"
+)]
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use aimsgate::check::{CheckOptions, check};
+use aimsgate::date::Instant;
+use aimsgate::error::InputError;
+use aimsgate::evaluate::RequestSpec;
+use aimsgate::pack::Pack;
+use aimsgate::render::{human, json};
+use aimsgate::report::{Action, Decision, Report};
+
+/// Exit codes, documented in the README. Nothing that could not be evaluated exits 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// Every model allowed (warnings may be present).
+    Allowed = 0,
+    /// At least one model blocked by a gate.
+    Blocked = 1,
+    /// Something could not be evaluated: input, policy or argument error. Wins over 1.
+    Error = 2,
+}
+
+impl From<Decision> for Exit {
+    fn from(d: Decision) -> Exit {
+        match d {
+            Decision::Allowed => Exit::Allowed,
+            Decision::Blocked => Exit::Blocked,
+            Decision::Error => Exit::Error,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aimsgate",
+    version,
+    about = "Policy-as-code gate for AI systems: ISO/IEC 42001 controls as Cedar policies over model cards",
+    after_help = "Exit codes: 0 allowed (warnings may be present), 1 blocked, 2 could not evaluate."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate model cards against the policy pack.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ActionArg {
+    Release,
+    Deploy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// Cards or directories to check (default: discover the cards of the current repository).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The lifecycle transition being gated.
+    #[arg(long, value_enum, default_value = "release")]
+    action: ActionArg,
+    /// Target environment (required with `--action deploy`); `production` triggers the
+    /// production gates.
+    #[arg(long = "env", value_name = "ENV")]
+    environment: Option<String>,
+    /// The instant ages are measured from: YYYY-MM-DD or RFC 3339 (default: now).
+    #[arg(long, value_name = "DATE|DATETIME")]
+    now: Option<String>,
+    /// A policy pack directory (one .cedarschema and .cedar files) instead of the embedded one.
+    #[arg(long, value_name = "DIR")]
+    policies: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+}
+
+fn actor() -> String {
+    ["GITHUB_ACTOR", "USER", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn style(terminal: bool) -> human::Style {
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w: &usize| *w >= 40)
+        .unwrap_or(100);
+    human::Style {
+        color: terminal && std::env::var_os("NO_COLOR").is_none(),
+        width,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::Error } else { Exit::Allowed };
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    match cli.command {
+        Command::Check(args) => run_check(args).into(),
+    }
+}
+
+/// What the arguments ask for, or why they cannot be honoured.
+fn request(args: &CheckArgs) -> Result<RequestSpec, Vec<InputError>> {
+    let mut errors = Vec::new();
+    let action = match args.action {
+        ActionArg::Release => Action::Release,
+        ActionArg::Deploy => Action::Deploy,
+    };
+    let environment = args
+        .environment
+        .as_ref()
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty());
+    if action == Action::Deploy && environment.is_none() {
+        errors.push(
+            InputError::new(None, "`--action deploy` needs `--env ENV`: the gates depend on where the model goes")
+                .with_help("for example `--env production` or `--env staging`"),
+        );
+    }
+    let now = match &args.now {
+        None => Instant::now(),
+        Some(text) => Instant::parse(text).unwrap_or_else(|why| {
+            errors.push(InputError::new(None, format!("--now: {why}")));
+            Instant::now()
+        }),
+    };
+    if errors.is_empty() {
+        Ok(RequestSpec {
+            action,
+            environment,
+            now,
+            actor: actor(),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn run_check(args: CheckArgs) -> Exit {
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            return emit_errors(
+                &args,
+                vec![InputError::new(
+                    None,
+                    format!("cannot read the current directory: {e}"),
+                )],
+            );
+        }
+    };
+    let request = match request(&args) {
+        Ok(r) => r,
+        Err(errors) => return emit_errors(&args, errors),
+    };
+    let pack = match &args.policies {
+        None => Pack::embedded(),
+        Some(dir) => Pack::from_dir(&cwd.join(dir), &dir.to_string_lossy()),
+    };
+    let pack = match pack {
+        Ok(p) => p,
+        Err(errors) => return emit_errors(&args, errors),
+    };
+    let report = check(
+        &pack,
+        &CheckOptions {
+            paths: args.paths.clone(),
+            request,
+            cwd,
+        },
+    );
+    emit(&args, &report)
+}
+
+/// Errors found before any card was checked: a report with no models.
+fn emit_errors(args: &CheckArgs, errors: Vec<InputError>) -> Exit {
+    if args.format == FormatArg::Json {
+        let report = Report::new(
+            Action::Release,
+            args.environment.clone(),
+            Instant::now(),
+            String::new(),
+            Vec::new(),
+            errors,
+        );
+        return emit(args, &report);
+    }
+    let mut err = std::io::stderr().lock();
+    let style = style(std::io::stderr().is_terminal());
+    for e in &errors {
+        if human::render_error(e, &mut err, style).is_err() {
+            break;
+        }
+    }
+    Exit::Error
+}
+
+fn emit(args: &CheckArgs, report: &Report) -> Exit {
+    let stdout = std::io::stdout();
+    let terminal = stdout.is_terminal();
+    let mut out = stdout.lock();
+    let written = match args.format {
+        FormatArg::Json => json::render(report, &mut out),
+        FormatArg::Human => {
+            let mut err = std::io::stderr().lock();
+            let err_style = style(std::io::stderr().is_terminal());
+            for e in &report.errors {
+                let _ = human::render_error(e, &mut err, err_style);
+            }
+            human::render(report, &mut out, style(terminal))
+        }
+    }
+    .and_then(|()| out.flush());
+    match written {
+        Ok(()) => report.decision.into(),
+        Err(e) => {
+            eprintln!("aimsgate: cannot write the report: {e}");
+            Exit::Error
+        }
+    }
+}

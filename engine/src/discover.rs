@@ -1,0 +1,120 @@
+//! Finds model cards: files named on the command line, and in directories every
+//! `model-card.{yaml,yml,json}` and every Markdown file whose front matter has a `governance`
+//! key, walking the tree the way git sees it (`.gitignore` honoured, `.git` skipped).
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+use crate::card::{self, Card};
+use crate::error::InputError;
+
+/// The root that paths in reports are relative to: the enclosing git repository's work tree,
+/// or `cwd` outside a repository.
+pub fn repository_root(cwd: &Path) -> PathBuf {
+    let mut dir = Some(cwd);
+    while let Some(d) = dir {
+        if d.join(".git").exists() {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    cwd.to_path_buf()
+}
+
+/// `path` made absolute against `cwd`, with `.` and `..` resolved lexically.
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// How a path is shown: relative to `root` with `/`, or as given when outside it.
+pub fn display(root: &Path, abs: &Path, given: &Path) -> String {
+    match abs.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Ok(_) => ".".to_string(),
+        Err(_) => given.to_string_lossy().into_owned(),
+    }
+}
+
+/// Whether a discovered file may be a card by its name.
+fn candidate(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    matches!(name, "model-card.yaml" | "model-card.yml" | "model-card.json")
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+}
+
+/// Cards found under `paths` (the repository root when empty), and what could not be read.
+pub fn discover(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Card>, Vec<InputError>) {
+    let mut files: Vec<(PathBuf, String, bool)> = Vec::new();
+    let mut errors = Vec::new();
+    let targets: Vec<PathBuf> = if paths.is_empty() {
+        vec![root.to_path_buf()]
+    } else {
+        paths.to_vec()
+    };
+    for given in &targets {
+        let abs = absolute(cwd, given);
+        let shown = display(root, &abs, given);
+        let meta = match std::fs::metadata(&abs) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(InputError::new(Some(&shown), format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            files.push((abs, shown, true));
+            continue;
+        }
+        let walk = ignore::WalkBuilder::new(&abs)
+            .hidden(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walk {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) && candidate(e.path()) => {
+                    let p = e.path().to_path_buf();
+                    let shown = display(root, &p, &p);
+                    files.push((p, shown, false));
+                }
+                Ok(_) => {}
+                Err(e) => errors.push(InputError::new(
+                    Some(&shown),
+                    format!("cannot walk the directory: {e}"),
+                )),
+            }
+        }
+    }
+    // A file named twice, or named and also found by a walk, is read once; named wins.
+    files.sort_by(|a, b| (&a.0, !a.2).cmp(&(&b.0, !b.2)));
+    let mut seen = HashSet::new();
+    files.retain(|(p, _, _)| seen.insert(p.clone()));
+
+    let mut cards = Vec::new();
+    for (path, shown, explicit) in files {
+        match card::load(&path, &shown, explicit) {
+            Ok(Some(card)) => cards.push(card),
+            Ok(None) => {}
+            Err(e) => errors.extend(e),
+        }
+    }
+    (cards, errors)
+}

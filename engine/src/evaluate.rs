@@ -1,0 +1,315 @@
+//! Builds the Cedar request for a card and judges it against the pack, failing closed.
+//!
+//! The entity is built directly from the typed card (no JSON round trip), with the few derived
+//! attributes the schema documents. One authorization call over the pack's probe set (every
+//! gate as a permit) tells which gates fired, which permits applied, and which policies erred;
+//! the verdict follows Cedar's rule — any applicable forbid denies, no applicable permit
+//! denies — except that a gate of severity `warning` reports without blocking, and any policy
+//! that could not be evaluated makes the verdict an error: Cedar would skip it, and a skipped
+//! forbid is a gate that silently does not apply.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, Request,
+    RestrictedExpression as Expr,
+};
+
+use crate::card::Card;
+use crate::card::governance::{BiasTests, DataSection};
+use crate::date::Instant;
+use crate::error::InputError;
+use crate::pack::{Pack, Severity};
+use crate::report::{Action, Decision, Finding, ModelReport};
+
+/// What is being asked: which transition, where to, when, by whom.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    pub action: Action,
+    pub environment: Option<String>,
+    pub now: Instant,
+    pub actor: String,
+}
+
+/// Evaluates cards against one pack and one request; built once per run.
+#[derive(Debug)]
+pub struct Evaluator<'p> {
+    pack: &'p Pack,
+    authorizer: Authorizer,
+    action: Action,
+    action_uid: EntityUid,
+    principal: EntityUid,
+    context: Context,
+    model_type: EntityTypeName,
+}
+
+fn type_name(name: &str) -> Result<EntityTypeName, InputError> {
+    EntityTypeName::from_str(name)
+        .map_err(|e| InputError::new(None, format!("internal: bad entity type `{name}`: {e}")))
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(pack: &'p Pack, spec: &RequestSpec) -> Result<Self, InputError> {
+        let action_uid = EntityUid::from_type_name_and_id(
+            type_name("Aims::Action")?,
+            EntityId::new(spec.action.as_str()),
+        );
+        let principal =
+            EntityUid::from_type_name_and_id(type_name("Aims::Actor")?, EntityId::new(&spec.actor));
+        let mut pairs = vec![(
+            "now".to_string(),
+            Expr::new_datetime(spec.now.to_cedar()),
+        )];
+        if let Some(env) = &spec.environment {
+            pairs.push(("environment".to_string(), Expr::new_string(env.clone())));
+        }
+        let context = Context::from_pairs(pairs).map_err(|e| {
+            InputError::new(Some(&pack.origin), format!("cannot build the request context: {e}"))
+        })?;
+        Ok(Evaluator {
+            pack,
+            authorizer: Authorizer::new(),
+            action: spec.action,
+            action_uid,
+            principal,
+            context,
+            model_type: type_name("Aims::Model")?,
+        })
+    }
+
+    /// Judges one card. Errors are returned beside the report; the report's decision is then
+    /// [`Decision::Error`].
+    pub fn evaluate(&self, card: &Card) -> (ModelReport, Vec<InputError>) {
+        let mut report = ModelReport {
+            id: card.model_id.clone(),
+            path: card.path.clone(),
+            decision: Decision::Error,
+            findings: Vec::new(),
+            source: card.source.clone(),
+        };
+        let error = |m: String| InputError::at(&card.path, &card.source, card.anchor, m);
+        let resource =
+            EntityUid::from_type_name_and_id(self.model_type.clone(), EntityId::new(&card.model_id));
+        let schema = &self.pack.schema;
+        let entities = model_entity(card, resource.clone())
+            .map_err(|e| format!("cannot build the Cedar entity for this card: {e}"))
+            .and_then(|model| {
+                let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
+                Entities::from_entities([model, actor], Some(schema)).map_err(|e| {
+                    format!("the card does not fit the policy pack's schema: {e}")
+                })
+            });
+        let entities = match entities {
+            Ok(e) => e,
+            Err(m) => return (report, vec![error(m)]),
+        };
+        let request = match Request::new(
+            self.principal.clone(),
+            self.action_uid.clone(),
+            resource,
+            self.context.clone(),
+            Some(schema),
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                return (
+                    report,
+                    vec![error(format!(
+                        "the request does not fit the policy pack's schema: {e}"
+                    ))],
+                );
+            }
+        };
+        let response = self
+            .authorizer
+            .is_authorized(&request, &self.pack.probe, &entities);
+        let errors: Vec<InputError> = response
+            .diagnostics()
+            .errors()
+            .map(|e| {
+                let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = e;
+                error(format!(
+                    "policy `{}` could not be evaluated for this model, and a gate that cannot be evaluated cannot be trusted: {}",
+                    e.policy_id(),
+                    e.inner()
+                ))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return (report, errors);
+        }
+        let satisfied: HashSet<String> = response
+            .diagnostics()
+            .reason()
+            .map(|id| id.to_string())
+            .collect();
+        let mut findings: Vec<Finding> = self
+            .pack
+            .gates
+            .iter()
+            .filter(|g| satisfied.contains(&g.id))
+            .map(|g| Finding::new(g, card))
+            .collect();
+        if !satisfied.iter().any(|id| self.pack.permits.contains(id)) {
+            findings.push(Finding::not_permitted(card, self.action));
+        }
+        findings.sort_by(|a, b| {
+            (a.location.span.start.offset, &a.gate).cmp(&(b.location.span.start.offset, &b.gate))
+        });
+        report.decision = if findings.iter().any(|f| f.severity == Severity::Error) {
+            Decision::Blocked
+        } else {
+            Decision::Allowed
+        };
+        report.findings = findings;
+        (report, Vec::new())
+    }
+}
+
+fn text(s: &str) -> Expr {
+    Expr::new_string(s.to_string())
+}
+
+fn strings(items: &[String]) -> Expr {
+    Expr::new_set(items.iter().map(|s| text(s)))
+}
+
+fn long(n: usize) -> Expr {
+    Expr::new_long(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn record(
+    fields: Vec<(&str, Option<Expr>)>,
+) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+    Expr::new_record(
+        fields
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v))),
+    )
+}
+
+/// The `Aims::Model` entity: the card's values as the schema declares them.
+fn model_entity(card: &Card, uid: EntityUid) -> Result<Entity, String> {
+    let g = &card.governance;
+    let mut attrs: HashMap<String, Expr> = HashMap::new();
+    let mut put = |k: &str, v: Option<Expr>| {
+        if let Some(v) = v {
+            attrs.insert(k.to_string(), v);
+        }
+    };
+    put("id", Some(text(&card.model_id)));
+    put("path", Some(text(&card.path)));
+    let has_governance = card
+        .root
+        .as_ref()
+        .is_some_and(|r| r.get("governance").is_some());
+    put("has_governance", Some(Expr::new_bool(has_governance)));
+    put("version", g.version.as_deref().map(text));
+    put("owner", g.owner.as_deref().map(text));
+    put("risk_tier", g.risk_tier.map(|t| text(t.as_str())));
+    put("intended_use", g.intended_use.as_deref().map(text));
+    put("out_of_scope_uses", Some(strings(&g.out_of_scope_uses)));
+    let ia = match &g.impact_assessment {
+        Some(ia) => Some(
+            record(vec![
+                ("status", ia.status.map(|s| text(s.as_str()))),
+                ("reference", ia.reference.as_deref().map(text)),
+                ("approved_by", ia.approved_by.as_deref().map(text)),
+                (
+                    "approved_on",
+                    ia.approved_on.map(|d| Expr::new_datetime(d.to_cedar())),
+                ),
+            ])
+            .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    put("impact_assessment", ia);
+    let bias = g.bias_tests.as_ref().map(bias_tests).transpose();
+    put("bias_tests", bias.map_err(|e| e.to_string())?);
+    let data = g.data.as_ref().map(data).transpose();
+    put("data", data.map_err(|e| e.to_string())?);
+    put("human_oversight", g.human_oversight.as_deref().map(text));
+    let monitoring = match &g.monitoring {
+        Some(m) => Some(
+            record(vec![
+                ("plan", m.plan.as_deref().map(text)),
+                ("owner", m.owner.as_deref().map(text)),
+            ])
+            .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    put("monitoring", monitoring);
+    put("incident_contact", g.incident_contact.as_deref().map(text));
+    put("license", card.hub.license.as_deref().map(text));
+    put("datasets", Some(strings(&card.hub.datasets)));
+    put("base_model", Some(strings(&card.hub.base_model)));
+    put("performance_metric_count", Some(long(card.hub.metric_count)));
+    Entity::new(uid, attrs, HashSet::new()).map_err(|e| e.to_string())
+}
+
+fn bias_tests(b: &BiasTests) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+    let results = b
+        .results
+        .iter()
+        .map(|r| {
+            record(vec![
+                ("metric", Some(text(&r.metric))),
+                ("group", r.group.as_deref().map(text)),
+                ("direction", Some(text(r.direction.as_str()))),
+                ("passed", Some(Expr::new_bool(r.passed()))),
+            ])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let failing: Vec<String> = b
+        .results
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| r.label())
+        .collect();
+    record(vec![
+        ("model_version", b.model_version.as_deref().map(text)),
+        (
+            "evaluated_on",
+            b.evaluated_on.map(|d| Expr::new_datetime(d.to_cedar())),
+        ),
+        ("protected_attributes", Some(strings(&b.protected_attributes))),
+        ("results", Some(Expr::new_set(results))),
+        ("result_count", Some(long(b.results.len()))),
+        ("failing_metrics", Some(strings(&failing))),
+    ])
+}
+
+fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+    let sources = d
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            record(vec![
+                ("name", Some(text(&s.label(i)))),
+                ("provenance", s.provenance.as_deref().map(text)),
+                ("personal_data", Some(Expr::new_bool(s.personal_data))),
+            ])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let without: Vec<String> = d
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.provenance.is_none())
+        .map(|(i, s)| s.label(i))
+        .collect();
+    record(vec![
+        ("sources", Some(Expr::new_set(sources))),
+        ("source_count", Some(long(d.sources.len()))),
+        ("sources_without_provenance", Some(strings(&without))),
+        (
+            "uses_personal_data",
+            Some(Expr::new_bool(d.sources.iter().any(|s| s.personal_data))),
+        ),
+        ("privacy_assessment", d.privacy_assessment.as_deref().map(text)),
+    ])
+}

@@ -1,0 +1,498 @@
+//! The policy pack: a Cedar schema and `.cedar` files, loaded once per process, validated in
+//! strict mode, re-keyed by each policy's `@id`, and read into the [`Gate`] registry that
+//! findings, explanations and the README's table come from.
+//!
+//! A pack that does not load is an error, never an empty or partial pack: no schema, a parse or
+//! validation error, a template, a `forbid` without `@id`, duplicate ids, an annotation with a
+//! value aimsgate does not understand, or no `permit` at all.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use cedar_policy::{
+    Effect, Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator,
+};
+
+use crate::card::FieldPath;
+use crate::error::{InputError, from_diagnostic, span_of};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_pack.rs"));
+}
+
+/// Whether a gate's finding blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Blocks the release or deployment.
+    Error,
+    /// Reported, never blocks.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One gate: a `forbid` policy and what its annotations say about it.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// `@id`: stable kebab-case id users see, waive and re-level.
+    pub id: String,
+    /// `@control`: ISO/IEC 42001 Annex A references.
+    pub controls: Vec<String>,
+    /// `@title` (the id when absent).
+    pub title: String,
+    /// `@help`: how to satisfy the gate.
+    pub help: Option<String>,
+    /// `@severity` (`error` when absent).
+    pub severity: Severity,
+    /// `@field`: the card fields the gate judges; findings point at the first.
+    pub fields: Vec<FieldPath>,
+    /// `@applies`: when the gate applies, in words.
+    pub applies: Option<String>,
+    /// The `.cedar` file (relative to the pack) and the line the policy starts on.
+    pub file: String,
+    pub line: usize,
+    /// The policy's source text.
+    pub text: String,
+}
+
+/// One file of the pack.
+#[derive(Debug, Clone)]
+pub struct PackFile {
+    /// Path relative to the pack's directory, with `/` separators.
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+/// A loaded, validated pack.
+#[derive(Debug)]
+pub struct Pack {
+    /// `embedded` or the directory the pack was read from.
+    pub origin: String,
+    pub schema: Schema,
+    /// The pack as written, re-keyed by `@id`.
+    pub policies: PolicySet,
+    /// The same policies with every `forbid` turned into a `permit`: one authorization call
+    /// then reports every satisfied policy (the fired gates and the applicable permits) and
+    /// every policy that errored. The verdict is computed from that with Cedar's own rule
+    /// (any applicable forbid denies; no applicable permit denies), plus severities.
+    pub(crate) probe: PolicySet,
+    /// The gates (forbid policies), sorted by id.
+    pub gates: Vec<Gate>,
+    /// Ids of the permit policies.
+    pub permits: HashSet<String>,
+    pub files: Vec<PackFile>,
+}
+
+impl Pack {
+    /// The default ISO/IEC 42001 pack built into the binary.
+    pub fn embedded() -> Result<Pack, Vec<InputError>> {
+        let files = embedded::FILES
+            .iter()
+            .map(|(name, text)| PackFile {
+                name: format!("policies/{name}"),
+                text: Arc::from(*text),
+            })
+            .collect();
+        Pack::from_files("embedded".into(), files)
+    }
+
+    /// A pack read from a directory: one `.cedarschema` and every `.cedar` file below it.
+    pub fn from_dir(dir: &Path, shown_as: &str) -> Result<Pack, Vec<InputError>> {
+        let one = |m: String| vec![InputError::new(Some(shown_as), m)];
+        if !dir.is_dir() {
+            return Err(one("the policy directory does not exist".into()));
+        }
+        let mut paths = Vec::new();
+        collect(dir, &mut paths).map_err(|e| one(format!("cannot read the policies: {e}")))?;
+        paths.sort();
+        let mut files = Vec::new();
+        for path in paths {
+            let rel = path.strip_prefix(dir).unwrap_or(&path);
+            let name = format!(
+                "{}/{}",
+                shown_as.trim_end_matches('/'),
+                rel.to_string_lossy().replace('\\', "/")
+            );
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| vec![InputError::new(Some(&name), format!("cannot read: {e}"))])?;
+            files.push(PackFile {
+                name,
+                text: Arc::from(text),
+            });
+        }
+        Pack::from_files(shown_as.to_string(), files)
+    }
+
+    /// Loads a pack from its files' texts.
+    pub fn from_files(origin: String, files: Vec<PackFile>) -> Result<Pack, Vec<InputError>> {
+        let schemas: Vec<&PackFile> = files
+            .iter()
+            .filter(|f| f.name.ends_with(".cedarschema"))
+            .collect();
+        let schema_file = match schemas.as_slice() {
+            [one] => *one,
+            [] => {
+                return Err(vec![InputError::new(
+                    Some(&origin),
+                    "the policy pack has no `.cedarschema` file; policies are validated against a schema",
+                )]);
+            }
+            [first, second, ..] => {
+                return Err(vec![InputError::new(
+                    Some(&second.name),
+                    format!(
+                        "the policy pack has more than one schema (`{}` and `{}`)",
+                        first.name, second.name
+                    ),
+                )]);
+            }
+        };
+        let schema = match Schema::from_cedarschema_str(&schema_file.text) {
+            Ok((schema, _warnings)) => schema,
+            Err(e) => {
+                return Err(vec![from_diagnostic(
+                    &schema_file.name,
+                    &schema_file.text,
+                    &e,
+                    "the schema does not parse: ",
+                )]);
+            }
+        };
+
+        let mut errors = Vec::new();
+        let mut policies = PolicySet::new();
+        let mut probe = PolicySet::new();
+        let mut gates = Vec::new();
+        let mut permits = HashSet::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut origin_of: HashMap<String, (usize, usize)> = HashMap::new();
+
+        for (file_index, file) in files.iter().enumerate() {
+            if !file.name.ends_with(".cedar") {
+                continue;
+            }
+            let set = match PolicySet::from_str(&file.text) {
+                Ok(set) => set,
+                Err(e) => {
+                    errors.extend(e.iter().map(|one| {
+                        from_diagnostic(&file.name, &file.text, one, "the policy does not parse: ")
+                    }));
+                    continue;
+                }
+            };
+            if set.templates().next().is_some() {
+                errors.push(InputError::new(
+                    Some(&file.name),
+                    "policy templates are not supported in a pack: write static policies",
+                ));
+                continue;
+            }
+            let mut in_file: Vec<(usize, &Policy)> = set
+                .policies()
+                .map(|p| (file.text.find(&p.to_string()).unwrap_or(0), p))
+                .collect();
+            in_file.sort_by_key(|(offset, _)| *offset);
+            for (n, (offset, policy)) in in_file.into_iter().enumerate() {
+                let at = span_of(&file.text, offset, policy.to_string().len());
+                let here = |m: String| InputError::at(&file.name, &file.text, at, m);
+                let id = match (policy.annotation("id"), policy.effect()) {
+                    (Some(id), _) if is_kebab(id) => id.to_string(),
+                    (Some(id), _) => {
+                        errors.push(here(format!(
+                            "`@id(\"{id}\")` is not a stable kebab-case id (lower-case letters, digits and `-`)"
+                        )));
+                        continue;
+                    }
+                    (None, Effect::Forbid) => {
+                        errors.push(here(
+                            "a `forbid` policy has no `@id`: every gate needs one, so that its findings can be named, waived and explained".into(),
+                        ));
+                        continue;
+                    }
+                    (None, Effect::Permit) => format!("{}#{}", file.name, n + 1),
+                };
+                if let Some(first) = seen.insert(id.clone(), file.name.clone()) {
+                    errors.push(here(format!(
+                        "duplicate policy id `{id}` (also in `{first}`)"
+                    )));
+                    continue;
+                }
+                let pid = PolicyId::new(&id);
+                let keyed = policy.new_id(pid.clone());
+                match policy.effect() {
+                    Effect::Permit => {
+                        permits.insert(id.clone());
+                        push(&mut probe, keyed.clone(), &mut errors, &here);
+                    }
+                    Effect::Forbid => {
+                        match gate(&id, policy, &file.name, at.start.line) {
+                            Ok(g) => gates.push(g),
+                            Err(m) => {
+                                errors.push(here(m));
+                                continue;
+                            }
+                        }
+                        match as_permit(&keyed, pid) {
+                            Ok(p) => push(&mut probe, p, &mut errors, &here),
+                            Err(m) => errors.push(here(m)),
+                        }
+                    }
+                }
+                origin_of.insert(id, (file_index, offset));
+                push(&mut policies, keyed, &mut errors, &here);
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        for e in validation.validation_errors() {
+            let (file_index, _) = origin_of
+                .get(&e.policy_id().to_string())
+                .copied()
+                .unwrap_or((0, 0));
+            let file = &files[file_index];
+            errors.push(from_diagnostic(
+                &file.name,
+                &file.text,
+                e,
+                "does not validate against the schema: ",
+            ));
+        }
+        if permits.is_empty() {
+            errors.push(InputError::new(
+                Some(&origin),
+                "the policy pack has no `permit` policy: every request would be denied without a reason",
+            ).with_help("add a baseline permit for the lifecycle actions, as the default pack's `policies/baseline.cedar` does"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        gates.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Pack {
+            origin,
+            schema,
+            policies,
+            probe,
+            gates,
+            permits,
+            files,
+        })
+    }
+
+    /// The gate with this id.
+    pub fn gate(&self, id: &str) -> Option<&Gate> {
+        self.gates
+            .binary_search_by(|g| g.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.gates[i])
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("cedar" | "cedarschema")
+        ) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn push(
+    set: &mut PolicySet,
+    policy: Policy,
+    errors: &mut Vec<InputError>,
+    here: &dyn Fn(String) -> InputError,
+) {
+    if let Err(e) = set.add(policy) {
+        errors.push(here(format!("cannot add the policy: {e}")));
+    }
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The same policy with `permit` effect: satisfied exactly when the forbid is.
+fn as_permit(policy: &Policy, id: PolicyId) -> Result<Policy, String> {
+    let mut json = policy
+        .to_json()
+        .map_err(|e| format!("cannot prepare the policy for evaluation: {e}"))?;
+    if let Some(effect) = json.get_mut("effect") {
+        *effect = serde_json::Value::String("permit".into());
+    }
+    Policy::from_json(Some(id), json)
+        .map_err(|e| format!("cannot prepare the policy for evaluation: {e}"))
+}
+
+fn gate(id: &str, policy: &Policy, file: &str, line: usize) -> Result<Gate, String> {
+    let severity = match policy.annotation("severity") {
+        None | Some("error") => Severity::Error,
+        Some("warning") => Severity::Warning,
+        Some(other) => {
+            return Err(format!(
+                "`@severity(\"{other}\")` on gate `{id}`: write \"error\" or \"warning\""
+            ));
+        }
+    };
+    let list = |key: &str| -> Vec<String> {
+        policy
+            .annotation(key)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let fields = list("field")
+        .iter()
+        .map(|f| FieldPath::parse(f).map_err(|e| format!("`@field` on gate `{id}`: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let text = |key: &str| {
+        policy
+            .annotation(key)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    Ok(Gate {
+        id: id.to_string(),
+        controls: list("control"),
+        title: text("title").unwrap_or_else(|| id.to_string()),
+        help: text("help"),
+        severity,
+        fields,
+        applies: text("applies"),
+        file: file.to_string(),
+        line,
+        text: policy.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    const SCHEMA: &str = "namespace Aims { entity Actor; entity Model = { owner?: String }; action release appliesTo { principal: [Actor], resource: [Model] }; }";
+
+    fn load(policies: &str) -> Result<Pack, Vec<InputError>> {
+        Pack::from_files(
+            "test".into(),
+            vec![
+                PackFile {
+                    name: "p/aims.cedarschema".into(),
+                    text: Arc::from(SCHEMA),
+                },
+                PackFile {
+                    name: "p/gates.cedar".into(),
+                    text: Arc::from(policies),
+                },
+            ],
+        )
+    }
+
+    const PERMIT: &str = "permit (principal, action, resource);\n";
+
+    #[test]
+    fn the_embedded_pack_loads() {
+        let pack = Pack::embedded().unwrap();
+        assert!(pack.gate("owner-assigned").is_some());
+        assert!(pack.permits.contains("baseline-permit"));
+    }
+
+    #[test]
+    fn policies_are_rekeyed_by_id_and_located() {
+        let pack = load(&format!(
+            "{PERMIT}\n@id(\"owner-assigned\")\n@field(\"governance.owner\")\nforbid (principal, action, resource) when {{ !(resource has owner) }};\n"
+        ))
+        .unwrap();
+        let gate = pack.gate("owner-assigned").unwrap();
+        assert_eq!(gate.line, 3);
+        assert!(
+            pack.policies
+                .policy(&PolicyId::new("owner-assigned"))
+                .is_some()
+        );
+    }
+
+    fn first_error(policies: &str) -> InputError {
+        load(policies).unwrap_err().remove(0)
+    }
+
+    #[test]
+    fn a_forbid_without_id_is_an_error() {
+        let e = first_error(&format!("{PERMIT}forbid (principal, action, resource);\n"));
+        assert!(e.message.contains("has no `@id`"), "{}", e.message);
+        assert_eq!(e.line(), Some(2));
+    }
+
+    #[test]
+    fn duplicate_ids_are_an_error() {
+        let e = first_error(&format!(
+            "{PERMIT}@id(\"a\") forbid (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);\n"
+        ));
+        assert!(e.message.contains("duplicate policy id `a`"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_pack_without_permit_is_an_error() {
+        let e = first_error("@id(\"a\") forbid (principal, action, resource);\n");
+        assert!(e.message.contains("no `permit` policy"), "{}", e.message);
+    }
+
+    #[test]
+    fn strict_validation_errors_point_into_the_file() {
+        let e = first_error(&format!(
+            "{PERMIT}\n@id(\"a\")\nforbid (principal, action, resource)\nwhen {{ resource.owner == \"x\" }};\n"
+        ));
+        assert!(e.message.contains("does not validate against the schema: for policy `a`"), "{}", e.message);
+        assert_eq!(e.line(), Some(5));
+    }
+
+    #[test]
+    fn bad_annotations_are_errors() {
+        let e = first_error(&format!(
+            "{PERMIT}@id(\"a\") @severity(\"fatal\") forbid (principal, action, resource);\n"
+        ));
+        assert!(e.message.contains("@severity"), "{}", e.message);
+        let e = first_error(&format!(
+            "{PERMIT}@id(\"a\") @field(\"governance..x\") forbid (principal, action, resource);\n"
+        ));
+        assert!(e.message.contains("@field"), "{}", e.message);
+        let e = first_error(&format!(
+            "{PERMIT}@id(\"Not Kebab\") forbid (principal, action, resource);\n"
+        ));
+        assert!(e.message.contains("kebab-case"), "{}", e.message);
+    }
+
+    #[test]
+    fn parse_errors_name_the_line() {
+        let e = first_error(&format!("{PERMIT}\n@id(\"a\")\nforbid (principal, action, resource\n"));
+        assert!(e.message.contains("does not parse"), "{}", e.message);
+        assert!(e.line().is_some_and(|l| l >= 3), "{e}");
+    }
+}

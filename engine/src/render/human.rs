@@ -1,0 +1,221 @@
+//! Human output: miette diagnostics that quote the card around the line and underline the
+//! field, naming the gate, its controls and how to fix it; then one line per model and a total.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use crate::error::InputError;
+use crate::pack::Severity;
+use crate::report::{Decision, Finding, ModelReport, Report};
+use crate::yaml::Span;
+
+/// How to draw.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+/// One diagnostic, quoting a file when its text is known.
+#[derive(Debug)]
+struct Snippet {
+    message: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Display for Snippet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Snippet {}
+
+impl Diagnostic for Snippet {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+fn span(s: Span) -> (usize, usize) {
+    (s.start.offset, s.len())
+}
+
+fn handler(style: Style) -> GraphicalReportHandler {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .without_syntax_highlighting()
+}
+
+fn draw(out: &mut dyn Write, style: Style, snippet: &Snippet) -> io::Result<()> {
+    let mut text = String::new();
+    handler(style)
+        .render_report(&mut text, snippet)
+        .map_err(io::Error::other)?;
+    out.write_all(text.as_bytes())?;
+    writeln!(out)
+}
+
+fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
+    let controls = if f.controls.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", f.controls.join(", "))
+    };
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(f.label.clone()),
+        span(f.location.span),
+    )];
+    labels.extend(
+        f.related
+            .iter()
+            .map(|r| LabeledSpan::new_with_span(Some(r.message.clone()), span(r.span))),
+    );
+    let mut help = f.help.clone().unwrap_or_default();
+    if let Some((file, line)) = &f.policy {
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        help.push_str(&format!("gate defined at {file}:{line}"));
+    }
+    Snippet {
+        message: format!("{}{controls}: {}", f.gate, f.title),
+        severity: match f.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        },
+        help: Some(help).filter(|h| !h.is_empty()),
+        source: Some(NamedSource::new(&f.location.path, Arc::clone(&model.source))),
+        labels,
+    }
+}
+
+/// Draws one input error.
+pub fn render_error(e: &InputError, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    let (source, labels) = match (&e.source, e.span, &e.path) {
+        (Some(src), Some(s), Some(path)) => (
+            Some(NamedSource::new(path, Arc::clone(src))),
+            vec![LabeledSpan::new_primary_with_span(None, span(s))],
+        ),
+        _ => (None, Vec::new()),
+    };
+    let message = match (&e.path, &source) {
+        (Some(path), None) => format!("{path}: {}", e.message),
+        _ => e.message.clone(),
+    };
+    draw(
+        out,
+        style,
+        &Snippet {
+            message,
+            severity: miette::Severity::Error,
+            help: e.help.clone(),
+            source,
+            labels,
+        },
+    )
+}
+
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// Draws the findings of every model, then one line per model and the total.
+pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    for model in &report.models {
+        for f in &model.findings {
+            draw(out, style, &finding_snippet(model, f))?;
+        }
+    }
+    let id_width = report.models.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    let path_width = report
+        .models
+        .iter()
+        .map(|m| m.path.len())
+        .max()
+        .unwrap_or(0);
+    for m in &report.models {
+        let counts = match (m.count(Severity::Error), m.count(Severity::Warning)) {
+            _ if m.decision == Decision::Error => "could not be evaluated".to_string(),
+            (0, 0) => "no findings".to_string(),
+            (e, 0) => plural(e, "error"),
+            (0, w) => plural(w, "warning"),
+            (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+        };
+        writeln!(
+            out,
+            "{:<8} {:<id_width$}  {:<path_width$}  {counts}",
+            m.decision.as_str(),
+            m.id,
+            m.path
+        )?;
+    }
+    let target = match &report.environment {
+        Some(env) => format!("{} to {env}", report.action.as_str()),
+        None => report.action.as_str().to_string(),
+    };
+    let mut parts = vec![
+        format!("{} allowed", report.count(Decision::Allowed)),
+        format!("{} blocked", report.count(Decision::Blocked)),
+    ];
+    if report.count(Decision::Error) > 0 {
+        parts.push(format!("{} not evaluated", report.count(Decision::Error)));
+    }
+    writeln!(
+        out,
+        "\n{}: {} checked for {target} at {} ({}); {}",
+        report.decision.as_str(),
+        plural(report.models.len(), "model"),
+        report.now,
+        if report.policies == "embedded" {
+            "embedded policy pack".to_string()
+        } else {
+            format!("policies from {}", report.policies)
+        },
+        parts.join(", "),
+    )?;
+    if !report.errors.is_empty() {
+        writeln!(
+            out,
+            "{} could not be read or evaluated; nothing is allowed until fixed",
+            plural(report.errors.len(), "input error")
+        )?;
+    }
+    Ok(())
+}

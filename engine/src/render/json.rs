@@ -1,0 +1,162 @@
+//! The JSON report, version 1: a frozen, documented shape (README, "JSON output") that
+//! consumers can rely on across releases. Internal types map onto it here and nowhere else.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::error::InputError;
+use crate::report::{Decision, Finding, Report};
+
+/// The version of this document's shape; bumped only on a breaking change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct V1<'a> {
+    schema_version: u32,
+    tool: Tool,
+    decision: &'a str,
+    action: &'a str,
+    environment: Option<&'a str>,
+    now: String,
+    policies: &'a str,
+    summary: Summary,
+    models: Vec<Model<'a>>,
+    errors: Vec<Error<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    models: usize,
+    allowed: usize,
+    blocked: usize,
+    error: usize,
+}
+
+#[derive(Serialize)]
+struct Model<'a> {
+    id: &'a str,
+    path: &'a str,
+    decision: &'a str,
+    findings: Vec<FindingV1<'a>>,
+}
+
+#[derive(Serialize)]
+struct FindingV1<'a> {
+    gate: &'a str,
+    controls: &'a [String],
+    severity: &'a str,
+    title: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    location: LocationV1<'a>,
+    related: Vec<RelatedV1<'a>>,
+    policy: Option<PolicyV1<'a>>,
+}
+
+#[derive(Serialize)]
+struct LocationV1<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+}
+
+#[derive(Serialize)]
+struct RelatedV1<'a> {
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct PolicyV1<'a> {
+    path: &'a str,
+    line: usize,
+}
+
+#[derive(Serialize)]
+struct Error<'a> {
+    path: Option<&'a str>,
+    line: Option<usize>,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+fn finding(f: &Finding) -> FindingV1<'_> {
+    FindingV1 {
+        gate: &f.gate,
+        controls: &f.controls,
+        severity: f.severity.as_str(),
+        title: &f.title,
+        message: &f.message,
+        help: f.help.as_deref(),
+        location: LocationV1 {
+            path: &f.location.path,
+            line: f.location.line(),
+            column: f.location.column(),
+        },
+        related: f
+            .related
+            .iter()
+            .map(|r| RelatedV1 {
+                line: r.span.start.line,
+                column: r.span.start.col,
+                message: &r.message,
+            })
+            .collect(),
+        policy: f
+            .policy
+            .as_ref()
+            .map(|(path, line)| PolicyV1 { path, line: *line }),
+    }
+}
+
+fn error(e: &InputError) -> Error<'_> {
+    Error {
+        path: e.path.as_deref(),
+        line: e.line(),
+        message: &e.message,
+        help: e.help.as_deref(),
+    }
+}
+
+/// Writes the report as one pretty-printed JSON document and a newline.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let doc = V1 {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "aimsgate",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        decision: report.decision.as_str(),
+        action: report.action.as_str(),
+        environment: report.environment.as_deref(),
+        now: report.now.to_cedar(),
+        policies: &report.policies,
+        summary: Summary {
+            models: report.models.len(),
+            allowed: report.count(Decision::Allowed),
+            blocked: report.count(Decision::Blocked),
+            error: report.count(Decision::Error),
+        },
+        models: report
+            .models
+            .iter()
+            .map(|m| Model {
+                id: &m.id,
+                path: &m.path,
+                decision: m.decision.as_str(),
+                findings: m.findings.iter().map(finding).collect(),
+            })
+            .collect(),
+        errors: report.errors.iter().map(error).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}

@@ -1,0 +1,5 @@
+//! Renderers: leaf modules that turn a [`crate::report::Report`] into text on a writer.
+//! They never evaluate and never pick an exit code.
+
+pub mod human;
+pub mod json;

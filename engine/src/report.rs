@@ -1,0 +1,235 @@
+//! What a check found: per model a decision and its findings, plus what could not be evaluated.
+//! Renderers read a [`Report`]; they never evaluate.
+
+use std::sync::Arc;
+
+use crate::card::Card;
+use crate::date::Instant;
+use crate::error::InputError;
+use crate::pack::{Gate, Severity};
+use crate::yaml::Span;
+
+/// The lifecycle transition being judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Release,
+    Deploy,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Release => "release",
+            Action::Deploy => "deploy",
+        }
+    }
+}
+
+/// A verdict, for one model or for the whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Decision {
+    /// Every gate passed (warnings may be present).
+    Allowed,
+    /// A gate of severity `error` fired.
+    Blocked,
+    /// Something could not be read or evaluated: never an allowance.
+    Error,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::Blocked => "blocked",
+            Decision::Error => "error",
+        }
+    }
+}
+
+/// A place in a card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    /// Relative to the repository root.
+    pub path: String,
+    pub span: Span,
+}
+
+impl Location {
+    pub fn line(&self) -> usize {
+        self.span.start.line
+    }
+
+    pub fn column(&self) -> usize {
+        self.span.start.col
+    }
+}
+
+/// A further place a finding concerns, with what stands there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Related {
+    pub span: Span,
+    pub message: String,
+}
+
+/// The id of the finding given when no permit of the pack applies to the request.
+pub const NOT_PERMITTED: &str = "not-permitted";
+
+/// One gate that fired on one model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub gate: String,
+    pub controls: Vec<String>,
+    pub severity: Severity,
+    pub title: String,
+    /// What is wrong on this card, in one sentence (about every field the gate judges).
+    pub message: String,
+    /// What stands at the primary location (about the first field only).
+    pub label: String,
+    pub help: Option<String>,
+    pub location: Location,
+    pub related: Vec<Related>,
+    /// The policy that judged it: pack file and line.
+    pub policy: Option<(String, usize)>,
+}
+
+impl Finding {
+    /// The finding of `gate` on `card`: it points at the gate's first `@field` as the card
+    /// has it (or at the deepest part of it that exists), and says what stands there.
+    pub fn new(gate: &Gate, card: &Card) -> Finding {
+        let mut located = gate.fields.iter().map(|f| card.locate(f));
+        let (span, mut states, mut related) = match located.next() {
+            Some(first) => (first.span, vec![first.state], first.related),
+            None => (card.anchor, Vec::new(), Vec::new()),
+        };
+        for other in located {
+            if let Some(state) = &other.state {
+                related.push((other.span, state.clone()));
+            }
+            states.push(other.state);
+        }
+        let label = states.first().cloned().flatten();
+        let states: Vec<String> = states.into_iter().flatten().collect();
+        let message = if states.is_empty() {
+            gate.title.clone()
+        } else {
+            states.join("; ")
+        };
+        let label = label.unwrap_or_else(|| message.clone());
+        Finding {
+            gate: gate.id.clone(),
+            controls: gate.controls.clone(),
+            severity: gate.severity,
+            title: gate.title.clone(),
+            message,
+            label,
+            help: gate.help.clone(),
+            location: Location {
+                path: card.path.clone(),
+                span,
+            },
+            related: related
+                .into_iter()
+                .filter(|(s, _)| *s != span)
+                .map(|(span, message)| Related { span, message })
+                .collect(),
+            policy: Some((gate.file.clone(), gate.line)),
+        }
+    }
+
+    /// The finding when no permit of the pack applies: Cedar denies by default.
+    pub fn not_permitted(card: &Card, action: Action) -> Finding {
+        let message = format!(
+            "no `permit` policy of the pack applies to `{}` of this model, so it is denied by default",
+            action.as_str()
+        );
+        Finding {
+            gate: NOT_PERMITTED.into(),
+            controls: Vec::new(),
+            severity: Severity::Error,
+            title: "No policy permits this action".into(),
+            label: message.clone(),
+            message,
+            help: Some("add or widen a `permit` policy for this action in the policy pack".into()),
+            location: Location {
+                path: card.path.clone(),
+                span: card.anchor,
+            },
+            related: Vec::new(),
+            policy: None,
+        }
+    }
+}
+
+/// The verdict on one model.
+#[derive(Debug, Clone)]
+pub struct ModelReport {
+    pub id: String,
+    pub path: String,
+    pub decision: Decision,
+    /// Sorted by line, then gate id.
+    pub findings: Vec<Finding>,
+    /// The card's text, for renderers that quote it.
+    pub source: Arc<str>,
+}
+
+impl ModelReport {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+/// The result of one `aimsgate check`.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub decision: Decision,
+    pub action: Action,
+    pub environment: Option<String>,
+    pub now: Instant,
+    /// `embedded` or the policy directory.
+    pub policies: String,
+    /// Sorted by path.
+    pub models: Vec<ModelReport>,
+    /// What could not be read or evaluated.
+    pub errors: Vec<InputError>,
+}
+
+impl Report {
+    /// Builds the report and its overall decision: error if anything could not be evaluated,
+    /// otherwise blocked if any model is, otherwise allowed.
+    pub fn new(
+        action: Action,
+        environment: Option<String>,
+        now: Instant,
+        policies: String,
+        mut models: Vec<ModelReport>,
+        errors: Vec<InputError>,
+    ) -> Report {
+        models.sort_by(|a, b| a.path.cmp(&b.path));
+        let decision = if !errors.is_empty() {
+            Decision::Error
+        } else {
+            models
+                .iter()
+                .map(|m| m.decision)
+                .max()
+                .unwrap_or(Decision::Error)
+        };
+        Report {
+            decision,
+            action,
+            environment,
+            now,
+            policies,
+            models,
+            errors,
+        }
+    }
+
+    /// Models with this decision.
+    pub fn count(&self, decision: Decision) -> usize {
+        self.models.iter().filter(|m| m.decision == decision).count()
+    }
+}
