@@ -32,7 +32,10 @@ fn main() -> std::io::Result<()> {
             .map_err(std::io::Error::other)?
             .to_string_lossy()
             .replace('\\', "/");
-        code.push_str(&format!("    ({name:?}, include_str!({:?})),\n", file.display().to_string()));
+        code.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            file.display().to_string()
+        ));
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(std::io::Error::other)?);

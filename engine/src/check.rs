@@ -52,7 +52,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
                 errors.extend(errs);
             }
         }
-        Err(e) => errors.push(e),
+        Err(e) => errors.push(*e),
     }
 
     if cards.is_empty() && errors.is_empty() {

@@ -54,7 +54,9 @@ impl Instant {
             return Err(format!("`{s}` is not a calendar date"));
         }
         if year < 1 {
-            return Err(format!("`{s}` is out of range: years run from 0001 to 9999"));
+            return Err(format!(
+                "`{s}` is out of range: years run from 0001 to 9999"
+            ));
         }
         let mut millis = days_from_civil(year, month, day) * MS_PER_DAY;
         let rest = &b[10..];
@@ -102,7 +104,9 @@ impl Instant {
             }
         }
         if !(MIN_MILLIS..=MAX_MILLIS).contains(&millis) {
-            return Err(format!("`{s}` is out of range: years run from 0001 to 9999"));
+            return Err(format!(
+                "`{s}` is out of range: years run from 0001 to 9999"
+            ));
         }
         Ok(Instant { millis })
     }
@@ -183,7 +187,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 #[cfg(test)]
@@ -199,18 +211,27 @@ mod tests {
             "2026-10-01T00:00:00.000Z"
         );
         assert_eq!(
-            Instant::parse("2026-10-01T12:30:00+02:00").unwrap().to_cedar(),
+            Instant::parse("2026-10-01T12:30:00+02:00")
+                .unwrap()
+                .to_cedar(),
             "2026-10-01T10:30:00.000Z"
         );
         assert_eq!(
-            Instant::parse("2024-02-29t23:59:59.123456z").unwrap().to_cedar(),
+            Instant::parse("2024-02-29t23:59:59.123456z")
+                .unwrap()
+                .to_cedar(),
             "2024-02-29T23:59:59.123Z"
         );
         assert_eq!(
-            Instant::parse("2026-01-01T00:30:00-01:00").unwrap().to_string(),
+            Instant::parse("2026-01-01T00:30:00-01:00")
+                .unwrap()
+                .to_string(),
             "2026-01-01T01:30:00Z"
         );
-        assert_eq!(Instant::parse("2026-03-05").unwrap().to_string(), "2026-03-05");
+        assert_eq!(
+            Instant::parse("2026-03-05").unwrap().to_string(),
+            "2026-03-05"
+        );
     }
 
     #[test]
@@ -239,7 +260,9 @@ mod tests {
             MAX_MILLIS
         );
         assert_eq!(
-            Instant::parse("9999-12-31T23:59:59.999Z").unwrap().to_cedar(),
+            Instant::parse("9999-12-31T23:59:59.999Z")
+                .unwrap()
+                .to_cedar(),
             "9999-12-31T23:59:59.999Z"
         );
     }

@@ -54,11 +54,13 @@ fn candidate(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
-    matches!(name, "model-card.yaml" | "model-card.yml" | "model-card.json")
-        || path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+    matches!(
+        name,
+        "model-card.yaml" | "model-card.yml" | "model-card.json"
+    ) || path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"))
 }
 
 /// Cards found under `paths` (the repository root when empty), and what could not be read.

@@ -44,28 +44,32 @@ pub struct Evaluator<'p> {
     model_type: EntityTypeName,
 }
 
-fn type_name(name: &str) -> Result<EntityTypeName, InputError> {
-    EntityTypeName::from_str(name)
-        .map_err(|e| InputError::new(None, format!("internal: bad entity type `{name}`: {e}")))
+fn type_name(name: &str) -> Result<EntityTypeName, Box<InputError>> {
+    EntityTypeName::from_str(name).map_err(|e| {
+        Box::new(InputError::new(
+            None,
+            format!("internal: bad entity type `{name}`: {e}"),
+        ))
+    })
 }
 
 impl<'p> Evaluator<'p> {
-    pub fn new(pack: &'p Pack, spec: &RequestSpec) -> Result<Self, InputError> {
+    pub fn new(pack: &'p Pack, spec: &RequestSpec) -> Result<Self, Box<InputError>> {
         let action_uid = EntityUid::from_type_name_and_id(
             type_name("Aims::Action")?,
             EntityId::new(spec.action.as_str()),
         );
         let principal =
             EntityUid::from_type_name_and_id(type_name("Aims::Actor")?, EntityId::new(&spec.actor));
-        let mut pairs = vec![(
-            "now".to_string(),
-            Expr::new_datetime(spec.now.to_cedar()),
-        )];
+        let mut pairs = vec![("now".to_string(), Expr::new_datetime(spec.now.to_cedar()))];
         if let Some(env) = &spec.environment {
             pairs.push(("environment".to_string(), Expr::new_string(env.clone())));
         }
         let context = Context::from_pairs(pairs).map_err(|e| {
-            InputError::new(Some(&pack.origin), format!("cannot build the request context: {e}"))
+            InputError::new(
+                Some(&pack.origin),
+                format!("cannot build the request context: {e}"),
+            )
         })?;
         Ok(Evaluator {
             pack,
@@ -89,16 +93,17 @@ impl<'p> Evaluator<'p> {
             source: card.source.clone(),
         };
         let error = |m: String| InputError::at(&card.path, &card.source, card.anchor, m);
-        let resource =
-            EntityUid::from_type_name_and_id(self.model_type.clone(), EntityId::new(&card.model_id));
+        let resource = EntityUid::from_type_name_and_id(
+            self.model_type.clone(),
+            EntityId::new(&card.model_id),
+        );
         let schema = &self.pack.schema;
         let entities = model_entity(card, resource.clone())
             .map_err(|e| format!("cannot build the Cedar entity for this card: {e}"))
             .and_then(|model| {
                 let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
-                Entities::from_entities([model, actor], Some(schema)).map_err(|e| {
-                    format!("the card does not fit the policy pack's schema: {e}")
-                })
+                Entities::from_entities([model, actor], Some(schema))
+                    .map_err(|e| format!("the card does not fit the policy pack's schema: {e}"))
             });
         let entities = match entities {
             Ok(e) => e,
@@ -246,7 +251,10 @@ fn model_entity(card: &Card, uid: EntityUid) -> Result<Entity, String> {
     put("license", card.hub.license.as_deref().map(text));
     put("datasets", Some(strings(&card.hub.datasets)));
     put("base_model", Some(strings(&card.hub.base_model)));
-    put("performance_metric_count", Some(long(card.hub.metric_count)));
+    put(
+        "performance_metric_count",
+        Some(long(card.hub.metric_count)),
+    );
     Entity::new(uid, attrs, HashSet::new()).map_err(|e| e.to_string())
 }
 
@@ -275,7 +283,10 @@ fn bias_tests(b: &BiasTests) -> Result<Expr, cedar_policy::ExpressionConstructio
             "evaluated_on",
             b.evaluated_on.map(|d| Expr::new_datetime(d.to_cedar())),
         ),
-        ("protected_attributes", Some(strings(&b.protected_attributes))),
+        (
+            "protected_attributes",
+            Some(strings(&b.protected_attributes)),
+        ),
         ("results", Some(Expr::new_set(results))),
         ("result_count", Some(long(b.results.len()))),
         ("failing_metrics", Some(strings(&failing))),
@@ -310,6 +321,9 @@ fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionErr
             "uses_personal_data",
             Some(Expr::new_bool(d.sources.iter().any(|s| s.personal_data))),
         ),
-        ("privacy_assessment", d.privacy_assessment.as_deref().map(text)),
+        (
+            "privacy_assessment",
+            d.privacy_assessment.as_deref().map(text),
+        ),
     ])
 }

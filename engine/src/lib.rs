@@ -6,6 +6,7 @@
 //! Cedar request and judges it against the [`pack`] → a [`report::Report`] → [`render`]ers.
 //! [`check`] strings these together. Only the binary prints and picks the exit code.
 
+pub mod annex_a;
 pub mod card;
 pub mod check;
 pub mod date;

@@ -123,7 +123,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { Exit::Error } else { Exit::Allowed };
+            let code = if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Allowed
+            };
             let _ = e.print();
             return code.into();
         }
@@ -147,8 +151,11 @@ fn request(args: &CheckArgs) -> Result<RequestSpec, Vec<InputError>> {
         .filter(|e| !e.is_empty());
     if action == Action::Deploy && environment.is_none() {
         errors.push(
-            InputError::new(None, "`--action deploy` needs `--env ENV`: the gates depend on where the model goes")
-                .with_help("for example `--env production` or `--env staging`"),
+            InputError::new(
+                None,
+                "`--action deploy` needs `--env ENV`: the gates depend on where the model goes",
+            )
+            .with_help("for example `--env production` or `--env staging`"),
         );
     }
     let now = match &args.now {

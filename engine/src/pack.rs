@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
-use cedar_policy::{
-    Effect, Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator,
-};
+use cedar_policy::{Effect, Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator};
 
 use crate::card::FieldPath;
 use crate::error::{InputError, from_diagnostic, span_of};
@@ -290,6 +288,26 @@ impl Pack {
         })
     }
 
+    /// The table of gates in Markdown (id, controls, when it applies, severity, how to fix):
+    /// the README's table is this text, checked by a test so the two never drift.
+    pub fn gates_table(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let mut out = String::from(
+            "| gate | controls | applies to | severity | how to satisfy it |\n|---|---|---|---|---|\n",
+        );
+        for g in &self.gates {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                g.id,
+                cell(&g.controls.join(", ")),
+                cell(g.applies.as_deref().unwrap_or("")),
+                g.severity.as_str(),
+                cell(g.help.as_deref().unwrap_or("")),
+            ));
+        }
+        out
+    }
+
     /// The gate with this id.
     pub fn gate(&self, id: &str) -> Option<&Gate> {
         self.gates
@@ -455,7 +473,11 @@ mod tests {
         let e = first_error(&format!(
             "{PERMIT}@id(\"a\") forbid (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);\n"
         ));
-        assert!(e.message.contains("duplicate policy id `a`"), "{}", e.message);
+        assert!(
+            e.message.contains("duplicate policy id `a`"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -469,7 +491,12 @@ mod tests {
         let e = first_error(&format!(
             "{PERMIT}\n@id(\"a\")\nforbid (principal, action, resource)\nwhen {{ resource.owner == \"x\" }};\n"
         ));
-        assert!(e.message.contains("does not validate against the schema: for policy `a`"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("does not validate against the schema: for policy `a`"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.line(), Some(5));
     }
 
@@ -491,7 +518,9 @@ mod tests {
 
     #[test]
     fn parse_errors_name_the_line() {
-        let e = first_error(&format!("{PERMIT}\n@id(\"a\")\nforbid (principal, action, resource\n"));
+        let e = first_error(&format!(
+            "{PERMIT}\n@id(\"a\")\nforbid (principal, action, resource\n"
+        ));
         assert!(e.message.contains("does not parse"), "{}", e.message);
         assert!(e.line().is_some_and(|l| l >= 3), "{e}");
     }

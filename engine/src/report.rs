@@ -230,6 +230,9 @@ impl Report {
 
     /// Models with this decision.
     pub fn count(&self, decision: Decision) -> usize {
-        self.models.iter().filter(|m| m.decision == decision).count()
+        self.models
+            .iter()
+            .filter(|m| m.decision == decision)
+            .count()
     }
 }

@@ -51,7 +51,10 @@ pub enum ScalarKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A scalar: its text as written (unescaped) and what it resolved to.
-    Scalar { text: String, kind: ScalarKind },
+    Scalar {
+        text: String,
+        kind: ScalarKind,
+    },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
@@ -498,11 +501,15 @@ fn resolve_plain(text: &str) -> ScalarKind {
     if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
         return match text.parse::<i64>() {
             Ok(i) => ScalarKind::Int(i),
-            Err(_) => text.parse::<f64>().map_or(ScalarKind::Str, ScalarKind::Float),
+            Err(_) => text
+                .parse::<f64>()
+                .map_or(ScalarKind::Str, ScalarKind::Float),
         };
     }
     if is_core_float(unsigned) {
-        return text.parse::<f64>().map_or(ScalarKind::Str, ScalarKind::Float);
+        return text
+            .parse::<f64>()
+            .map_or(ScalarKind::Str, ScalarKind::Float);
     }
     ScalarKind::Str
 }
@@ -611,7 +618,9 @@ mod tests {
 
     #[test]
     fn core_schema_resolution() {
-        let n = doc("a: 1\nb: 2.50\nc: true\nd: ~\ne: 2.3.0\nf: '1'\ng: .nan\nh: -.inf\ni: 1e999\nj: 0x1F\nk: 2026-10-01\n");
+        let n = doc(
+            "a: 1\nb: 2.50\nc: true\nd: ~\ne: 2.3.0\nf: '1'\ng: .nan\nh: -.inf\ni: 1e999\nj: 0x1F\nk: 2026-10-01\n",
+        );
         let kinds: Vec<ScalarKind> = ["a", "b", "c", "d", "e", "f", "h", "j", "k"]
             .iter()
             .map(|k| scalar(&n.get(k).unwrap().value).1.clone())
@@ -640,22 +649,41 @@ mod tests {
     #[test]
     fn positions_are_lines_and_bytes_in_the_file() {
         let text = "name: ünïcödé 名前\nowner: x\n";
-        let n = parse(text, Origin { line: 5, offset: 100 }, Limits::default())
-            .unwrap()
-            .unwrap();
+        let n = parse(
+            text,
+            Origin {
+                line: 5,
+                offset: 100,
+            },
+            Limits::default(),
+        )
+        .unwrap()
+        .unwrap();
         let owner = n.get("owner").unwrap();
         assert_eq!(owner.key_span.start.line, 6);
         assert_eq!(owner.key_span.start.col, 1);
-        assert_eq!(owner.key_span.start.offset, 100 + text.find("owner").unwrap());
-        assert_eq!(owner.value.span.start.offset, 100 + text.find(" x").unwrap() + 1);
+        assert_eq!(
+            owner.key_span.start.offset,
+            100 + text.find("owner").unwrap()
+        );
+        assert_eq!(
+            owner.value.span.start.offset,
+            100 + text.find(" x").unwrap() + 1
+        );
     }
 
     #[test]
     fn anchors_aliases_and_merge_keys() {
         let n = doc("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\nlist: [*b, *b]\n");
         let other = &n.get("other").unwrap().value;
-        assert_eq!(scalar(&other.get("x").unwrap().value).1, &ScalarKind::Int(1));
-        assert_eq!(scalar(&other.get("y").unwrap().value).1, &ScalarKind::Int(3));
+        assert_eq!(
+            scalar(&other.get("x").unwrap().value).1,
+            &ScalarKind::Int(1)
+        );
+        assert_eq!(
+            scalar(&other.get("y").unwrap().value).1,
+            &ScalarKind::Int(3)
+        );
         match &n.get("list").unwrap().value.value {
             Value::Seq(items) => assert_eq!(items.len(), 2),
             _ => panic!("not a list"),
@@ -666,7 +694,10 @@ mod tests {
     fn duplicate_keys_are_an_error_naming_both_lines() {
         let e = err("a: 1\nb: 2\na: 3\n");
         assert_eq!(e.pos.line, 3);
-        assert!(e.message.contains("duplicate key `a` (first defined on line 1)"));
+        assert!(
+            e.message
+                .contains("duplicate key `a` (first defined on line 1)")
+        );
     }
 
     #[test]
@@ -680,7 +711,11 @@ mod tests {
             prev = name;
         }
         let e = err(&text);
-        assert!(e.message.contains("more than 250000 nodes"), "{}", e.message);
+        assert!(
+            e.message.contains("more than 250000 nodes"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -688,7 +723,9 @@ mod tests {
         let flow = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let e = err(&flow);
         assert!(e.message.contains("recursion limit"), "{}", e.message);
-        let block: String = (0..100).map(|i| format!("{}a:\n", "  ".repeat(i))).collect();
+        let block: String = (0..100)
+            .map(|i| format!("{}a:\n", "  ".repeat(i)))
+            .collect();
         let e = err(&block);
         assert!(e.message.contains("nests deeper than 64"), "{}", e.message);
         assert_eq!(e.pos.line, 65);

@@ -108,7 +108,10 @@ mod tests {
 
     #[test]
     fn the_first_closing_line_ends_it() {
-        assert_eq!(yaml("---\na: |\n  ---\n---\nb\n---\n"), ("a: |\n  ---\n", 2));
+        assert_eq!(
+            yaml("---\na: |\n  ---\n---\nb\n---\n"),
+            ("a: |\n  ---\n", 2)
+        );
     }
 
     #[test]

@@ -160,7 +160,9 @@ pub struct DataSource {
 impl DataSource {
     /// The source's name, or `#N` (1-based) when it has none.
     pub fn label(&self, index: usize) -> String {
-        self.name.clone().unwrap_or_else(|| format!("#{}", index + 1))
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("#{}", index + 1))
     }
 }
 
@@ -366,12 +368,14 @@ impl Reader {
             risk_tier: self.choice(g, "risk_tier", RiskTier::ALL),
             intended_use: self.text(g, "intended_use"),
             out_of_scope_uses: self.strings(g, "out_of_scope_uses"),
-            impact_assessment: self.block(g, "impact_assessment").map(|ia| ImpactAssessment {
-                status: self.choice(ia, "status", ImpactStatus::ALL),
-                reference: self.text(ia, "reference"),
-                approved_by: self.text(ia, "approved_by"),
-                approved_on: self.date(ia, "approved_on"),
-            }),
+            impact_assessment: self
+                .block(g, "impact_assessment")
+                .map(|ia| ImpactAssessment {
+                    status: self.choice(ia, "status", ImpactStatus::ALL),
+                    reference: self.text(ia, "reference"),
+                    approved_by: self.text(ia, "approved_by"),
+                    approved_on: self.date(ia, "approved_on"),
+                }),
             bias_tests: self.block(g, "bias_tests").map(|bt| self.bias_tests(bt)),
             data: self.block(g, "data").map(|d| self.data(d)),
             human_oversight: self.text(g, "human_oversight"),

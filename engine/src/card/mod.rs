@@ -78,19 +78,31 @@ pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec
         Ok(t) => t,
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             return Err(one(format!(
                 "line {line}: the card is not valid UTF-8 (byte {valid})"
             )));
         }
     };
     let fallback_id = folder_name(file);
-    parse(path, Arc::from(text), Format::of(file), explicit, &fallback_id)
+    parse(
+        path,
+        Arc::from(text),
+        Format::of(file),
+        explicit,
+        &fallback_id,
+    )
 }
 
 fn folder_name(file: &Path) -> String {
     let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
-    let named = parent.and_then(|p| p.file_name()).map(|n| n.to_string_lossy());
+    let named = parent
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy());
     match named {
         Some(n) if n != "." && n != ".." => n.into_owned(),
         _ => parent
@@ -111,7 +123,10 @@ pub fn parse(
     fallback_id: &str,
 ) -> Result<Option<Card>, Vec<InputError>> {
     if source.contains('\0') {
-        let line = source[..source.find('\0').unwrap_or(0)].matches('\n').count() + 1;
+        let line = source[..source.find('\0').unwrap_or(0)]
+            .matches('\n')
+            .count()
+            + 1;
         return Err(vec![InputError::new(
             Some(path),
             format!("line {line}: the card contains a NUL byte; it is not a text file"),
@@ -130,7 +145,14 @@ pub fn parse(
             ),
             Ok(None) if explicit => {
                 let anchor = first_line(&source, 0);
-                return Ok(Some(card(path, &source, format, None, anchor, fallback_id)?));
+                return Ok(Some(card(
+                    path,
+                    &source,
+                    format,
+                    None,
+                    anchor,
+                    fallback_id,
+                )?));
             }
             Ok(None) => return Ok(None),
             Err(unclosed) => {
@@ -178,7 +200,10 @@ pub fn parse(
             };
             return Err(err(
                 first_line(&source, node.span.start.offset),
-                format!("{what} must be a mapping of keys to values, found {}", node.type_name()),
+                format!(
+                    "{what} must be a mapping of keys to values, found {}",
+                    node.type_name()
+                ),
             ));
         }
     };
@@ -186,7 +211,14 @@ pub fn parse(
     if format == Format::Markdown && !explicit && !has_governance {
         return Ok(None);
     }
-    Ok(Some(card(path, &source, format, root, anchor, fallback_id)?))
+    Ok(Some(card(
+        path,
+        &source,
+        format,
+        root,
+        anchor,
+        fallback_id,
+    )?))
 }
 
 fn card(
@@ -473,7 +505,11 @@ mod tests {
             e.iter().map(|e| (e.line(), e.message.as_str())).collect();
         assert_eq!(lines.len(), 4, "{lines:?}");
         assert_eq!(lines[0].0, Some(2));
-        assert!(lines[0].1.contains("`owner` must be a string, found a list"));
+        assert!(
+            lines[0]
+                .1
+                .contains("`owner` must be a string, found a list")
+        );
         assert_eq!(lines[1].0, Some(3));
         assert!(lines[1].1.contains("did you mean `high`?"));
         assert_eq!(lines[2].0, Some(5));

@@ -117,7 +117,10 @@ fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
             Severity::Warning => miette::Severity::Warning,
         },
         help: Some(help).filter(|h| !h.is_empty()),
-        source: Some(NamedSource::new(&f.location.path, Arc::clone(&model.source))),
+        source: Some(NamedSource::new(
+            &f.location.path,
+            Arc::clone(&model.source),
+        )),
         labels,
     }
 }

@@ -1,0 +1,630 @@
+//! The real `aimsgate` binary, run in a clean environment: exit codes, the JSON contract, the
+//! human output (snapshot), discovery, and failing closed on bad cards and bad policies.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test states its expectations by panicking"
+)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::root;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// Runs `aimsgate` in `cwd` with an environment free of CI and GitHub variables.
+fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aimsgate"));
+    cmd.args(args).current_dir(cwd).env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("USER", "tester");
+    let out = cmd.output().expect("the binary runs");
+    let code = out.status.code().expect("an exit code, not a signal");
+    assert_ne!(
+        code,
+        101,
+        "the binary panicked:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Run {
+        code,
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    run_in(&root(), args)
+}
+
+const NOW: [&str; 2] = ["--now", "2026-11-20"];
+
+fn example(extra: &[&str]) -> Run {
+    let mut args = vec!["check", "fixtures/example"];
+    args.extend(NOW);
+    args.extend(extra);
+    run(&args)
+}
+
+/// A scratch directory holding `files` (path, content).
+fn scratch(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, content).expect("write");
+    }
+    dir
+}
+
+fn example_card(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("fixtures/example/models").join(name)).expect("example card")
+}
+
+#[test]
+fn the_readme_set_up_command_blocks_one_model_and_allows_two() {
+    let r = example(&[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let decisions: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("allowed ") || l.starts_with("blocked "))
+        .map(|l| l.split_whitespace().nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(
+        decisions,
+        ["churn-predictor", "fraud-detector", "sentiment-classifier"]
+    );
+    assert!(r.stdout.contains("blocked  fraud-detector"));
+    assert!(r.stdout.contains("allowed  sentiment-classifier"));
+}
+
+#[test]
+fn human_output_snapshot() {
+    let r = example(&[]);
+    insta::assert_snapshot!(format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        r.code, r.stdout, r.stderr
+    ));
+}
+
+#[test]
+fn json_contract() {
+    let r = example(&["--format", "json"]);
+    assert_eq!(r.code, 1);
+    let doc = r.json();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["decision"], "blocked");
+    assert_eq!(doc["action"], "release");
+    assert_eq!(doc["environment"], Value::Null);
+    assert_eq!(doc["now"], "2026-11-20T00:00:00.000Z");
+    assert_eq!(doc["policies"], "embedded");
+    assert_eq!(doc["summary"]["models"], 3);
+    assert_eq!(doc["summary"]["blocked"], 1);
+    assert_eq!(doc["errors"], Value::Array(Vec::new()));
+    let models = doc["models"].as_array().expect("models");
+    let fraud = models
+        .iter()
+        .find(|m| m["id"] == "fraud-detector")
+        .expect("fraud-detector");
+    assert_eq!(
+        fraud["path"],
+        "fixtures/example/models/fraud-detector/README.md"
+    );
+    assert_eq!(fraud["decision"], "blocked");
+    let findings = fraud["findings"].as_array().expect("findings");
+    let gates: Vec<&str> = findings
+        .iter()
+        .map(|f| f["gate"].as_str().expect("gate"))
+        .collect();
+    assert_eq!(
+        gates,
+        [
+            "bias-tests-passed",
+            "privacy-assessment-present",
+            "data-provenance-documented"
+        ]
+    );
+    let bias = &findings[0];
+    assert_eq!(bias["controls"], serde_json::json!(["A.6.2.4", "A.5.4"]));
+    assert_eq!(bias["severity"], "error");
+    assert_eq!(
+        bias["location"],
+        serde_json::json!({"path": "fixtures/example/models/fraud-detector/README.md", "line": 38, "column": 16})
+    );
+    assert!(bias["message"].as_str().expect("message").contains("0.14"));
+    for key in ["title", "help"] {
+        assert!(bias[key].as_str().is_some_and(|s| !s.is_empty()), "{key}");
+    }
+    assert_eq!(
+        bias["policy"]["path"],
+        "policies/gates/bias-tests-passed.cedar"
+    );
+    let churn = models
+        .iter()
+        .find(|m| m["id"] == "churn-predictor")
+        .expect("churn");
+    assert_eq!(churn["decision"], "allowed");
+    assert_eq!(churn["findings"][0]["severity"], "warning");
+}
+
+#[test]
+fn exit_0_when_every_model_is_allowed() {
+    let r = run(&[
+        "check",
+        "fixtures/example/models/sentiment-classifier/model-card.yaml",
+        "--action",
+        "deploy",
+        "--env",
+        "production",
+        "--now",
+        "2026-11-20",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("allowed: 1 model checked for deploy to production")
+    );
+}
+
+#[test]
+fn warnings_alone_never_block() {
+    let r = run(&[
+        "check",
+        "fixtures/example/models/churn-predictor/model-card.json",
+        "--now",
+        "2026-11-20",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        r.json()["models"][0]["findings"][0]["gate"],
+        "performance-documented"
+    );
+}
+
+#[test]
+fn production_gates_apply_only_to_production() {
+    let mut args = vec!["check", "fixtures/example/models/fraud-detector/README.md"];
+    args.extend(NOW);
+    args.extend([
+        "--action",
+        "deploy",
+        "--env",
+        "production",
+        "--format",
+        "json",
+    ]);
+    let doc = run(&args).json();
+    let gates: Vec<&str> = doc["models"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["gate"].as_str().expect("gate"))
+        .collect();
+    assert!(gates.contains(&"privacy-assessment-present"));
+    let card = example_card("fraud-detector/README.md");
+    let text = String::from_utf8(card).expect("utf-8");
+    let stripped = text.replace(
+        "  monitoring:\n    plan: \"Weekly drift and fairness report; page on PSI > 0.2\"\n",
+        "  monitoring:\n",
+    );
+    let dir = scratch(&[("m/README.md", stripped.as_bytes())]);
+    let prod = run_in(
+        dir.path(),
+        &[
+            "check",
+            "m/README.md",
+            "--action",
+            "deploy",
+            "--env",
+            "production",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+        ],
+    );
+    let staging = run_in(
+        dir.path(),
+        &[
+            "check",
+            "m/README.md",
+            "--action",
+            "deploy",
+            "--env",
+            "staging",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+        ],
+    );
+    let has = |r: &Run, gate: &str| {
+        r.json()["models"][0]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["gate"] == gate)
+    };
+    assert!(has(&prod, "monitoring-plan-defined"));
+    assert!(!has(&staging, "monitoring-plan-defined"));
+}
+
+#[test]
+fn exit_2_for_an_invalid_card_with_file_and_line_and_json_still_printed() {
+    let dir = scratch(&[(
+        "m/model-card.yaml",
+        b"governance:\n  owner: \"@a\"\n  risk_tier: severe\n",
+    )]);
+    let r = run_in(dir.path(), &["check", "--now", "2026-11-20"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("m/model-card.yaml:3:14"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("`risk_tier` is `severe`, which is not one of"),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(
+        dir.path(),
+        &["check", "--now", "2026-11-20", "--format", "json"],
+    );
+    assert_eq!(r.code, 2);
+    let doc = r.json();
+    assert_eq!(doc["decision"], "error");
+    assert_eq!(doc["errors"][0]["path"], "m/model-card.yaml");
+    assert_eq!(doc["errors"][0]["line"], 3);
+}
+
+#[test]
+fn an_error_in_one_card_wins_over_a_blocked_one() {
+    let dir = scratch(&[
+        ("a/model-card.yaml", b"governance:\n  owner: \"@a\"\n"),
+        ("b/model-card.yaml", b"governance:\n  approved_on: [\n"),
+    ]);
+    let r = run_in(
+        dir.path(),
+        &["check", "--now", "2026-11-20", "--format", "json"],
+    );
+    assert_eq!(r.code, 2);
+    let doc = r.json();
+    assert_eq!(doc["decision"], "error");
+    assert_eq!(doc["models"][0]["decision"], "blocked");
+}
+
+#[test]
+fn argument_errors_exit_2() {
+    let r = run(&["check", "fixtures/example", "--action", "deploy"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("needs `--env ENV`"), "{}", r.stderr);
+    let r = run(&[
+        "check",
+        "fixtures/example",
+        "--now",
+        "last tuesday",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.json()["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("is not a date")
+    );
+    let r = run(&["check", "--action", "ship"]);
+    assert_eq!(r.code, 2);
+    let r = run(&["check", "no/such/card.md"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no/such/card.md"), "{}", r.stderr);
+}
+
+#[test]
+fn finding_no_card_is_an_error() {
+    let dir = scratch(&[("docs/README.md", b"---\ntitle: docs\n---\n")]);
+    let r = run_in(dir.path(), &["check"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("no model card found"), "{}", r.stderr);
+}
+
+#[test]
+fn discovery_honours_gitignore_and_names_paths_from_the_repository_root() {
+    let broken: &[u8] = b"governance: [unclosed\n";
+    let dir = scratch(&[
+        (".git/HEAD", b"ref: refs/heads/main\n"),
+        (".gitignore", b"build/\n"),
+        ("build/copy/model-card.yaml", broken),
+        (
+            "models/ok/model-card.yaml",
+            &example_card("sentiment-classifier/model-card.yaml"),
+        ),
+        ("models/ok/notes.md", b"# notes without front matter\n"),
+        (
+            "models/other/README.md",
+            &example_card("fraud-detector/README.md"),
+        ),
+    ]);
+    let r = run_in(
+        &dir.path().join("models"),
+        &["check", "--now", "2026-11-20", "--format", "json"],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let doc = r.json();
+    let paths: Vec<&str> = doc["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .map(|m| m["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(
+        paths,
+        ["models/ok/model-card.yaml", "models/other/README.md"]
+    );
+}
+
+#[test]
+fn a_named_file_without_governance_is_a_card_that_fails_what_it_lacks() {
+    let r = run(&[
+        "check",
+        "fixtures/example/README.md",
+        "--now",
+        "2026-11-20",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1);
+    let doc = r.json();
+    assert_eq!(doc["models"][0]["id"], "example");
+    assert!(
+        doc["models"][0]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["gate"] == "owner-assigned" && f["message"] == "`governance` is missing")
+    );
+}
+
+#[test]
+fn duplicate_model_ids_are_an_error() {
+    let card = example_card("sentiment-classifier/model-card.yaml");
+    let dir = scratch(&[
+        ("a/m/model-card.yaml", &card),
+        ("b/m/model-card.yaml", &card),
+    ]);
+    let r = run_in(dir.path(), &["check", "--now", "2026-11-20"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("model id `m` is also the id of `a/m/model-card.yaml`"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ---- the policy pack ------------------------------------------------------------------------
+
+/// A pack directory with the default schema and `policies` as its only `.cedar` file.
+fn pack(policies: &str) -> tempfile::TempDir {
+    let schema = std::fs::read(root().join("policies/aims.cedarschema")).expect("schema");
+    scratch(&[
+        ("aims.cedarschema", &schema),
+        ("gates.cedar", policies.as_bytes()),
+    ])
+}
+
+fn check_with(pack: &Path, args: &[&str]) -> Run {
+    let dir = pack.to_string_lossy().into_owned();
+    let mut all = vec![
+        "check",
+        "fixtures/example",
+        "--now",
+        "2026-11-20",
+        "--policies",
+        &dir,
+    ];
+    all.extend(args);
+    run(&all)
+}
+
+const PERMIT: &str = "@id(\"baseline-permit\")\npermit (principal, action, resource);\n";
+
+#[test]
+fn a_policy_that_errors_at_evaluation_fails_closed() {
+    // Validates, but overflows for any card with two or more metrics.
+    let p = pack(&format!(
+        "{PERMIT}@id(\"overflowing\")\n@field(\"model-index\")\nforbid (principal, action, resource)\nwhen {{ resource.performance_metric_count * 9223372036854775807 > 0 }};\n"
+    ));
+    let r = check_with(p.path(), &["--format", "json"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let doc = r.json();
+    assert_eq!(doc["decision"], "error");
+    let fraud = doc["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .find(|m| m["id"] == "fraud-detector")
+        .expect("fraud-detector");
+    assert_eq!(fraud["decision"], "error");
+    let message = doc["errors"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("policy `overflowing` could not be evaluated"),
+        "{message}"
+    );
+    assert!(
+        doc["errors"][0]["path"]
+            .as_str()
+            .expect("path")
+            .ends_with("README.md")
+            || doc["errors"][0]["path"]
+                .as_str()
+                .expect("path")
+                .ends_with("model-card.yaml")
+    );
+}
+
+#[test]
+fn a_pack_without_a_permit_is_refused() {
+    let p = pack(
+        "@id(\"a\")\n@field(\"governance.owner\")\nforbid (principal, action, resource)\nwhen { !(resource has owner) };\n",
+    );
+    let r = check_with(p.path(), &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no `permit` policy"), "{}", r.stderr);
+}
+
+#[test]
+fn a_policy_that_does_not_validate_is_refused_with_its_line() {
+    let p = pack(&format!(
+        "{PERMIT}\n@id(\"typo\")\nforbid (principal, action, resource)\nwhen {{ resource.ownr == \"x\" }};\n"
+    ));
+    let r = check_with(p.path(), &["--format", "json"]);
+    assert_eq!(r.code, 2);
+    let doc = r.json();
+    assert!(
+        doc["errors"][0]["path"]
+            .as_str()
+            .expect("path")
+            .ends_with("gates.cedar")
+    );
+    assert_eq!(doc["errors"][0]["line"], 6);
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("does not validate")
+    );
+}
+
+#[test]
+fn a_pack_whose_permit_does_not_apply_blocks_with_not_permitted() {
+    let p = pack(
+        "@id(\"deploys-only\")\npermit (principal, action == Aims::Action::\"deploy\", resource);\n",
+    );
+    let r = check_with(p.path(), &["--format", "json"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.json()["models"][0]["findings"][0]["gate"],
+        "not-permitted"
+    );
+}
+
+#[test]
+fn a_missing_policy_directory_is_an_error() {
+    let r = run(&["check", "fixtures/example", "--policies", "no/such/dir"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no/such/dir"), "{}", r.stderr);
+}
+
+// ---- bounded and hostile input --------------------------------------------------------------
+
+fn check_one(files: &[(&str, &[u8])], card: &str) -> Run {
+    let dir = scratch(files);
+    run_in(
+        dir.path(),
+        &["check", card, "--now", "2026-11-20", "--format", "json"],
+    )
+}
+
+fn first_error(r: &Run) -> String {
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    r.json()["errors"][0]["message"]
+        .as_str()
+        .expect("message")
+        .to_string()
+}
+
+#[test]
+fn a_card_over_the_size_limit_is_refused() {
+    let mut big = b"---\ngovernance:\n  owner: x\n---\n".to_vec();
+    big.resize(5 * 1024 * 1024, b'a');
+    let r = check_one(&[("m/README.md", &big)], "m/README.md");
+    assert!(first_error(&r).contains("larger than 4 MiB"));
+}
+
+#[test]
+fn an_alias_bomb_is_refused_quickly() {
+    let mut bomb = String::from("---\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let names = ["b", "c", "d", "e", "f", "g", "h", "i", "j"];
+    let mut prev = "a";
+    for n in names {
+        bomb.push_str(&format!("{n}: &{n} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        prev = n;
+    }
+    bomb.push_str("governance:\n  owner: x\n---\n");
+    let r = check_one(&[("m/README.md", bomb.as_bytes())], "m/README.md");
+    assert!(first_error(&r).contains("more than 250000 nodes"));
+}
+
+#[test]
+fn very_deep_nesting_is_refused() {
+    let deep = format!(
+        "governance: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let r = check_one(
+        &[("m/model-card.yaml", deep.as_bytes())],
+        "m/model-card.yaml",
+    );
+    first_error(&r);
+    let block: String = (0..200)
+        .map(|i| format!("{}a:\n", "  ".repeat(i)))
+        .collect();
+    let r = check_one(
+        &[("m/model-card.yaml", block.as_bytes())],
+        "m/model-card.yaml",
+    );
+    assert!(first_error(&r).contains("nests deeper than 64 levels"));
+}
+
+#[test]
+fn invalid_utf8_and_nul_bytes_are_refused_with_their_line() {
+    let r = check_one(
+        &[("m/model-card.yaml", b"governance:\n  owner: \xff\xfe\n")],
+        "m/model-card.yaml",
+    );
+    assert!(first_error(&r).contains("line 2: the card is not valid UTF-8"));
+    let r = check_one(
+        &[("m/model-card.yaml", b"governance:\n\n  owner: a\0b\n")],
+        "m/model-card.yaml",
+    );
+    assert!(first_error(&r).contains("line 3: the card contains a NUL byte"));
+}
+
+#[test]
+fn nan_never_passes_a_threshold() {
+    let card = b"governance:\n  risk_tier: limited\n  bias_tests:\n    results:\n      - {metric: dpd, value: .nan, threshold: 0.1}\n";
+    let r = check_one(&[("m/model-card.yaml", card)], "m/model-card.yaml");
+    assert!(first_error(&r).contains("must be a finite number"));
+}
+
+#[test]
+fn duplicate_governance_keys_are_ambiguous() {
+    let card = b"governance:\n  owner: \"@a\"\ngovernance:\n  owner: \"@b\"\n";
+    let r = check_one(&[("m/model-card.yaml", card)], "m/model-card.yaml");
+    assert!(first_error(&r).contains("duplicate key `governance`"));
+}

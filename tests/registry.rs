@@ -1,0 +1,167 @@
+//! The pack's registry of gates never rots: every gate is annotated, mapped to real Annex A
+//! controls, has passing and failing fixtures, and the README's table is the pack's own.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test states its expectations by panicking"
+)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use aimsgate::annex_a;
+use aimsgate::pack::Pack;
+
+use common::{expectations, files, root};
+
+/// The gate ids the design fixes: users waive and re-level gates by these ids.
+const CONTRACT: &[&str] = &[
+    "bias-tests-current",
+    "bias-tests-passed",
+    "data-provenance-documented",
+    "human-oversight-defined",
+    "impact-assessment-approved",
+    "impact-assessment-current",
+    "incident-contact-defined",
+    "intended-use-documented",
+    "monitoring-plan-defined",
+    "owner-assigned",
+    "performance-documented",
+    "privacy-assessment-present",
+    "risk-tier-declared",
+    "unacceptable-risk-prohibited",
+];
+
+#[test]
+fn the_pack_has_exactly_the_contract_gates() {
+    let pack = Pack::embedded().expect("the embedded pack loads");
+    let ids: Vec<&str> = pack.gates.iter().map(|g| g.id.as_str()).collect();
+    assert_eq!(ids, CONTRACT);
+}
+
+#[test]
+fn every_gate_is_fully_annotated_with_real_controls() {
+    let pack = Pack::embedded().expect("the embedded pack loads");
+    for policy in pack.policies.policies() {
+        if policy.effect() != cedar_policy::Effect::Forbid {
+            continue;
+        }
+        let id = policy.id().to_string();
+        for key in [
+            "id", "control", "title", "help", "field", "severity", "applies",
+        ] {
+            assert!(
+                policy.annotation(key).is_some_and(|v| !v.trim().is_empty()),
+                "gate `{id}` lacks @{key}"
+            );
+        }
+    }
+    for gate in &pack.gates {
+        assert!(!gate.controls.is_empty(), "{}", gate.id);
+        for c in &gate.controls {
+            assert!(
+                annex_a::is_control(c),
+                "gate `{}`: `{c}` is not an Annex A control",
+                gate.id
+            );
+        }
+        assert!(!gate.fields.is_empty(), "{}", gate.id);
+    }
+}
+
+#[test]
+fn every_gate_has_a_passing_and_a_failing_fixture() {
+    let pack = Pack::embedded().expect("the embedded pack loads");
+    for gate in &pack.gates {
+        let dir = root().join("fixtures/cards").join(&gate.id);
+        let cards = files(&dir);
+        let name = |p: &std::path::Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let passing: Vec<_> = cards
+            .iter()
+            .filter(|p| name(p).starts_with("pass"))
+            .collect();
+        let failing: Vec<_> = cards
+            .iter()
+            .filter(|p| name(p).starts_with("fail"))
+            .collect();
+        assert!(
+            !passing.is_empty(),
+            "gate `{}` has no pass*.md fixture",
+            gate.id
+        );
+        assert!(
+            !failing.is_empty(),
+            "gate `{}` has no fail*.md fixture",
+            gate.id
+        );
+        for f in failing {
+            let e = expectations(&std::fs::read_to_string(f).expect("readable"));
+            let gates: BTreeSet<String> = e.gates.unwrap_or_default().into_iter().collect();
+            assert!(
+                gates.contains(&gate.id),
+                "{} does not expect `{}`",
+                f.display(),
+                gate.id
+            );
+        }
+        for p in passing {
+            let e = expectations(&std::fs::read_to_string(p).expect("readable"));
+            assert!(
+                !e.gates.unwrap_or_default().contains(&gate.id),
+                "{} expects its own gate",
+                p.display()
+            );
+        }
+    }
+}
+
+/// Set AIMSGATE_BLESS=1 to rewrite the README's table from the pack.
+#[test]
+fn the_readme_table_is_the_packs() {
+    let pack = Pack::embedded().expect("the embedded pack loads");
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let (start, end) = ("<!-- gates:start -->\n", "<!-- gates:end -->");
+    let a = readme.find(start).expect("the gates:start marker") + start.len();
+    let b = readme.find(end).expect("the gates:end marker");
+    let table = pack.gates_table();
+    if readme[a..b] != table {
+        if std::env::var_os("AIMSGATE_BLESS").is_some() {
+            std::fs::write(&path, format!("{}{table}{}", &readme[..a], &readme[b..]))
+                .expect("write README");
+        } else {
+            panic!(
+                "README's gate table differs from the pack; run `AIMSGATE_BLESS=1 cargo test --test registry`. Expected:\n{table}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_policy_file_is_embedded() {
+    let pack = Pack::embedded().expect("the embedded pack loads");
+    let embedded: BTreeSet<String> = pack.files.iter().map(|f| f.name.clone()).collect();
+    let on_disk: BTreeSet<String> = files(&root().join("policies"))
+        .into_iter()
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("cedar" | "cedarschema")
+            )
+        })
+        .map(|p| {
+            p.strip_prefix(root())
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    assert_eq!(embedded, on_disk);
+}
