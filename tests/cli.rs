@@ -558,6 +558,32 @@ fn first_error(r: &Run) -> String {
 }
 
 #[test]
+fn discovered_documents_that_cannot_be_cards_are_passed_over() {
+    let mut huge_doc = b"# A long document\n".to_vec();
+    huge_doc.resize(5 * 1024 * 1024, b'x');
+    let mut huge_card = b"---\ngovernance:\n  owner: x\n---\n".to_vec();
+    huge_card.resize(5 * 1024 * 1024, b'x');
+    let ok = example_card("sentiment-classifier/model-card.yaml");
+    let dir = scratch(&[
+        ("docs/huge.md", &huge_doc),
+        ("docs/latin1.md", b"---\ntitle: caf\xe9\n---\n"),
+        ("docs/binary.md", b"\0\x01\x02"),
+        ("m/model-card.yaml", &ok),
+    ]);
+    let r = run_in(dir.path(), &["check", "--now", "2026-11-20"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    std::fs::write(dir.path().join("docs/card.md"), &huge_card).expect("write");
+    let r = run_in(dir.path(), &["check", "--now", "2026-11-20"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("docs/card.md: the card is larger than 4 MiB"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn a_card_over_the_size_limit_is_refused() {
     let mut big = b"---\ngovernance:\n  owner: x\n---\n".to_vec();
     big.resize(5 * 1024 * 1024, b'a');

@@ -68,7 +68,14 @@ pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec
     f.take(MAX_CARD_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| one(format!("cannot read the card: {e}")))?;
+    let format = Format::of(file);
+    // A discovered Markdown file is held to the card limits only if it may be a card: a huge
+    // or binary document page without governance front matter is simply not a card.
+    let may_be_card = explicit || format != Format::Markdown || may_carry_governance(&bytes);
     if bytes.len() as u64 > MAX_CARD_BYTES {
+        if !may_be_card {
+            return Ok(None);
+        }
         return Err(one(format!(
             "the card is larger than {} MiB; a model card that large is refused rather than read",
             MAX_CARD_BYTES / (1024 * 1024)
@@ -76,6 +83,7 @@ pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
+        Err(_) if !may_be_card => return Ok(None),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..valid]
@@ -88,14 +96,22 @@ pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec
             )));
         }
     };
+    if !may_be_card && text.contains('\0') {
+        return Ok(None);
+    }
     let fallback_id = folder_name(file);
-    parse(
-        path,
-        Arc::from(text),
-        Format::of(file),
-        explicit,
-        &fallback_id,
-    )
+    parse(path, Arc::from(text), format, explicit, &fallback_id)
+}
+
+/// Whether the start of a Markdown file has front matter that mentions `governance` (or a
+/// front matter that never closes and mentions it): then it is held to the card limits.
+fn may_carry_governance(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]);
+    match frontmatter::find(&head) {
+        Ok(None) => false,
+        Ok(Some(fm)) => head[fm.yaml_start..fm.yaml_end].contains("governance"),
+        Err(_) => head.contains("governance"),
+    }
 }
 
 fn folder_name(file: &Path) -> String {
