@@ -55,6 +55,11 @@ fn run_in(cwd: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// `aimsgate check --now 2026-11-20 --format json` in `cwd`.
+fn check_json_in(cwd: &Path) -> Run {
+    run_in(cwd, &["check", "--now", "2026-11-20", "--format", "json"])
+}
+
 fn run(args: &[&str]) -> Run {
     run_in(&root(), args)
 }
@@ -289,10 +294,7 @@ fn exit_2_for_an_invalid_card_with_file_and_line_and_json_still_printed() {
         "{}",
         r.stderr
     );
-    let r = run_in(
-        dir.path(),
-        &["check", "--now", "2026-11-20", "--format", "json"],
-    );
+    let r = check_json_in(dir.path());
     assert_eq!(r.code, 2);
     let doc = r.json();
     assert_eq!(doc["decision"], "error");
@@ -306,10 +308,7 @@ fn an_error_in_one_card_wins_over_a_blocked_one() {
         ("a/model-card.yaml", b"governance:\n  owner: \"@a\"\n"),
         ("b/model-card.yaml", b"governance:\n  approved_on: [\n"),
     ]);
-    let r = run_in(
-        dir.path(),
-        &["check", "--now", "2026-11-20", "--format", "json"],
-    );
+    let r = check_json_in(dir.path());
     assert_eq!(r.code, 2);
     let doc = r.json();
     assert_eq!(doc["decision"], "error");

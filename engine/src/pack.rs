@@ -7,7 +7,7 @@
 //! value aimsgate does not understand, or no `permit` at all.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -109,9 +109,8 @@ impl Pack {
         if !dir.is_dir() {
             return Err(one("the policy directory does not exist".into()));
         }
-        let mut paths = Vec::new();
-        collect(dir, &mut paths).map_err(|e| one(format!("cannot read the policies: {e}")))?;
-        paths.sort();
+        let paths = crate::pack_files::collect(dir)
+            .map_err(|e| one(format!("cannot read the policies: {e}")))?;
         let mut files = Vec::new();
         for path in paths {
             let rel = path.strip_prefix(dir).unwrap_or(&path);
@@ -315,21 +314,6 @@ impl Pack {
             .ok()
             .map(|i| &self.gates[i])
     }
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("cedar" | "cedarschema")
-        ) {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn push(
