@@ -216,7 +216,7 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
     if !report.errors.is_empty() {
         writeln!(
             out,
-            "{} could not be read or evaluated; nothing is allowed until fixed",
+            "{} (on standard error): nothing is allowed until they are fixed",
             plural(report.errors.len(), "input error")
         )?;
     }
