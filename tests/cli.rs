@@ -66,11 +66,38 @@ fn run(args: &[&str]) -> Run {
 
 const NOW: [&str; 2] = ["--now", "2026-11-20"];
 
+/// Copies `from` into `to`, recursively.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("readable") {
+        let path = entry.expect("an entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+/// The example repository copied out of this checkout, so that this repository's own git
+/// state (its branch, a release tag on HEAD) never leaks into the example's verdicts.
+fn example_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    copy_tree(
+        &root().join("fixtures/example"),
+        &dir.path().join("fixtures/example"),
+    );
+    dir
+}
+
+/// `aimsgate check fixtures/example --now 2026-11-20 …` on a copy of the example.
 fn example(extra: &[&str]) -> Run {
+    let dir = example_dir();
     let mut args = vec!["check", "fixtures/example"];
     args.extend(NOW);
     args.extend(extra);
-    run(&args)
+    run_in(dir.path(), &args)
 }
 
 /// A scratch directory holding `files` (path, content).
@@ -177,16 +204,20 @@ fn json_contract() {
 
 #[test]
 fn exit_0_when_every_model_is_allowed() {
-    let r = run(&[
-        "check",
-        "fixtures/example/models/sentiment-classifier/model-card.yaml",
-        "--action",
-        "deploy",
-        "--env",
-        "production",
-        "--now",
-        "2026-11-20",
-    ]);
+    let dir = example_dir();
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "fixtures/example/models/sentiment-classifier/model-card.yaml",
+            "--action",
+            "deploy",
+            "--env",
+            "production",
+            "--now",
+            "2026-11-20",
+        ],
+    );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
@@ -196,14 +227,18 @@ fn exit_0_when_every_model_is_allowed() {
 
 #[test]
 fn warnings_alone_never_block() {
-    let r = run(&[
-        "check",
-        "fixtures/example/models/churn-predictor/model-card.json",
-        "--now",
-        "2026-11-20",
-        "--format",
-        "json",
-    ]);
+    let dir = example_dir();
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "fixtures/example/models/churn-predictor/model-card.json",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert_eq!(
         r.json()["models"][0]["findings"][0]["gate"],
@@ -387,14 +422,18 @@ fn discovery_honours_gitignore_and_names_paths_from_the_repository_root() {
 
 #[test]
 fn a_named_file_without_governance_is_a_card_that_fails_what_it_lacks() {
-    let r = run(&[
-        "check",
-        "fixtures/example/README.md",
-        "--now",
-        "2026-11-20",
-        "--format",
-        "json",
-    ]);
+    let dir = example_dir();
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "fixtures/example/README.md",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(r.code, 1);
     let doc = r.json();
     assert_eq!(doc["models"][0]["id"], "example");

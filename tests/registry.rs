@@ -33,6 +33,7 @@ const CONTRACT: &[&str] = &[
     "privacy-assessment-present",
     "risk-tier-declared",
     "unacceptable-risk-prohibited",
+    "version-matches-tag",
 ];
 
 #[test]

@@ -1,5 +1,5 @@
-//! `aimsgate check` as a library call: discover cards, evaluate each against the pack, and
-//! gather the verdicts into one [`Report`].
+//! `aimsgate check` as a library call: discover cards, keep those the change touches, evaluate
+//! each against the pack, and gather the verdicts into one [`Report`].
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use crate::discover;
 use crate::error::InputError;
 use crate::evaluate::{Evaluator, RequestSpec};
+use crate::evidence::Evidence;
 use crate::pack::Pack;
-use crate::report::Report;
+use crate::report::{ChangeSummary, Judged, Report, Skipped};
 
 /// What to check and how.
 #[derive(Debug, Clone)]
@@ -17,12 +18,18 @@ pub struct CheckOptions {
     pub paths: Vec<PathBuf>,
     pub request: RequestSpec,
     pub cwd: PathBuf,
+    /// Git evidence, gathered beforehand.
+    pub evidence: Evidence,
 }
 
 /// Runs the check. Never fails: whatever could not be read or evaluated is in the report's
 /// errors, and makes its decision [`crate::report::Decision::Error`].
 pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
-    let root = discover::repository_root(&options.cwd);
+    let evidence = &options.evidence;
+    let root = match &evidence.git {
+        Ok(facts) => facts.root.clone(),
+        Err(_) => discover::repository_root(&options.cwd),
+    };
     let (cards, mut errors) = discover::discover(&options.cwd, &root, &options.paths);
 
     let mut by_id: HashMap<&str, &str> = HashMap::new();
@@ -43,10 +50,36 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         }
     }
 
+    // With --changed-since, a model is checked when the change touches its card or the card's
+    // folder; a change to the policy pack re-checks every model.
+    let mut skipped = Vec::new();
+    let mut checked = Vec::new();
+    for card in &cards {
+        match &evidence.change {
+            Some(change) if !evidence.policies_changed => {
+                let folder = card.path.rsplit_once('/').map_or("", |(f, _)| f);
+                if change.touches(&card.path) || folder.is_empty() || change.touches(folder) {
+                    checked.push(card);
+                } else {
+                    skipped.push(Skipped {
+                        id: card.model_id.clone(),
+                        path: card.path.clone(),
+                        reason: format!(
+                            "neither the card nor its folder changed since {} (merge base {})",
+                            change.base,
+                            short(&change.merge_base)
+                        ),
+                    });
+                }
+            }
+            _ => checked.push(card),
+        }
+    }
+
     let mut models = Vec::new();
-    match Evaluator::new(pack, &options.request) {
+    match Evaluator::new(pack, &options.request, evidence) {
         Ok(evaluator) => {
-            for card in &cards {
+            for card in checked {
                 let (model, errs) = evaluator.evaluate(card);
                 models.push(model);
                 errors.extend(errs);
@@ -73,11 +106,25 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     }
 
     Report::new(
-        options.request.action,
-        options.request.environment.clone(),
-        options.request.now,
-        pack.origin.clone(),
+        Judged {
+            action: options.request.action,
+            environment: options.request.environment.clone(),
+            now: options.request.now,
+            policies: pack.origin.clone(),
+        },
         models,
+        skipped,
+        evidence.change.as_ref().map(|c| ChangeSummary {
+            base: c.base.clone(),
+            merge_base: c.merge_base.clone(),
+            files: c.files.len(),
+            policies_changed: evidence.policies_changed,
+        }),
         errors,
     )
+}
+
+/// A commit id shortened for display.
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
 }

@@ -30,6 +30,14 @@ impl Instant {
         }
     }
 
+    /// The instant `seconds` after the Unix epoch, when it is within the years 0001..=9999.
+    pub fn from_unix_seconds(seconds: i64) -> Option<Instant> {
+        let millis = seconds.checked_mul(1000)?;
+        (MIN_MILLIS..=MAX_MILLIS)
+            .contains(&millis)
+            .then_some(Instant { millis })
+    }
+
     /// Milliseconds since 1970-01-01T00:00:00Z.
     pub fn millis(self) -> i64 {
         self.millis

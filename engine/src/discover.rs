@@ -22,7 +22,7 @@ pub fn repository_root(cwd: &Path) -> PathBuf {
 }
 
 /// `path` made absolute against `cwd`, with `.` and `..` resolved lexically.
-fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+pub fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in cwd.join(path).components() {
         match c {

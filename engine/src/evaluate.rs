@@ -20,6 +20,8 @@ use crate::card::Card;
 use crate::card::governance::{BiasTests, DataSection};
 use crate::date::Instant;
 use crate::error::InputError;
+use crate::evidence::Evidence;
+use crate::evidence::git::{GitFacts, tag_version};
 use crate::pack::{Pack, Severity};
 use crate::report::{Action, Decision, Finding, ModelReport};
 
@@ -42,6 +44,8 @@ pub struct Evaluator<'p> {
     principal: EntityUid,
     context: Context,
     model_type: EntityTypeName,
+    /// Tags at HEAD, for each model's release version.
+    tags: Vec<String>,
 }
 
 fn type_name(name: &str) -> Result<EntityTypeName, Box<InputError>> {
@@ -54,7 +58,11 @@ fn type_name(name: &str) -> Result<EntityTypeName, Box<InputError>> {
 }
 
 impl<'p> Evaluator<'p> {
-    pub fn new(pack: &'p Pack, spec: &RequestSpec) -> Result<Self, Box<InputError>> {
+    pub fn new(
+        pack: &'p Pack,
+        spec: &RequestSpec,
+        evidence: &Evidence,
+    ) -> Result<Self, Box<InputError>> {
         let action_uid = EntityUid::from_type_name_and_id(
             type_name("Aims::Action")?,
             EntityId::new(spec.action.as_str()),
@@ -64,6 +72,15 @@ impl<'p> Evaluator<'p> {
         let mut pairs = vec![("now".to_string(), Expr::new_datetime(spec.now.to_cedar()))];
         if let Some(env) = &spec.environment {
             pairs.push(("environment".to_string(), Expr::new_string(env.clone())));
+        }
+        if let Ok(facts) = &evidence.git {
+            let git = git_record(facts, evidence).map_err(|e| {
+                Box::new(InputError::new(
+                    None,
+                    format!("cannot build the git evidence record: {e}"),
+                ))
+            })?;
+            pairs.push(("git".to_string(), git));
         }
         let context = Context::from_pairs(pairs).map_err(|e| {
             InputError::new(
@@ -79,6 +96,11 @@ impl<'p> Evaluator<'p> {
             principal,
             context,
             model_type: type_name("Aims::Model")?,
+            tags: evidence
+                .git
+                .as_ref()
+                .map(|g| g.tags.clone())
+                .unwrap_or_default(),
         })
     }
 
@@ -98,7 +120,11 @@ impl<'p> Evaluator<'p> {
             EntityId::new(&card.model_id),
         );
         let schema = &self.pack.schema;
-        let entities = model_entity(card, resource.clone())
+        let version = match tag_version(&self.tags, &card.model_id) {
+            Ok(v) => v,
+            Err(m) => return (report, vec![error(m)]),
+        };
+        let entities = model_entity(card, version.as_deref(), resource.clone())
             .map_err(|e| format!("cannot build the Cedar entity for this card: {e}"))
             .and_then(|model| {
                 let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
@@ -194,8 +220,39 @@ fn record(
     )
 }
 
-/// The `Aims::Model` entity: the card's values as the schema declares them.
-fn model_entity(card: &Card, uid: EntityUid) -> Result<Entity, String> {
+/// The `git` context record.
+fn git_record(
+    g: &GitFacts,
+    evidence: &Evidence,
+) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+    let changed: Option<Vec<String>> = evidence
+        .change
+        .as_ref()
+        .map(|c| c.files.iter().cloned().collect());
+    record(vec![
+        ("commit", Some(text(&g.commit))),
+        ("author_name", Some(text(&g.author.name))),
+        ("author_email", Some(text(&g.author.email))),
+        ("committer_name", Some(text(&g.committer.name))),
+        ("committer_email", Some(text(&g.committer.email))),
+        ("signed", Some(Expr::new_bool(g.signed))),
+        ("branch", g.branch.as_deref().map(text)),
+        ("tags", Some(strings(&g.tags))),
+        ("trailers", Some(strings(&g.trailers))),
+        ("changed_files", changed.as_deref().map(strings)),
+        (
+            "policy_files_changed",
+            evidence
+                .change
+                .as_ref()
+                .map(|_| Expr::new_bool(evidence.policies_changed)),
+        ),
+    ])
+}
+
+/// The `Aims::Model` entity: the card's values as the schema declares them, and the version
+/// a release tag gives the model.
+fn model_entity(card: &Card, tag_version: Option<&str>, uid: EntityUid) -> Result<Entity, String> {
     let g = &card.governance;
     let mut attrs: HashMap<String, Expr> = HashMap::new();
     let mut put = |k: &str, v: Option<Expr>| {
@@ -211,6 +268,7 @@ fn model_entity(card: &Card, uid: EntityUid) -> Result<Entity, String> {
         .is_some_and(|r| r.get("governance").is_some());
     put("has_governance", Some(Expr::new_bool(has_governance)));
     put("version", g.version.as_deref().map(text));
+    put("tag_version", tag_version.map(text));
     put("owner", g.owner.as_deref().map(text));
     put("risk_tier", g.risk_tier.map(|t| text(t.as_str())));
     put("intended_use", g.intended_use.as_deref().map(text));

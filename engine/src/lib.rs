@@ -13,6 +13,7 @@ pub mod date;
 pub mod discover;
 pub mod error;
 pub mod evaluate;
+pub mod evidence;
 pub mod pack;
 mod pack_files;
 pub mod render;

@@ -16,9 +16,10 @@ use aimsgate::check::{CheckOptions, check};
 use aimsgate::date::Instant;
 use aimsgate::error::InputError;
 use aimsgate::evaluate::RequestSpec;
+use aimsgate::evidence::{self, Evidence};
 use aimsgate::pack::Pack;
 use aimsgate::render::{human, json};
-use aimsgate::report::{Action, Decision, Report};
+use aimsgate::report::{Action, Decision, Judged, Report};
 
 /// Exit codes, documented in the README. Nothing that could not be evaluated exits 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +96,15 @@ struct CheckArgs {
     /// A policy pack directory (one .cedarschema and .cedar files) instead of the embedded one.
     #[arg(long, value_name = "DIR")]
     policies: Option<PathBuf>,
+    /// Read the policy pack from the tree of this git ref (the protected branch), not from the
+    /// working tree: a change cannot weaken the gate that judges it. The pack directory is
+    /// `--policies DIR` or the repository's `policies/`.
+    #[arg(long, value_name = "GIT_REF")]
+    policies_ref: Option<String>,
+    /// Check only the models whose card or card folder changed since the merge base of this
+    /// ref and HEAD (uncommitted changes count too); a change to the policy pack checks all.
+    #[arg(long, value_name = "GIT_REF")]
+    changed_since: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
@@ -194,13 +204,30 @@ fn run_check(args: CheckArgs) -> Exit {
         Ok(r) => r,
         Err(errors) => return emit_errors(&args, errors),
     };
-    let pack = match &args.policies {
-        None => Pack::embedded(),
-        Some(dir) => Pack::from_dir(&cwd.join(dir), &dir.to_string_lossy()),
+    let pack = match (&args.policies_ref, &args.policies) {
+        (Some(reference), dir) => evidence::pack_at_ref(&cwd, reference, dir.as_deref())
+            .map_err(|e| vec![*e])
+            .and_then(|files| {
+                let origin = files
+                    .first()
+                    .and_then(|f| f.name.rsplit_once('/').map(|(d, _)| d.to_string()))
+                    .unwrap_or_else(|| reference.clone());
+                Pack::from_files(origin, files)
+            }),
+        (None, None) => Pack::embedded(),
+        (None, Some(dir)) => Pack::from_dir(&cwd.join(dir), &dir.to_string_lossy()),
     };
     let pack = match pack {
         Ok(p) => p,
         Err(errors) => return emit_errors(&args, errors),
+    };
+    let evidence = match Evidence::gather(
+        &cwd,
+        args.changed_since.as_deref(),
+        args.policies.as_deref(),
+    ) {
+        Ok(e) => e,
+        Err(e) => return emit_errors(&args, vec![*e]),
     };
     let report = check(
         &pack,
@@ -208,6 +235,7 @@ fn run_check(args: CheckArgs) -> Exit {
             paths: args.paths.clone(),
             request,
             cwd,
+            evidence,
         },
     );
     emit(&args, &report)
@@ -217,11 +245,18 @@ fn run_check(args: CheckArgs) -> Exit {
 fn emit_errors(args: &CheckArgs, errors: Vec<InputError>) -> Exit {
     if args.format == FormatArg::Json {
         let report = Report::new(
-            Action::Release,
-            args.environment.clone(),
-            Instant::now(),
-            String::new(),
+            Judged {
+                action: match args.action {
+                    ActionArg::Release => Action::Release,
+                    ActionArg::Deploy => Action::Deploy,
+                },
+                environment: args.environment.clone(),
+                now: Instant::now(),
+                policies: String::new(),
+            },
             Vec::new(),
+            Vec::new(),
+            None,
             errors,
         );
         return emit(args, &report);

@@ -181,6 +181,35 @@ impl ModelReport {
     }
 }
 
+/// A model that was found but not checked, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub id: String,
+    pub path: String,
+    pub reason: String,
+}
+
+/// What `--changed-since` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSummary {
+    /// The ref as given, and the merge base it resolved to.
+    pub base: String,
+    pub merge_base: String,
+    pub files: usize,
+    /// The change touches the policy pack: every model is checked.
+    pub policies_changed: bool,
+}
+
+/// The request a report answers.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub action: Action,
+    pub environment: Option<String>,
+    pub now: Instant,
+    /// `embedded`, the policy directory, or `REF:dir`.
+    pub policies: String,
+}
+
 /// The result of one `aimsgate check`.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -188,42 +217,49 @@ pub struct Report {
     pub action: Action,
     pub environment: Option<String>,
     pub now: Instant,
-    /// `embedded` or the policy directory.
+    /// `embedded`, the policy directory, or `REF:dir`.
     pub policies: String,
     /// Sorted by path.
     pub models: Vec<ModelReport>,
+    /// Models found but not checked (`--changed-since`), sorted by path.
+    pub skipped: Vec<Skipped>,
+    /// What `--changed-since` found.
+    pub change: Option<ChangeSummary>,
     /// What could not be read or evaluated.
     pub errors: Vec<InputError>,
 }
 
 impl Report {
     /// Builds the report and its overall decision: error if anything could not be evaluated,
-    /// otherwise blocked if any model is, otherwise allowed.
+    /// otherwise blocked if any model is, otherwise allowed. With neither a model checked nor
+    /// one skipped, nothing was judged: that is an error too.
     pub fn new(
-        action: Action,
-        environment: Option<String>,
-        now: Instant,
-        policies: String,
+        judged: Judged,
         mut models: Vec<ModelReport>,
+        mut skipped: Vec<Skipped>,
+        change: Option<ChangeSummary>,
         errors: Vec<InputError>,
     ) -> Report {
         models.sort_by(|a, b| a.path.cmp(&b.path));
-        let decision = if !errors.is_empty() {
+        skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        let decision = if !errors.is_empty() || (models.is_empty() && skipped.is_empty()) {
             Decision::Error
         } else {
             models
                 .iter()
                 .map(|m| m.decision)
                 .max()
-                .unwrap_or(Decision::Error)
+                .unwrap_or(Decision::Allowed)
         };
         Report {
             decision,
-            action,
-            environment,
-            now,
-            policies,
+            action: judged.action,
+            environment: judged.environment,
+            now: judged.now,
+            policies: judged.policies,
             models,
+            skipped,
+            change,
             errors,
         }
     }

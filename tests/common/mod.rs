@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use aimsgate::check::{CheckOptions, check};
 use aimsgate::date::Instant;
 use aimsgate::evaluate::RequestSpec;
+use aimsgate::evidence::Evidence;
+use aimsgate::evidence::git::{GitFacts, Person};
 use aimsgate::pack::Pack;
 use aimsgate::report::{Action, Report};
 
@@ -33,6 +35,8 @@ pub struct Expectations {
     pub at: Vec<(String, usize)>,
     /// `error-at:` the line of the first input error.
     pub error_at: Option<usize>,
+    /// `git-tags:` tags at HEAD; without this line, git evidence is unavailable.
+    pub git_tags: Option<Vec<String>>,
 }
 
 pub fn expectations(text: &str) -> Expectations {
@@ -79,6 +83,7 @@ pub fn expectations(text: &str) -> Expectations {
                 }
             }
             "error-at" => e.error_at = Some(value.parse().expect("a line number")),
+            "git-tags" => e.git_tags = Some(list()),
             _ => {}
         }
     }
@@ -107,6 +112,32 @@ pub fn request(args: &[String]) -> RequestSpec {
     spec
 }
 
+/// The evidence a fixture states: git facts with its tags, or none at all.
+pub fn evidence(e: &Expectations) -> Evidence {
+    let Some(tags) = &e.git_tags else {
+        return Evidence::unavailable("the fixture states no git evidence");
+    };
+    let person = Person {
+        name: "A Author".into(),
+        email: "author@acme.example".into(),
+    };
+    Evidence {
+        git: Ok(GitFacts {
+            root: root(),
+            commit: "0".repeat(40),
+            author: person.clone(),
+            committer: person,
+            time: Instant::parse("2026-11-19").expect("a date"),
+            signed: false,
+            trailers: Vec::new(),
+            branch: Some("main".into()),
+            tags: tags.clone(),
+        }),
+        change: None,
+        policies_changed: false,
+    }
+}
+
 /// Checks one card with the embedded pack, as its expectations ask.
 pub fn check_card(pack: &Pack, card: &Path, e: &Expectations) -> Report {
     check(
@@ -115,6 +146,7 @@ pub fn check_card(pack: &Pack, card: &Path, e: &Expectations) -> Report {
             paths: vec![card.to_path_buf()],
             request: request(&e.args),
             cwd: root(),
+            evidence: evidence(e),
         },
     )
 }

@@ -166,13 +166,14 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             draw(out, style, &finding_snippet(model, f))?;
         }
     }
-    let id_width = report.models.iter().map(|m| m.id.len()).max().unwrap_or(0);
-    let path_width = report
+    let rows = report
         .models
         .iter()
-        .map(|m| m.path.len())
-        .max()
-        .unwrap_or(0);
+        .map(|m| (&m.id, &m.path))
+        .chain(report.skipped.iter().map(|s| (&s.id, &s.path)));
+    let (id_width, path_width) = rows.fold((0, 0), |(i, p), (id, path)| {
+        (i.max(id.len()), p.max(path.len()))
+    });
     for m in &report.models {
         let counts = match (m.count(Severity::Error), m.count(Severity::Warning)) {
             _ if m.decision == Decision::Error => "could not be evaluated".to_string(),
@@ -189,6 +190,27 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             m.path
         )?;
     }
+    for s in &report.skipped {
+        writeln!(
+            out,
+            "{:<8} {:<id_width$}  {:<path_width$}  {}",
+            "skipped", s.id, s.path, s.reason
+        )?;
+    }
+    if let Some(c) = &report.change {
+        let scope = if c.policies_changed {
+            "the policy pack changed, so every model was checked"
+        } else {
+            "models whose card or folder changed were checked"
+        };
+        writeln!(
+            out,
+            "changed since {} (merge base {}): {} files; {scope}",
+            c.base,
+            &c.merge_base[..c.merge_base.len().min(12)],
+            c.files
+        )?;
+    }
     let target = match &report.environment {
         Some(env) => format!("{} to {env}", report.action.as_str()),
         None => report.action.as_str().to_string(),
@@ -197,6 +219,9 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         format!("{} allowed", report.count(Decision::Allowed)),
         format!("{} blocked", report.count(Decision::Blocked)),
     ];
+    if !report.skipped.is_empty() {
+        parts.push(format!("{} skipped", report.skipped.len()));
+    }
     if report.count(Decision::Error) > 0 {
         parts.push(format!("{} not evaluated", report.count(Decision::Error)));
     }

@@ -22,7 +22,24 @@ struct V1<'a> {
     policies: &'a str,
     summary: Summary,
     models: Vec<Model<'a>>,
+    skipped: Vec<SkippedV1<'a>>,
+    changed_since: Option<ChangeV1<'a>>,
     errors: Vec<Error<'a>>,
+}
+
+#[derive(Serialize)]
+struct SkippedV1<'a> {
+    id: &'a str,
+    path: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct ChangeV1<'a> {
+    base: &'a str,
+    merge_base: &'a str,
+    files: usize,
+    policy_files_changed: bool,
 }
 
 #[derive(Serialize)]
@@ -155,6 +172,21 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 findings: m.findings.iter().map(finding).collect(),
             })
             .collect(),
+        skipped: report
+            .skipped
+            .iter()
+            .map(|s| SkippedV1 {
+                id: &s.id,
+                path: &s.path,
+                reason: &s.reason,
+            })
+            .collect(),
+        changed_since: report.change.as_ref().map(|c| ChangeV1 {
+            base: &c.base,
+            merge_base: &c.merge_base,
+            files: c.files,
+            policy_files_changed: c.policies_changed,
+        }),
         errors: report.errors.iter().map(error).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;

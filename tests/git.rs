@@ -1,0 +1,419 @@
+//! Git evidence on real repositories that the tests build with git2 in temporary folders:
+//! HEAD facts, release tags, `--changed-since` (and its shallow-clone error), and
+//! `--policies-ref`, which keeps a change from weakening the gate that judges it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test states its expectations by panicking"
+)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use git2::{Oid, Repository, RepositoryInitOptions, Signature};
+use serde_json::Value;
+
+use aimsgate::evidence::git;
+
+use common::root;
+
+/// A repository on branch `main` in a fresh temporary folder.
+fn repo() -> (tempfile::TempDir, Repository) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let repo = Repository::init_opts(
+        dir.path(),
+        RepositoryInitOptions::new().initial_head("main"),
+    )
+    .expect("git init");
+    (dir, repo)
+}
+
+fn write(repo: &Repository, path: &str, content: &[u8]) {
+    let full = repo.workdir().expect("a work tree").join(path);
+    std::fs::create_dir_all(full.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(full, content).expect("write");
+}
+
+/// Commits every file of the work tree on HEAD, as `author`.
+fn commit(repo: &Repository, message: &str, author: (&str, &str)) -> Oid {
+    let mut index = repo.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("add");
+    index.update_all(["*"], None).expect("update");
+    index.write().expect("write index");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let sig = Signature::now(author.0, author.1).expect("signature");
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .expect("commit")
+}
+
+fn tag(repo: &Repository, name: &str) {
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.tag_lightweight(name, head.as_object(), false)
+        .expect("tag");
+}
+
+fn checkout_new_branch(repo: &Repository, name: &str) {
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.branch(name, &head, false).expect("branch");
+    repo.set_head(&format!("refs/heads/{name}"))
+        .expect("set HEAD");
+}
+
+fn checkout(repo: &Repository, name: &str) {
+    repo.set_head(&format!("refs/heads/{name}"))
+        .expect("set HEAD");
+    repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+        .expect("checkout");
+}
+
+const JANE: (&str, &str) = ("Jane Doe", "jane@acme.example");
+const OMAR: (&str, &str) = ("Omar Ali", "omar@acme.example");
+
+fn card(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("fixtures/example/models").join(name)).expect("example card")
+}
+
+/// `aimsgate check` in `dir` with `args`, as JSON.
+fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
+        .arg("check")
+        .args(["--now", "2026-11-20", "--format", "json"])
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .expect("the binary runs");
+    let code = out.status.code().expect("an exit code");
+    assert_ne!(code, 101, "panic: {}", String::from_utf8_lossy(&out.stderr));
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (code, doc)
+}
+
+fn gates(doc: &Value, model: &str) -> Vec<String> {
+    doc["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .filter(|m| m["id"] == model)
+        .flat_map(|m| m["findings"].as_array().expect("findings").iter())
+        .map(|f| f["gate"].as_str().expect("gate").to_string())
+        .collect()
+}
+
+#[test]
+fn head_facts_authors_trailers_branch_and_tags() {
+    let (_dir, repo) = repo();
+    write(&repo, "a.txt", b"one");
+    commit(&repo, "First", JANE);
+    tag(&repo, "v0.1.0");
+    write(&repo, "a.txt", b"two");
+    let head = commit(
+        &repo,
+        "Second\n\nBody.\n\nReviewed-by: Jane Doe <jane@acme.example>\nRefs: #12\n",
+        OMAR,
+    );
+    for t in ["v1.2.3", "fraud/v1.2.4", "fraud-v1.2.5"] {
+        tag(&repo, t);
+    }
+    let facts = git::facts(&repo).expect("facts");
+    assert_eq!(facts.commit, head.to_string());
+    assert_eq!(facts.author.email, "omar@acme.example");
+    assert_eq!(facts.branch.as_deref(), Some("main"));
+    assert_eq!(facts.tags, ["fraud-v1.2.5", "fraud/v1.2.4", "v1.2.3"]);
+    assert_eq!(
+        facts.trailers,
+        ["Reviewed-by: Jane Doe <jane@acme.example>", "Refs: #12"]
+    );
+    assert!(!facts.signed);
+    assert_eq!(
+        git::tag_version(&facts.tags, "churn").unwrap().as_deref(),
+        Some("1.2.3")
+    );
+    let e = git::tag_version(&facts.tags, "fraud").unwrap_err();
+    assert!(e.contains("different versions"), "{e}");
+}
+
+#[test]
+fn a_signed_commit_object_is_seen_as_signed() {
+    let (_dir, repo) = repo();
+    write(&repo, "a.txt", b"one");
+    commit(&repo, "First", JANE);
+    let parent = repo.head().unwrap().peel_to_commit().unwrap();
+    let sig = Signature::now(JANE.0, JANE.1).unwrap();
+    let tree = parent.tree().unwrap();
+    let buffer = repo
+        .commit_create_buffer(&sig, &sig, "Signed", &tree, &[&parent])
+        .unwrap();
+    let signature =
+        "-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEE\n-----END PGP SIGNATURE-----";
+    let oid = repo
+        .commit_signed(std::str::from_utf8(&buffer).unwrap(), signature, None)
+        .unwrap();
+    repo.reference("refs/heads/main", oid, true, "signed commit")
+        .unwrap();
+    let facts = git::facts(&repo).expect("facts");
+    assert_eq!(facts.commit, oid.to_string());
+    assert!(facts.signed);
+}
+
+#[test]
+fn a_detached_head_has_no_branch() {
+    let (_dir, repo) = repo();
+    write(&repo, "a.txt", b"one");
+    let oid = commit(&repo, "First", JANE);
+    repo.set_head_detached(oid).unwrap();
+    assert_eq!(git::facts(&repo).expect("facts").branch, None);
+}
+
+#[test]
+fn release_tags_reach_the_version_gates() {
+    let (dir, repo) = repo();
+    write(
+        &repo,
+        "models/fraud-detector/README.md",
+        &card("fraud-detector/README.md"),
+    );
+    write(
+        &repo,
+        "models/sentiment-classifier/model-card.yaml",
+        &card("sentiment-classifier/model-card.yaml"),
+    );
+    commit(&repo, "Models", JANE);
+    tag(&repo, "fraud-detector/v2.4.0");
+    let (_, doc) = check(dir.path(), &[]);
+    assert!(gates(&doc, "fraud-detector").contains(&"version-matches-tag".to_string()));
+    assert!(!gates(&doc, "sentiment-classifier").contains(&"version-matches-tag".to_string()));
+    repo.tag_delete("fraud-detector/v2.4.0").unwrap();
+    tag(&repo, "fraud-detector-v2.3.0");
+    let (_, doc) = check(dir.path(), &[]);
+    assert!(!gates(&doc, "fraud-detector").contains(&"version-matches-tag".to_string()));
+}
+
+/// main: models a and b; branch `feature`, one commit ahead, changes only `a`'s folder.
+fn two_models_and_a_feature_branch() -> (tempfile::TempDir, Repository) {
+    let (dir, repo) = repo();
+    let card = card("sentiment-classifier/model-card.yaml");
+    write(&repo, "models/a/model-card.yaml", &card);
+    write(&repo, "models/b/model-card.yaml", &card);
+    let policies = std::fs::read(root().join("policies/aims.cedarschema")).unwrap();
+    write(&repo, "policies/aims.cedarschema", &policies);
+    commit(&repo, "Two models", JANE);
+    checkout_new_branch(&repo, "feature");
+    write(&repo, "models/a/eval/results.json", b"{}");
+    commit(&repo, "New evaluation for a", OMAR);
+    (dir, repo)
+}
+
+fn ids(doc: &Value, key: &str) -> Vec<String> {
+    doc[key]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|m| m["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+#[test]
+fn changed_since_checks_only_the_models_the_change_touches() {
+    let (dir, repo) = two_models_and_a_feature_branch();
+    let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(ids(&doc, "models"), ["a"]);
+    assert_eq!(ids(&doc, "skipped"), ["b"]);
+    let reason = doc["skipped"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("changed since main"), "{reason}");
+    assert_eq!(doc["changed_since"]["base"], "main");
+    assert_eq!(doc["changed_since"]["files"], 1);
+    assert_eq!(doc["changed_since"]["policy_files_changed"], false);
+
+    // An uncommitted edit counts: the card is read from the work tree.
+    write(
+        &repo,
+        "models/b/model-card.yaml",
+        b"governance:\n  owner: \"@x\"\n",
+    );
+    let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(ids(&doc, "models"), ["a", "b"]);
+}
+
+#[test]
+fn nothing_changed_is_allowed_and_says_what_was_skipped() {
+    let (dir, repo) = two_models_and_a_feature_branch();
+    checkout(&repo, "main");
+    let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(ids(&doc, "models"), Vec::<String>::new());
+    assert_eq!(ids(&doc, "skipped"), ["a", "b"]);
+    assert_eq!(doc["decision"], "allowed");
+}
+
+#[test]
+fn a_change_to_the_policy_pack_checks_every_model() {
+    let (dir, repo) = two_models_and_a_feature_branch();
+    write(
+        &repo,
+        "policies/extra.cedar",
+        b"// a new gate would go here\n",
+    );
+    commit(&repo, "Policy change", OMAR);
+    let (_, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(ids(&doc, "models"), ["a", "b"]);
+    assert_eq!(doc["changed_since"]["policy_files_changed"], true);
+}
+
+#[test]
+fn an_unknown_base_is_an_error_not_nothing_changed() {
+    let (dir, _repo) = two_models_and_a_feature_branch();
+    let (code, doc) = check(dir.path(), &["--changed-since", "origin/main"]);
+    assert_eq!(code, 2);
+    let e = &doc["errors"][0];
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("--changed-since origin/main")
+    );
+    assert!(e["help"].as_str().unwrap().contains("fetch-depth: 0"));
+}
+
+#[test]
+fn a_shallow_clone_that_does_not_reach_the_base_is_an_error() {
+    let (dir, repo) = two_models_and_a_feature_branch();
+    // Make main move on, then cut the feature branch's history as a depth-1 clone would:
+    // its commit is listed in .git/shallow, so its parent is not part of the history.
+    let feature_head = repo.head().unwrap().peel_to_commit().unwrap().id();
+    checkout(&repo, "main");
+    write(
+        &repo,
+        "models/c/model-card.yaml",
+        &card("sentiment-classifier/model-card.yaml"),
+    );
+    commit(&repo, "Another model", JANE);
+    checkout(&repo, "feature");
+    std::fs::write(repo.path().join("shallow"), format!("{feature_head}\n")).unwrap();
+    let repo = Repository::open(dir.path()).unwrap();
+    assert!(repo.is_shallow());
+    let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 2, "{doc}");
+    let e = &doc["errors"][0];
+    assert!(e["message"].as_str().unwrap().contains("shallow"), "{e}");
+    assert!(
+        e["help"].as_str().unwrap().contains("fetch-depth: 0"),
+        "{e}"
+    );
+}
+
+#[test]
+fn changed_since_outside_a_repository_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("model-card.yaml"),
+        card("sentiment-classifier/model-card.yaml"),
+    )
+    .unwrap();
+    let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 2);
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no git repository")
+    );
+}
+
+/// Copies this repository's `policies/` into `repo`'s work tree.
+fn copy_policies(repo: &Repository) {
+    for entry in common::files(&root().join("policies")) {
+        let rel = entry
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        write(repo, &rel, &std::fs::read(&entry).unwrap());
+    }
+}
+
+#[test]
+fn a_change_that_weakens_a_policy_is_still_judged_by_the_protected_branch() {
+    let (dir, repo) = repo();
+    copy_policies(&repo);
+    let card = String::from_utf8(card("sentiment-classifier/model-card.yaml")).unwrap();
+    let ownerless = card.replace("  owner: \"@acme/support-ml\"\n", "");
+    assert_ne!(card, ownerless);
+    write(&repo, "models/m/model-card.yaml", ownerless.as_bytes());
+    commit(&repo, "Model and policies", JANE);
+
+    // The pull request drops the owner requirement and the owner together.
+    checkout_new_branch(&repo, "weaken");
+    let gate = root().join("policies/gates/owner-assigned.cedar");
+    let weakened = std::fs::read_to_string(gate)
+        .unwrap()
+        .replace("when { !(resource has owner) }", "when { false }");
+    write(
+        &repo,
+        "policies/gates/owner-assigned.cedar",
+        weakened.as_bytes(),
+    );
+    commit(&repo, "Owners are optional now", OMAR);
+
+    let (code, doc) = check(dir.path(), &["--policies", "policies"]);
+    assert_eq!(code, 0, "the work tree's weakened pack allows it: {doc}");
+    let (code, doc) = check(dir.path(), &["--policies-ref", "main"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(gates(&doc, "m"), ["owner-assigned"]);
+    assert_eq!(doc["policies"], "main:policies");
+    let finding = &doc["models"][0]["findings"][0];
+    assert_eq!(
+        finding["policy"]["path"],
+        "main:policies/gates/owner-assigned.cedar"
+    );
+
+    // Uncommitted edits to the pack do not reach the ref either.
+    write(
+        &repo,
+        "policies/gates/owner-assigned.cedar",
+        weakened.as_bytes(),
+    );
+    let (code, _) = check(dir.path(), &["--policies-ref", "main"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn policies_ref_errors_exit_2() {
+    let (dir, repo) = repo();
+    write(
+        &repo,
+        "models/m/model-card.yaml",
+        &card("sentiment-classifier/model-card.yaml"),
+    );
+    commit(&repo, "No policies here", JANE);
+    let (code, doc) = check(dir.path(), &["--policies-ref", "main"]);
+    assert_eq!(code, 2);
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`policies` does not exist at main")
+    );
+    let (code, doc) = check(dir.path(), &["--policies-ref", "no-such-branch"]);
+    assert_eq!(code, 2);
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no such commit or ref")
+    );
+}
