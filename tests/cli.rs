@@ -91,10 +91,18 @@ fn example_dir() -> tempfile::TempDir {
     dir
 }
 
-/// `aimsgate check fixtures/example --now 2026-11-20 …` on a copy of the example.
+/// The README's set-up command, `aimsgate check fixtures/example --action deploy --env staging
+/// --now 2026-11-20 …`, on a copy of the example.
 fn example(extra: &[&str]) -> Run {
     let dir = example_dir();
-    let mut args = vec!["check", "fixtures/example"];
+    let mut args = vec![
+        "check",
+        "fixtures/example",
+        "--action",
+        "deploy",
+        "--env",
+        "staging",
+    ];
     args.extend(NOW);
     args.extend(extra);
     run_in(dir.path(), &args)
@@ -136,10 +144,13 @@ fn the_readme_set_up_command_blocks_one_model_and_allows_two() {
 #[test]
 fn human_output_snapshot() {
     let r = example(&[]);
-    insta::assert_snapshot!(format!(
+    let temp = std::env::temp_dir().to_string_lossy().into_owned();
+    let masked = format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         r.code, r.stdout, r.stderr
-    ));
+    )
+    .replace(&temp, "[TEMP]");
+    insta::assert_snapshot!(masked);
 }
 
 #[test]
@@ -149,8 +160,8 @@ fn json_contract() {
     let doc = r.json();
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["decision"], "blocked");
-    assert_eq!(doc["action"], "release");
-    assert_eq!(doc["environment"], Value::Null);
+    assert_eq!(doc["action"], "deploy");
+    assert_eq!(doc["environment"], "staging");
     assert_eq!(doc["now"], "2026-11-20T00:00:00.000Z");
     assert_eq!(doc["policies"], "embedded");
     assert_eq!(doc["summary"]["models"], 3);
@@ -213,7 +224,7 @@ fn exit_0_when_every_model_is_allowed() {
             "--action",
             "deploy",
             "--env",
-            "production",
+            "staging",
             "--now",
             "2026-11-20",
         ],
@@ -221,7 +232,7 @@ fn exit_0_when_every_model_is_allowed() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("allowed: 1 model checked for deploy to production")
+            .contains("allowed: 1 model checked for deploy to staging")
     );
 }
 
@@ -233,6 +244,10 @@ fn warnings_alone_never_block() {
         &[
             "check",
             "fixtures/example/models/churn-predictor/model-card.json",
+            "--action",
+            "deploy",
+            "--env",
+            "staging",
             "--now",
             "2026-11-20",
             "--format",
@@ -608,7 +623,16 @@ fn discovered_documents_that_cannot_be_cards_are_passed_over() {
         ("docs/binary.md", b"\0\x01\x02"),
         ("m/model-card.yaml", &ok),
     ]);
-    let r = run_in(dir.path(), &["check", "--now", "2026-11-20"]);
+    let staging = [
+        "check",
+        "--action",
+        "deploy",
+        "--env",
+        "staging",
+        "--now",
+        "2026-11-20",
+    ];
+    let r = run_in(dir.path(), &staging);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     std::fs::write(dir.path().join("docs/card.md"), &huge_card).expect("write");
     let r = run_in(dir.path(), &["check", "--now", "2026-11-20"]);

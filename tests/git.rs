@@ -14,47 +14,12 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use git2::{Oid, Repository, RepositoryInitOptions, Signature};
+use git2::{Repository, Signature};
 use serde_json::Value;
 
 use aimsgate::evidence::git;
 
-use common::root;
-
-/// A repository on branch `main` in a fresh temporary folder.
-fn repo() -> (tempfile::TempDir, Repository) {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let repo = Repository::init_opts(
-        dir.path(),
-        RepositoryInitOptions::new().initial_head("main"),
-    )
-    .expect("git init");
-    (dir, repo)
-}
-
-fn write(repo: &Repository, path: &str, content: &[u8]) {
-    let full = repo.workdir().expect("a work tree").join(path);
-    std::fs::create_dir_all(full.parent().expect("a parent")).expect("mkdir");
-    std::fs::write(full, content).expect("write");
-}
-
-/// Commits every file of the work tree on HEAD, as `author`.
-fn commit(repo: &Repository, message: &str, author: (&str, &str)) -> Oid {
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("add");
-    index.update_all(["*"], None).expect("update");
-    index.write().expect("write index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let sig = Signature::now(author.0, author.1).expect("signature");
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .expect("commit")
-}
+use common::{commit, repo, root, write};
 
 fn tag(repo: &Repository, name: &str) {
     let head = repo.head().unwrap().peel_to_commit().unwrap();
@@ -88,6 +53,7 @@ fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
         .arg("check")
         .args(["--now", "2026-11-20", "--format", "json"])
+        .args(["--action", "deploy", "--env", "staging"])
         .args(args)
         .current_dir(dir)
         .env_clear()
@@ -330,7 +296,7 @@ fn changed_since_outside_a_repository_is_an_error() {
         doc["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("no git repository")
+            .contains("not inside a git repository")
     );
 }
 

@@ -9,7 +9,7 @@ use crate::error::InputError;
 use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::Evidence;
 use crate::pack::Pack;
-use crate::report::{ChangeSummary, Judged, Report, Skipped};
+use crate::report::{ChangeSummary, EvidenceNote, Judged, Report, Skipped};
 
 /// What to check and how.
 #[derive(Debug, Clone)]
@@ -105,7 +105,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         );
     }
 
-    Report::new(
+    let mut report = Report::new(
         Judged {
             action: options.request.action,
             environment: options.request.environment.clone(),
@@ -121,7 +121,9 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
             policies_changed: evidence.policies_changed,
         }),
         errors,
-    )
+    );
+    report.evidence = EvidenceNote::all(evidence);
+    report
 }
 
 /// A commit id shortened for display.

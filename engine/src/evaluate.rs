@@ -20,8 +20,8 @@ use crate::card::Card;
 use crate::card::governance::{BiasTests, DataSection};
 use crate::date::Instant;
 use crate::error::InputError;
-use crate::evidence::Evidence;
 use crate::evidence::git::{GitFacts, tag_version};
+use crate::evidence::{Event, Evidence, Reviews};
 use crate::pack::{Pack, Severity};
 use crate::report::{Action, Decision, Finding, ModelReport};
 
@@ -38,6 +38,7 @@ pub struct RequestSpec {
 #[derive(Debug)]
 pub struct Evaluator<'p> {
     pack: &'p Pack,
+    evidence: &'p Evidence,
     authorizer: Authorizer,
     action: Action,
     action_uid: EntityUid,
@@ -61,7 +62,7 @@ impl<'p> Evaluator<'p> {
     pub fn new(
         pack: &'p Pack,
         spec: &RequestSpec,
-        evidence: &Evidence,
+        evidence: &'p Evidence,
     ) -> Result<Self, Box<InputError>> {
         let action_uid = EntityUid::from_type_name_and_id(
             type_name("Aims::Action")?,
@@ -73,14 +74,29 @@ impl<'p> Evaluator<'p> {
         if let Some(env) = &spec.environment {
             pairs.push(("environment".to_string(), Expr::new_string(env.clone())));
         }
+        let build = |what: &str, e: cedar_policy::ExpressionConstructionError| {
+            Box::new(InputError::new(
+                None,
+                format!("cannot build the {what} evidence record: {e}"),
+            ))
+        };
         if let Ok(facts) = &evidence.git {
-            let git = git_record(facts, evidence).map_err(|e| {
-                Box::new(InputError::new(
-                    None,
-                    format!("cannot build the git evidence record: {e}"),
-                ))
-            })?;
+            let git = git_record(facts, evidence).map_err(|e| build("git", e))?;
             pairs.push(("git".to_string(), git));
+        }
+        if let Some(branch) = evidence.branch() {
+            pairs.push(("branch".to_string(), text(&branch)));
+        }
+        if let Some(default) = &evidence.default_branch {
+            pairs.push(("default_branch".to_string(), text(default)));
+        }
+        if let Some(event) = &evidence.event {
+            let record = github_record(event).map_err(|e| build("GitHub event", e))?;
+            pairs.push(("github".to_string(), record));
+        }
+        if let Ok(reviews) = &evidence.review {
+            let record = review_record(reviews).map_err(|e| build("review", e))?;
+            pairs.push(("review".to_string(), record));
         }
         let context = Context::from_pairs(pairs).map_err(|e| {
             InputError::new(
@@ -90,17 +106,14 @@ impl<'p> Evaluator<'p> {
         })?;
         Ok(Evaluator {
             pack,
+            evidence,
             authorizer: Authorizer::new(),
             action: spec.action,
             action_uid,
             principal,
             context,
             model_type: type_name("Aims::Model")?,
-            tags: evidence
-                .git
-                .as_ref()
-                .map(|g| g.tags.clone())
-                .unwrap_or_default(),
+            tags: evidence.tags(),
         })
     }
 
@@ -180,7 +193,7 @@ impl<'p> Evaluator<'p> {
             .gates
             .iter()
             .filter(|g| satisfied.contains(&g.id))
-            .map(|g| Finding::new(g, card))
+            .map(|g| Finding::new(g, card, self.evidence))
             .collect();
         if !satisfied.iter().any(|id| self.pack.permits.contains(id)) {
             findings.push(Finding::not_permitted(card, self.action));
@@ -218,6 +231,39 @@ fn record(
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k.to_string(), v))),
     )
+}
+
+/// The `github` context record.
+fn github_record(e: &Event) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+    let pr = e.pull_request.as_ref();
+    record(vec![
+        ("event", Some(text(&e.name))),
+        (
+            "pr_number",
+            pr.map(|p| long(usize::try_from(p.number).unwrap_or(usize::MAX))),
+        ),
+        ("pr_author", pr.map(|p| text(&p.author))),
+        ("base_ref", pr.map(|p| text(&p.base_ref))),
+        ("head_ref", pr.map(|p| text(&p.head_ref))),
+        ("tag", e.tag.as_deref().map(text)),
+    ])
+}
+
+/// The `review` context record.
+fn review_record(r: &Reviews) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+    let independent = r.independent();
+    record(vec![
+        (
+            "pr_number",
+            Some(long(usize::try_from(r.pr_number).unwrap_or(usize::MAX))),
+        ),
+        ("pr_author", Some(text(&r.pr_author))),
+        ("approvers", Some(strings(&r.approvers))),
+        ("changes_requested_by", Some(strings(&r.changes_requested))),
+        ("commit_author", r.commit_author.as_deref().map(text)),
+        ("independent_approvals", Some(long(independent.len()))),
+        ("independent_approvers", Some(strings(&independent))),
+    ])
 }
 
 /// The `git` context record.

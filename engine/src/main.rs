@@ -16,7 +16,7 @@ use aimsgate::check::{CheckOptions, check};
 use aimsgate::date::Instant;
 use aimsgate::error::InputError;
 use aimsgate::evaluate::RequestSpec;
-use aimsgate::evidence::{self, Evidence};
+use aimsgate::evidence::{self, Evidence, GatherOptions, GitHubOptions, Token};
 use aimsgate::pack::Pack;
 use aimsgate::render::{human, json};
 use aimsgate::report::{Action, Decision, Judged, Report};
@@ -105,6 +105,18 @@ struct CheckArgs {
     /// ref and HEAD (uncommitted changes count too); a change to the policy pack checks all.
     #[arg(long, value_name = "GIT_REF")]
     changed_since: Option<String>,
+    /// The repository's default branch, when neither the GitHub event nor origin/HEAD says.
+    #[arg(long, value_name = "BRANCH")]
+    default_branch: Option<String>,
+    /// GitHub token for reading pull request reviews (default: $GITHUB_TOKEN). Never printed.
+    #[arg(long, value_name = "TOKEN")]
+    github_token: Option<String>,
+    /// The GitHub repository (default: $GITHUB_REPOSITORY, the event's, or the origin remote's).
+    #[arg(long, value_name = "OWNER/NAME")]
+    repo: Option<String>,
+    /// Seconds to wait for each GitHub API answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    github_timeout: u64,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
@@ -144,6 +156,31 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(args).into(),
+    }
+}
+
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Where evidence comes from: flags first, then GitHub Actions' environment.
+fn gather_options(args: &CheckArgs) -> GatherOptions {
+    GatherOptions {
+        changed_since: args.changed_since.clone(),
+        policies: args.policies.clone(),
+        default_branch: args.default_branch.clone(),
+        github: GitHubOptions {
+            event_path: env("GITHUB_EVENT_PATH").map(PathBuf::from),
+            event_name: env("GITHUB_EVENT_NAME"),
+            api_url: env("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
+            token: args
+                .github_token
+                .clone()
+                .or_else(|| env("GITHUB_TOKEN"))
+                .and_then(|t| Token::new(&t)),
+            repo: args.repo.clone().or_else(|| env("GITHUB_REPOSITORY")),
+            timeout: std::time::Duration::from_secs(args.github_timeout.max(1)),
+        },
     }
 }
 
@@ -221,11 +258,7 @@ fn run_check(args: CheckArgs) -> Exit {
         Ok(p) => p,
         Err(errors) => return emit_errors(&args, errors),
     };
-    let evidence = match Evidence::gather(
-        &cwd,
-        args.changed_since.as_deref(),
-        args.policies.as_deref(),
-    ) {
+    let evidence = match Evidence::gather(&cwd, &gather_options(&args)) {
         Ok(e) => e,
         Err(e) => return emit_errors(&args, vec![*e]),
     };

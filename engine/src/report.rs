@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::card::Card;
 use crate::date::Instant;
 use crate::error::InputError;
+use crate::evidence::Evidence;
 use crate::pack::{Gate, Severity};
 use crate::yaml::Span;
 
@@ -94,15 +95,29 @@ pub struct Finding {
 
 impl Finding {
     /// The finding of `gate` on `card`: it points at the gate's first `@field` as the card
-    /// has it (or at the deepest part of it that exists), and says what stands there.
-    pub fn new(gate: &Gate, card: &Card) -> Finding {
-        let mut located = gate.fields.iter().map(|f| card.locate(f));
+    /// has it (or at the deepest part of it that exists), and says what stands there. A field
+    /// that names evidence (`review.…`, `git.…`, `branch`) is described from the evidence,
+    /// saying why it is unknown when it is, and points at the card as a whole.
+    pub fn new(gate: &Gate, card: &Card, evidence: &Evidence) -> Finding {
+        let mut located = gate.fields.iter().map(|f| {
+            if Evidence::is_evidence_field(f) {
+                crate::card::Located {
+                    span: card.anchor,
+                    state: evidence.describe(f),
+                    related: Vec::new(),
+                }
+            } else {
+                card.locate(f)
+            }
+        });
         let (span, mut states, mut related) = match located.next() {
             Some(first) => (first.span, vec![first.state], first.related),
             None => (card.anchor, Vec::new(), Vec::new()),
         };
-        for other in located {
-            if let Some(state) = &other.state {
+        for (field, other) in gate.fields.iter().skip(1).zip(located) {
+            if let Some(state) = &other.state
+                && !Evidence::is_evidence_field(field)
+            {
                 related.push((other.span, state.clone()));
             }
             states.push(other.state);
@@ -200,6 +215,82 @@ pub struct ChangeSummary {
     pub policies_changed: bool,
 }
 
+/// What evidence the verdict had, or why it had none of a kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceNote {
+    /// `git`, `github-event` or `reviews`.
+    pub kind: &'static str,
+    pub available: bool,
+    /// What it said, or why it is unavailable.
+    pub detail: String,
+}
+
+impl EvidenceNote {
+    /// One note per kind of evidence.
+    pub fn all(evidence: &Evidence) -> Vec<EvidenceNote> {
+        let git = match &evidence.git {
+            Ok(g) => EvidenceNote {
+                kind: "git",
+                available: true,
+                detail: format!(
+                    "HEAD {}{}{}",
+                    &g.commit[..g.commit.len().min(12)],
+                    g.branch
+                        .as_ref()
+                        .map(|b| format!(" on {b}"))
+                        .unwrap_or_else(|| " (detached)".into()),
+                    if g.tags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", tags {}", g.tags.join(", "))
+                    }
+                ),
+            },
+            Err(why) => EvidenceNote {
+                kind: "git",
+                available: false,
+                detail: why.clone(),
+            },
+        };
+        let event = match &evidence.event {
+            Some(e) => EvidenceNote {
+                kind: "github-event",
+                available: true,
+                detail: match &e.pull_request {
+                    Some(pr) => format!("{} #{} into {}", e.name, pr.number, pr.base_ref),
+                    None => e.name.clone(),
+                },
+            },
+            None => EvidenceNote {
+                kind: "github-event",
+                available: false,
+                detail: "not running in GitHub Actions (no GITHUB_EVENT_PATH)".into(),
+            },
+        };
+        let reviews = match &evidence.review {
+            Ok(r) => EvidenceNote {
+                kind: "reviews",
+                available: true,
+                detail: format!(
+                    "pull request #{}: approved by {}",
+                    r.pr_number,
+                    if r.approvers.is_empty() {
+                        "nobody".to_string()
+                    } else {
+                        r.approvers.join(", ")
+                    }
+                ),
+            },
+            Err(why) => EvidenceNote {
+                kind: "reviews",
+                available: false,
+                detail: why.clone(),
+            },
+        };
+        vec![git, event, reviews]
+    }
+}
+
 /// The request a report answers.
 #[derive(Debug, Clone)]
 pub struct Judged {
@@ -225,6 +316,8 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// What `--changed-since` found.
     pub change: Option<ChangeSummary>,
+    /// What evidence the verdict had.
+    pub evidence: Vec<EvidenceNote>,
     /// What could not be read or evaluated.
     pub errors: Vec<InputError>,
 }
@@ -260,6 +353,7 @@ impl Report {
             models,
             skipped,
             change,
+            evidence: Vec::new(),
             errors,
         }
     }

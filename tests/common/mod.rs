@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use aimsgate::check::{CheckOptions, check};
 use aimsgate::date::Instant;
 use aimsgate::evaluate::RequestSpec;
-use aimsgate::evidence::Evidence;
 use aimsgate::evidence::git::{GitFacts, Person};
+use aimsgate::evidence::{ChangeSet, Evidence, Reviews};
 use aimsgate::pack::Pack;
 use aimsgate::report::{Action, Report};
 
@@ -35,8 +35,9 @@ pub struct Expectations {
     pub at: Vec<(String, usize)>,
     /// `error-at:` the line of the first input error.
     pub error_at: Option<usize>,
-    /// `git-tags:` tags at HEAD; without this line, git evidence is unavailable.
-    pub git_tags: Option<Vec<String>>,
+    /// Evidence lines: `git: unavailable`, `git-tags:`, `branch:`, `default-branch:`,
+    /// `review:` (approvers, `none`, or `unavailable`), `policies-changed: true`.
+    pub evidence: Vec<(String, String)>,
 }
 
 pub fn expectations(text: &str) -> Expectations {
@@ -83,7 +84,10 @@ pub fn expectations(text: &str) -> Expectations {
                 }
             }
             "error-at" => e.error_at = Some(value.parse().expect("a line number")),
-            "git-tags" => e.git_tags = Some(list()),
+            k @ ("git" | "git-tags" | "branch" | "default-branch" | "review"
+            | "policies-changed") => {
+                e.evidence.push((k.to_string(), value.to_string()));
+            }
             _ => {}
         }
     }
@@ -112,30 +116,76 @@ pub fn request(args: &[String]) -> RequestSpec {
     spec
 }
 
-/// The evidence a fixture states: git facts with its tags, or none at all.
+/// The evidence a fixture states. Unless it says otherwise, the change is HEAD of `main`, the
+/// default branch, with no tags, by `commit-author`, in pull request #7 by `pr-author`,
+/// approved by two independent reviewers (`jane` and `omar`).
 pub fn evidence(e: &Expectations) -> Evidence {
-    let Some(tags) = &e.git_tags else {
-        return Evidence::unavailable("the fixture states no git evidence");
-    };
     let person = Person {
-        name: "A Author".into(),
-        email: "author@acme.example".into(),
+        name: "Commit Author".into(),
+        email: "commit-author@acme.example".into(),
     };
-    Evidence {
-        git: Ok(GitFacts {
-            root: root(),
-            commit: "0".repeat(40),
-            author: person.clone(),
-            committer: person,
-            time: Instant::parse("2026-11-19").expect("a date"),
-            signed: false,
-            trailers: Vec::new(),
-            branch: Some("main".into()),
-            tags: tags.clone(),
-        }),
-        change: None,
-        policies_changed: false,
+    let mut git = GitFacts {
+        root: root(),
+        commit: "0".repeat(40),
+        author: person.clone(),
+        committer: person,
+        time: Instant::parse("2026-11-19").expect("a date"),
+        signed: false,
+        trailers: Vec::new(),
+        branch: Some("main".into()),
+        tags: Vec::new(),
+        origin_head: Some("main".into()),
+        origin_url: None,
+    };
+    let mut reviews = Reviews {
+        pr_number: 7,
+        pr_author: "pr-author".into(),
+        approvers: vec!["jane".into(), "omar".into()],
+        changes_requested: Vec::new(),
+        commit_author: Some("commit-author".into()),
+    };
+    let mut evidence = Evidence::unavailable("");
+    let (mut git_ok, mut review_ok) = (true, true);
+    let mut default_branch = Some("main".to_string());
+    let list = |v: &str| -> Vec<String> {
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    for (key, value) in &e.evidence {
+        match (key.as_str(), value.as_str()) {
+            ("git", "unavailable") => git_ok = false,
+            ("git-tags", v) => git.tags = list(v),
+            ("branch", v) => git.branch = Some(v.to_string()),
+            ("default-branch", "none") => default_branch = None,
+            ("default-branch", v) => default_branch = Some(v.to_string()),
+            ("review", "unavailable") => review_ok = false,
+            ("review", "none") => reviews.approvers.clear(),
+            ("review", v) => reviews.approvers = list(v),
+            ("policies-changed", "true") => {
+                evidence.change = Some(ChangeSet {
+                    base: "main".into(),
+                    merge_base: "1".repeat(40),
+                    files: ["policies/gates/owner-assigned.cedar".to_string()].into(),
+                });
+                evidence.policies_changed = true;
+            }
+            (k, v) => panic!("unknown evidence line `{k}: {v}` in a fixture"),
+        }
     }
+    evidence.git = if git_ok {
+        Ok(git)
+    } else {
+        Err("the fixture says git evidence is unavailable".into())
+    };
+    evidence.review = if review_ok {
+        Ok(reviews)
+    } else {
+        Err("the fixture says reviews are unavailable".into())
+    };
+    evidence.default_branch = default_branch;
+    evidence
 }
 
 /// Checks one card with the embedded pack, as its expectations ask.
@@ -167,4 +217,43 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+// ---- git repositories built by the tests ---------------------------------------------------
+
+use git2::{Oid, Repository, RepositoryInitOptions, Signature};
+
+/// A repository on branch `main` in a fresh temporary folder.
+pub fn repo() -> (tempfile::TempDir, Repository) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let repo = Repository::init_opts(
+        dir.path(),
+        RepositoryInitOptions::new().initial_head("main"),
+    )
+    .expect("git init");
+    (dir, repo)
+}
+
+pub fn write(repo: &Repository, path: &str, content: &[u8]) {
+    let full = repo.workdir().expect("a work tree").join(path);
+    std::fs::create_dir_all(full.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(full, content).expect("write");
+}
+
+/// Commits every file of the work tree on HEAD, as `author`.
+pub fn commit(repo: &Repository, message: &str, author: (&str, &str)) -> Oid {
+    let mut index = repo.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("add");
+    index.update_all(["*"], None).expect("update");
+    index.write().expect("write index");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let sig = Signature::now(author.0, author.1).expect("signature");
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .expect("commit")
 }

@@ -37,6 +37,10 @@ pub struct GitFacts {
     pub branch: Option<String>,
     /// Tags pointing at HEAD, sorted.
     pub tags: Vec<String>,
+    /// The branch `refs/remotes/origin/HEAD` names (the remote's default branch), if set.
+    pub origin_head: Option<String>,
+    /// The URL of the `origin` remote, if any.
+    pub origin_url: Option<String>,
 }
 
 /// What a change touched: files changed between the merge base of a ref and HEAD, plus
@@ -66,7 +70,10 @@ impl ChangeSet {
 
 /// Opens the repository containing `dir`; `Err` says why there is none.
 pub fn open(dir: &Path) -> Result<Repository, String> {
-    Repository::discover(dir).map_err(|e| format!("no git repository here ({})", e.message()))
+    Repository::discover(dir).map_err(|e| match e.code() {
+        git2::ErrorCode::NotFound => "not inside a git repository".to_string(),
+        _ => format!("the git repository cannot be opened ({})", e.message()),
+    })
 }
 
 /// The HEAD facts of `repo`; `Err` says why they could not be read.
@@ -102,6 +109,15 @@ pub fn facts(repo: &Repository) -> Result<GitFacts, String> {
         trailers: trailers(&message),
         branch,
         tags: tags_at(repo, commit.id()),
+        origin_head: repo
+            .find_reference("refs/remotes/origin/HEAD")
+            .ok()
+            .and_then(|r| r.symbolic_target().map(str::to_string))
+            .and_then(|t| t.strip_prefix("refs/remotes/origin/").map(str::to_string)),
+        origin_url: repo
+            .find_remote("origin")
+            .ok()
+            .and_then(|r| r.url().map(str::to_string)),
     })
 }
 

@@ -1,16 +1,62 @@
 //! Evidence about a change beyond its cards: what git says about HEAD and about what the change
-//! touched. Readers here know nothing of Cedar; evidence that could not be gathered is kept as
-//! the reason why, so that gates needing it fail closed and say what was missing.
+//! touched, what the GitHub event says, and who approved the pull request. Readers here know
+//! nothing of Cedar. Evidence that could not be gathered is kept as the reason why, so that
+//! gates needing it fail closed and say what was missing — never as "no approvals".
 
 pub mod git;
+pub mod github;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use crate::card::{FieldPath, Segment};
 use crate::discover;
 use crate::error::InputError;
 use crate::pack::PackFile;
 
 pub use git::{ChangeSet, GitFacts};
+pub use github::{Event, Reviews, Token};
+
+/// Where GitHub evidence comes from. The CLI fills this from flags and the environment; the
+/// library never reads the environment itself.
+#[derive(Debug, Clone)]
+pub struct GitHubOptions {
+    /// `GITHUB_EVENT_PATH` and `GITHUB_EVENT_NAME`.
+    pub event_path: Option<PathBuf>,
+    pub event_name: Option<String>,
+    /// `GITHUB_API_URL`, `https://api.github.com` by default.
+    pub api_url: String,
+    /// `--github-token` or `GITHUB_TOKEN`; without one nothing is fetched.
+    pub token: Option<Token>,
+    /// `--repo` or `GITHUB_REPOSITORY`; else the event's, else the `origin` remote's.
+    pub repo: Option<String>,
+    pub timeout: Duration,
+}
+
+impl Default for GitHubOptions {
+    fn default() -> Self {
+        GitHubOptions {
+            event_path: None,
+            event_name: None,
+            api_url: "https://api.github.com".into(),
+            token: None,
+            repo: None,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What to gather.
+#[derive(Debug, Clone, Default)]
+pub struct GatherOptions {
+    /// `--changed-since REF`.
+    pub changed_since: Option<String>,
+    /// `--policies DIR` as given (relative to the current directory).
+    pub policies: Option<PathBuf>,
+    /// `--default-branch`.
+    pub default_branch: Option<String>,
+    pub github: GitHubOptions,
+}
 
 /// Everything known about the change.
 #[derive(Debug, Clone)]
@@ -21,7 +67,15 @@ pub struct Evidence {
     pub change: Option<ChangeSet>,
     /// With `--changed-since`: whether the change touches the policy pack's directory.
     pub policies_changed: bool,
+    /// The GitHub event payload, when running in GitHub Actions.
+    pub event: Option<Event>,
+    /// The pull request's reviews, or why they are unknown.
+    pub review: Result<Reviews, String>,
+    /// `--default-branch`, else the event's repository default branch, else `origin/HEAD`.
+    pub default_branch: Option<String>,
 }
+
+const NO_TOKEN: &str = "no GitHub token (set GITHUB_TOKEN or pass --github-token)";
 
 impl Evidence {
     /// No evidence beyond the cards, for the reason given.
@@ -30,18 +84,17 @@ impl Evidence {
             git: Err(why.to_string()),
             change: None,
             policies_changed: false,
+            event: None,
+            review: Err(why.to_string()),
+            default_branch: None,
         }
     }
 
-    /// Gathers git evidence for the repository containing `cwd`. `policies` is the pack's
-    /// directory as given on the command line (`policies/` of the repository by default).
-    /// Outside a repository the git evidence is unavailable, which is fine unless
-    /// `changed_since` asks for a diff.
-    pub fn gather(
-        cwd: &Path,
-        changed_since: Option<&str>,
-        policies: Option<&Path>,
-    ) -> Result<Evidence, Box<InputError>> {
+    /// Gathers the evidence for the repository containing `cwd`. Outside a repository the git
+    /// evidence is unavailable, which is fine unless `--changed-since` asks for a diff; without
+    /// a token the reviews are unavailable. Errors are what was asked for and cannot be had.
+    pub fn gather(cwd: &Path, options: &GatherOptions) -> Result<Evidence, Box<InputError>> {
+        let changed_since = options.changed_since.as_deref();
         let needs_git = |why: String| {
             Box::new(InputError::new(
                 None,
@@ -51,28 +104,174 @@ impl Evidence {
                 ),
             ))
         };
-        let repo = match git::open(cwd) {
-            Ok(r) => r,
-            Err(why) if changed_since.is_some() => return Err(needs_git(why)),
-            Err(why) => return Ok(Evidence::unavailable(&why)),
-        };
-        let facts = git::facts(&repo);
+        let repo = git::open(cwd);
+        let facts = repo.as_ref().map_err(Clone::clone).and_then(git::facts);
         if let (Err(why), Some(_)) = (&facts, changed_since) {
             return Err(needs_git(why.clone()));
         }
-        let change = changed_since
-            .map(|base| git::changed_since(&repo, base))
-            .transpose()?;
-        let policies_changed = match (&change, policy_dir(&repo, cwd, policies)) {
-            (Some(c), Some(dir)) => dir.is_empty() || c.touches(&dir),
-            _ => false,
+        let (change, policies_changed) = match (&repo, changed_since) {
+            (Ok(repo), Some(base)) => {
+                let change = git::changed_since(repo, base)?;
+                let changed = match policy_dir(repo, cwd, options.policies.as_deref()) {
+                    Some(dir) => dir.is_empty() || change.touches(&dir),
+                    None => false,
+                };
+                (Some(change), changed)
+            }
+            _ => (None, false),
+        };
+        let gh = &options.github;
+        let event = match &gh.event_path {
+            Some(path) => Some(github::read_event(
+                path,
+                gh.event_name.as_deref().unwrap_or(""),
+            )?),
+            None => None,
+        };
+        let default_branch = options
+            .default_branch
+            .clone()
+            .or_else(|| event.as_ref().and_then(|e| e.default_branch.clone()))
+            .or_else(|| facts.as_ref().ok().and_then(|f| f.origin_head.clone()));
+        let repo_name = gh
+            .repo
+            .clone()
+            .or_else(|| event.as_ref().and_then(|e| e.repository.clone()))
+            .or_else(|| {
+                facts
+                    .as_ref()
+                    .ok()
+                    .and_then(|f| f.origin_url.as_deref())
+                    .and_then(github::repo_of_remote)
+            });
+        let sha = event
+            .as_ref()
+            .and_then(|e| e.sha.clone())
+            .or_else(|| facts.as_ref().ok().map(|f| f.commit.clone()));
+        let review = match (&gh.token, &repo_name) {
+            (None, _) => Err(NO_TOKEN.to_string()),
+            (Some(_), None) => {
+                Err("the GitHub repository is unknown (pass --repo OWNER/NAME)".to_string())
+            }
+            (Some(token), Some(name)) => reviews(gh, token, name, event.as_ref(), sha.as_deref()),
         };
         Ok(Evidence {
             git: facts,
             change,
             policies_changed,
+            event,
+            review,
+            default_branch,
         })
     }
+
+    /// Tags at HEAD: git's, and the tag a release or tag push event names.
+    pub fn tags(&self) -> Vec<String> {
+        let mut tags = self
+            .git
+            .as_ref()
+            .map(|g| g.tags.clone())
+            .unwrap_or_default();
+        if let Some(tag) = self.event.as_ref().and_then(|e| e.tag.clone())
+            && !tags.contains(&tag)
+        {
+            tags.push(tag);
+        }
+        tags.sort();
+        tags
+    }
+
+    /// The branch a release happens from: a pull request's base branch (what merging it
+    /// releases into), else the checked-out branch, else the branch a push or manual run names.
+    pub fn branch(&self) -> Option<String> {
+        let event = self.event.as_ref();
+        event
+            .and_then(|e| e.pull_request.as_ref().map(|p| p.base_ref.clone()))
+            .or_else(|| self.git.as_ref().ok().and_then(|g| g.branch.clone()))
+            .or_else(|| event.and_then(|e| e.branch.clone()))
+    }
+
+    /// Whether a gate field names evidence rather than a card field.
+    pub fn is_evidence_field(field: &FieldPath) -> bool {
+        matches!(
+            field.segments().first(),
+            Some(Segment::Key(k)) if matches!(k.as_str(), "git" | "review" | "github" | "branch" | "default_branch")
+        )
+    }
+
+    /// A sentence about an evidence field, for findings: what it is, or why it is unknown.
+    pub fn describe(&self, field: &FieldPath) -> Option<String> {
+        let Some(Segment::Key(first)) = field.segments().first() else {
+            return None;
+        };
+        Some(match first.as_str() {
+            "review" => match &self.review {
+                Err(why) => format!("pull request reviews are unknown: {why}"),
+                Ok(r) => {
+                    let independent = r.independent();
+                    format!(
+                        "pull request #{} by @{}: {} independent approval{}{}",
+                        r.pr_number,
+                        r.pr_author,
+                        independent.len(),
+                        if independent.len() == 1 { "" } else { "s" },
+                        if independent.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " ({})",
+                                independent
+                                    .iter()
+                                    .map(|a| format!("@{a}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    )
+                }
+            },
+            "git" => match &self.git {
+                Err(why) => format!("git evidence is unavailable: {why}"),
+                Ok(g) => format!("HEAD is {}", &g.commit[..g.commit.len().min(12)]),
+            },
+            "branch" => match self.branch() {
+                Some(b) => format!("the release is from branch `{b}`"),
+                None => "the branch is unknown (detached HEAD, no GitHub event)".into(),
+            },
+            "default_branch" => match &self.default_branch {
+                Some(b) => format!("the default branch is `{b}`"),
+                None => "the default branch is unknown (pass --default-branch, or run in GitHub Actions)".into(),
+            },
+            "github" => match &self.event {
+                Some(e) => format!("GitHub event `{}`", e.name),
+                None => "no GitHub event (not running in GitHub Actions)".into(),
+            },
+            _ => return None,
+        })
+    }
+}
+
+fn reviews(
+    gh: &GitHubOptions,
+    token: &Token,
+    repo: &str,
+    event: Option<&Event>,
+    sha: Option<&str>,
+) -> Result<Reviews, String> {
+    let api = github::Api::new(&gh.api_url, token, repo, gh.timeout)?;
+    let (number, author) = match event.and_then(|e| e.pull_request.as_ref()) {
+        Some(pr) => (pr.number, pr.author.clone()),
+        None => {
+            let sha = sha.ok_or("the commit being deployed is unknown")?;
+            api.pull_for_commit(sha)?.ok_or_else(|| {
+                format!(
+                    "no merged pull request brought commit {} into {repo}",
+                    &sha[..sha.len().min(12)]
+                )
+            })?
+        }
+    };
+    api.reviews(number, &author, sha)
 }
 
 /// The pack's directory relative to the work tree root (`policies` unless `--policies` names

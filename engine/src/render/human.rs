@@ -211,6 +211,10 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             c.files
         )?;
     }
+    for e in &report.evidence {
+        let state = if e.available { "" } else { "unavailable: " };
+        writeln!(out, "evidence {:<13} {state}{}", e.kind, e.detail)?;
+    }
     let target = match &report.environment {
         Some(env) => format!("{} to {env}", report.action.as_str()),
         None => report.action.as_str().to_string(),

@@ -24,6 +24,7 @@ struct V1<'a> {
     models: Vec<Model<'a>>,
     skipped: Vec<SkippedV1<'a>>,
     changed_since: Option<ChangeV1<'a>>,
+    evidence: Vec<EvidenceV1<'a>>,
     errors: Vec<Error<'a>>,
 }
 
@@ -32,6 +33,13 @@ struct SkippedV1<'a> {
     id: &'a str,
     path: &'a str,
     reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct EvidenceV1<'a> {
+    kind: &'a str,
+    available: bool,
+    detail: &'a str,
 }
 
 #[derive(Serialize)]
@@ -187,6 +195,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             files: c.files,
             policy_files_changed: c.policies_changed,
         }),
+        evidence: report
+            .evidence
+            .iter()
+            .map(|e| EvidenceV1 {
+                kind: e.kind,
+                available: e.available,
+                detail: &e.detail,
+            })
+            .collect(),
         errors: report.errors.iter().map(error).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
