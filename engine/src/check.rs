@@ -9,7 +9,7 @@ use crate::error::InputError;
 use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::Evidence;
 use crate::pack::Pack;
-use crate::report::{ChangeSummary, EvidenceNote, Judged, Report, Skipped};
+use crate::report::{ChangeSummary, EvidenceNote, Judged, Report, Rule, Skipped};
 
 /// What to check and how.
 #[derive(Debug, Clone)]
@@ -123,6 +123,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         errors,
     );
     report.evidence = EvidenceNote::all(evidence);
+    report.rules = pack.gates.iter().map(Rule::of).collect();
     report
 }
 

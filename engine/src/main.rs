@@ -18,7 +18,7 @@ use aimsgate::error::InputError;
 use aimsgate::evaluate::RequestSpec;
 use aimsgate::evidence::{self, Evidence, GatherOptions, GitHubOptions, Token};
 use aimsgate::pack::Pack;
-use aimsgate::render::{human, json};
+use aimsgate::render::{github, human, json, junit, markdown, sarif};
 use aimsgate::report::{Action, Decision, Judged, Report};
 
 /// Exit codes, documented in the README. Nothing that could not be evaluated exits 0.
@@ -76,6 +76,33 @@ enum ActionArg {
 enum FormatArg {
     Human,
     Json,
+    Sarif,
+    Github,
+    Markdown,
+    Junit,
+}
+
+/// `--output FORMAT=PATH`.
+#[derive(Debug, Clone)]
+struct OutputArg {
+    format: FormatArg,
+    path: PathBuf,
+}
+
+fn parse_output(s: &str) -> Result<OutputArg, String> {
+    let (format, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not FORMAT=PATH (for example sarif=aimsgate.sarif)"))?;
+    let format = FormatArg::from_str(format, true).map_err(|_| {
+        format!("`{format}` is not a format: human, json, sarif, github, markdown or junit")
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{s}` names no file"));
+    }
+    Ok(OutputArg {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,9 +144,12 @@ struct CheckArgs {
     /// Seconds to wait for each GitHub API answer.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     github_timeout: u64,
-    /// Output format.
+    /// Output format on standard output.
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
+    /// Also write the report in FORMAT to PATH (repeatable), e.g. `--output sarif=aimsgate.sarif`.
+    #[arg(long = "output", value_name = "FORMAT=PATH", value_parser = parse_output)]
+    outputs: Vec<OutputArg>,
 }
 
 fn actor() -> String {
@@ -276,7 +306,9 @@ fn run_check(args: CheckArgs) -> Exit {
 
 /// Errors found before any card was checked: a report with no models.
 fn emit_errors(args: &CheckArgs, errors: Vec<InputError>) -> Exit {
-    if args.format == FormatArg::Json {
+    // Machine-read outputs are written even so: a SARIF upload or the action's JSON step
+    // must find a document that says "error", not a missing file.
+    if args.format != FormatArg::Human || !args.outputs.is_empty() {
         let report = Report::new(
             Judged {
                 action: match args.action {
@@ -304,27 +336,53 @@ fn emit_errors(args: &CheckArgs, errors: Vec<InputError>) -> Exit {
     Exit::Error
 }
 
+/// Renders `report` in `format` to `out`. Human output to a file or pipe has no colour.
+fn render(
+    format: FormatArg,
+    report: &Report,
+    out: &mut dyn Write,
+    terminal: bool,
+) -> std::io::Result<()> {
+    match format {
+        FormatArg::Human => human::render(report, out, style(terminal)),
+        FormatArg::Json => json::render(report, out),
+        FormatArg::Sarif => sarif::render(report, out),
+        FormatArg::Github => github::render(report, out),
+        FormatArg::Markdown => markdown::render(report, out, false),
+        FormatArg::Junit => junit::render(report, out),
+    }
+}
+
 fn emit(args: &CheckArgs, report: &Report) -> Exit {
+    if args.format == FormatArg::Human {
+        let mut err = std::io::stderr().lock();
+        let err_style = style(std::io::stderr().is_terminal());
+        for e in &report.errors {
+            let _ = human::render_error(e, &mut err, err_style);
+        }
+    }
+    let mut exit: Exit = report.decision.into();
+    for output in &args.outputs {
+        let written = std::fs::File::create(&output.path).and_then(|file| {
+            let mut file = std::io::BufWriter::new(file);
+            render(output.format, report, &mut file, false)?;
+            file.flush()
+        });
+        if let Err(e) = written {
+            eprintln!(
+                "aimsgate: cannot write {}: {e}",
+                output.path.to_string_lossy()
+            );
+            exit = Exit::Error;
+        }
+    }
     let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
     let mut out = stdout.lock();
-    let written = match args.format {
-        FormatArg::Json => json::render(report, &mut out),
-        FormatArg::Human => {
-            let mut err = std::io::stderr().lock();
-            let err_style = style(std::io::stderr().is_terminal());
-            for e in &report.errors {
-                let _ = human::render_error(e, &mut err, err_style);
-            }
-            human::render(report, &mut out, style(terminal))
-        }
+    let written = render(args.format, report, &mut out, terminal).and_then(|()| out.flush());
+    if let Err(e) = written {
+        eprintln!("aimsgate: cannot write the report: {e}");
+        exit = Exit::Error;
     }
-    .and_then(|()| out.flush());
-    match written {
-        Ok(()) => report.decision.into(),
-        Err(e) => {
-            eprintln!("aimsgate: cannot write the report: {e}");
-            Exit::Error
-        }
-    }
+    exit
 }

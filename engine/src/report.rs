@@ -291,6 +291,28 @@ impl EvidenceNote {
     }
 }
 
+/// A gate as outputs describe it (SARIF rules, JUnit test cases): from the pack's annotations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub help: Option<String>,
+    pub controls: Vec<String>,
+    pub severity: Severity,
+}
+
+impl Rule {
+    pub fn of(gate: &Gate) -> Rule {
+        Rule {
+            id: gate.id.clone(),
+            title: gate.title.clone(),
+            help: gate.help.clone(),
+            controls: gate.controls.clone(),
+            severity: gate.severity,
+        }
+    }
+}
+
 /// The request a report answers.
 #[derive(Debug, Clone)]
 pub struct Judged {
@@ -318,6 +340,8 @@ pub struct Report {
     pub change: Option<ChangeSummary>,
     /// What evidence the verdict had.
     pub evidence: Vec<EvidenceNote>,
+    /// The pack's gates, sorted by id.
+    pub rules: Vec<Rule>,
     /// What could not be read or evaluated.
     pub errors: Vec<InputError>,
 }
@@ -354,6 +378,7 @@ impl Report {
             skipped,
             change,
             evidence: Vec::new(),
+            rules: Vec::new(),
             errors,
         }
     }

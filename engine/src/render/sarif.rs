@@ -1,0 +1,152 @@
+//! SARIF 2.1.0 for GitHub code scanning: one rule per gate of the pack (title, help, controls,
+//! default level) and one result per finding, at a repository-relative `artifactLocation.uri`
+//! and `region.startLine`. What could not be evaluated is reported as tool execution
+//! notifications, and the invocation is then not successful.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use crate::pack::Severity;
+use crate::report::{Finding, NOT_PERMITTED, Report, Rule};
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn rule(r: &Rule) -> Value {
+    let help = r.help.clone().unwrap_or_else(|| r.title.clone());
+    let controls = if r.controls.is_empty() {
+        String::new()
+    } else {
+        format!("\n\nISO/IEC 42001:2023 Annex A: {}", r.controls.join(", "))
+    };
+    let mut tags = vec!["iso-42001".to_string()];
+    tags.extend(r.controls.iter().map(|c| format!("ISO42001-{c}")));
+    json!({
+        "id": r.id,
+        "name": r.id,
+        "shortDescription": { "text": r.title },
+        "fullDescription": { "text": format!("{}{controls}", r.title) },
+        "help": { "text": format!("{help}{controls}") },
+        "defaultConfiguration": { "level": level(r.severity) },
+        "properties": { "tags": tags, "controls": r.controls },
+    })
+}
+
+/// A stable fingerprint of a finding (FNV-1a over gate, model and path), so code scanning
+/// tracks the same alert across commits even when lines move.
+fn fingerprint(model: &str, f: &Finding) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{}\0{model}\0{}", f.gate, f.location.path).bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn region(line: usize, column: usize) -> Value {
+    json!({ "startLine": line.max(1), "startColumn": column.max(1) })
+}
+
+/// Writes the SARIF log.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut rules: Vec<Rule> = report.rules.clone();
+    let uses_not_permitted = report
+        .models
+        .iter()
+        .any(|m| m.findings.iter().any(|f| f.gate == NOT_PERMITTED));
+    if uses_not_permitted {
+        rules.push(Rule {
+            id: NOT_PERMITTED.into(),
+            title: "No policy permits this action".into(),
+            help: Some("Add or widen a `permit` policy for this action in the policy pack.".into()),
+            controls: Vec::new(),
+            severity: Severity::Error,
+        });
+    }
+    let index = |gate: &str| rules.iter().position(|r| r.id == gate);
+    let mut results = Vec::new();
+    for m in &report.models {
+        for f in &m.findings {
+            let mut result = json!({
+                "ruleId": f.gate,
+                "level": level(f.severity),
+                "message": { "text": format!("{} (model `{}`)", f.message, m.id) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": f.location.path, "uriBaseId": "%SRCROOT%" },
+                        "region": region(f.location.line(), f.location.column()),
+                    }
+                }],
+                "partialFingerprints": { "aimsgate/v1": fingerprint(&m.id, f) },
+                "properties": { "model": m.id, "controls": f.controls },
+            });
+            if let Some(i) = index(&f.gate) {
+                result["ruleIndex"] = json!(i);
+            }
+            if !f.related.is_empty() {
+                result["relatedLocations"] = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        json!({
+                            "id": i + 1,
+                            "physicalLocation": {
+                                "artifactLocation": { "uri": f.location.path, "uriBaseId": "%SRCROOT%" },
+                                "region": region(r.span.start.line, r.span.start.col),
+                            },
+                            "message": { "text": r.message },
+                        })
+                    })
+                    .collect();
+            }
+            results.push(result);
+        }
+    }
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|e| {
+            let mut n = json!({ "level": "error", "message": { "text": e.message } });
+            if let Some(path) = &e.path {
+                let mut physical =
+                    json!({ "artifactLocation": { "uri": path, "uriBaseId": "%SRCROOT%" } });
+                if let Some(span) = e.span {
+                    physical["region"] = region(span.start.line, span.start.col);
+                }
+                n["locations"] = json!([{ "physicalLocation": physical }]);
+            }
+            n
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "aimsgate",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules.iter().map(rule).collect::<Vec<_>>(),
+                }
+            },
+            "invocations": [{
+                "executionSuccessful": report.errors.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+            "properties": {
+                "decision": report.decision.as_str(),
+                "action": report.action.as_str(),
+                "environment": report.environment,
+            },
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    writeln!(out)
+}

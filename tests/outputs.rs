@@ -1,0 +1,290 @@
+//! The machine-read outputs: golden files of each format on the shipped example, SARIF checked
+//! against the official SARIF 2.1.0 schema, card text that tries to inject into every format,
+//! GitHub's per-step annotation cap, and `--output FORMAT=PATH`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test states its expectations by panicking"
+)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::root;
+
+struct Run {
+    code: i32,
+    stdout: String,
+}
+
+fn aimsgate(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
+        .arg("check")
+        .args([
+            "--action",
+            "deploy",
+            "--env",
+            "staging",
+            "--now",
+            "2026-11-20",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .expect("the binary runs");
+    let code = out.status.code().expect("an exit code");
+    assert_ne!(code, 101, "panic: {}", String::from_utf8_lossy(&out.stderr));
+    Run {
+        code,
+        stdout: String::from_utf8(out.stdout).expect("UTF-8"),
+    }
+}
+
+/// The example, checked from a folder outside any git repository.
+fn example(format: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("fixtures/example");
+    for file in common::files(&root().join("fixtures/example")) {
+        let rel = file.strip_prefix(root().join("fixtures/example")).unwrap();
+        std::fs::create_dir_all(target.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(&file, target.join(rel)).unwrap();
+    }
+    aimsgate(dir.path(), &["fixtures/example", "--format", format])
+}
+
+fn masked(s: &str) -> String {
+    s.replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+}
+
+#[test]
+fn golden_github() {
+    let r = example("github");
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!(masked(&r.stdout));
+}
+
+#[test]
+fn golden_markdown() {
+    insta::assert_snapshot!(masked(&example("markdown").stdout));
+}
+
+#[test]
+fn golden_sarif() {
+    insta::assert_snapshot!(masked(&example("sarif").stdout));
+}
+
+#[test]
+fn golden_junit() {
+    insta::assert_snapshot!(masked(&example("junit").stdout));
+}
+
+fn sarif_schema() -> jsonschema::Validator {
+    let text =
+        std::fs::read_to_string(root().join("fixtures/sarif/sarif-schema-2.1.0.json")).unwrap();
+    jsonschema::validator_for(&serde_json::from_str::<Value>(&text).unwrap())
+        .expect("the schema compiles")
+}
+
+fn assert_valid_sarif(text: &str) {
+    let log: Value = serde_json::from_str(text).expect("SARIF is JSON");
+    let validator = sarif_schema();
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF does not validate:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let text = example("sarif").stdout;
+    assert_valid_sarif(&text);
+    let log: Value = serde_json::from_str(&text).unwrap();
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 18, "one rule per gate of the pack");
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "bias-tests-passed")
+        .unwrap();
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "fixtures/example/models/fraud-detector/README.md"
+    );
+    assert_eq!(location["region"]["startLine"], 38);
+    let index = result["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], "bias-tests-passed");
+    assert_eq!(
+        rules[index]["properties"]["controls"],
+        serde_json::json!(["A.6.2.4", "A.5.4"])
+    );
+    // The schema check can fail: a result without its message is refused.
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(!sarif_schema().is_valid(&broken));
+}
+
+#[test]
+fn sarif_with_input_errors_validates_and_reports_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("model-card.yaml"),
+        "governance:\n  risk_tier: severe\n",
+    )
+    .unwrap();
+    let r = aimsgate(dir.path(), &["--format", "sarif"]);
+    assert_eq!(r.code, 2);
+    assert_valid_sarif(&r.stdout);
+    let log: Value = serde_json::from_str(&r.stdout).unwrap();
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+}
+
+/// A card whose id and bias metric try to break out of every format.
+const HOSTILE: &str = "---\ngovernance:\n  id: \"evil%0A\\r\\n::warning file=x::injected, <script>alert(1)</script> @acme/everyone | `tick`\"\n  owner: \"@acme/ml\"\n  risk_tier: limited\n  intended_use: x\n  data:\n    sources:\n      - {name: a, provenance: b}\n  bias_tests:\n    results:\n      - metric: \"m\\r\\n::error::pwned,<img src=x onerror=alert(1)> @org/team ]]> &amp;\"\n        value: 0.5\n        threshold: 0.1\n---\n";
+
+fn hostile(format: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("m")).unwrap();
+    std::fs::write(dir.path().join("m/README.md"), HOSTILE).unwrap();
+    let r = aimsgate(dir.path(), &["m/README.md", "--format", format]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    r.stdout
+}
+
+#[test]
+fn hostile_text_cannot_inject_workflow_commands() {
+    let out = hostile("github");
+    for line in out.lines() {
+        assert!(
+            line.starts_with("::"),
+            "a line that is not a command: {line:?}"
+        );
+    }
+    let commands: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with("::group::") && !l.starts_with("::endgroup::"))
+        .collect();
+    // Two findings (bias test failing, performance warning), nothing else.
+    assert_eq!(commands.len(), 2, "{out}");
+    // The injected commands are there only as escaped text inside the real ones.
+    assert!(
+        out.lines().all(|l| !l.starts_with("::error::pwned")
+            && !l.starts_with("::warning file=x")
+            && !l.contains('\r')),
+        "{out}"
+    );
+    assert!(out.contains("m%0D%0A::error::pwned"), "{out}");
+    assert!(out.contains("evil%250A%0D%0A::warning file=x"), "{out}");
+}
+
+#[test]
+fn hostile_text_cannot_inject_markdown_html_or_mentions() {
+    let out = hostile("markdown");
+    assert!(!out.contains("<script>") && !out.contains("<img"), "{out}");
+    assert!(
+        !out.contains("@acme/everyone") && !out.contains("@org/team"),
+        "{out}"
+    );
+    assert!(out.contains("@\u{200B}org/team"));
+    for row in out.lines().filter(|l| l.starts_with("| ")) {
+        let cells = row.replace("\\|", "").matches('|').count();
+        assert!(cells == 6 || cells == 7, "a row with injected cells: {row}");
+    }
+}
+
+#[test]
+fn hostile_text_stays_inside_sarif_json_and_junit_xml() {
+    assert_valid_sarif(&hostile("sarif"));
+    let doc: Value = serde_json::from_str(&hostile("json")).expect("JSON");
+    assert!(
+        doc["models"][0]["id"]
+            .as_str()
+            .unwrap()
+            .contains("<script>")
+    );
+    let xml = hostile("junit");
+    assert!(!xml.contains("<script>") && !xml.contains("<img"), "{xml}");
+    assert!(xml.contains("&lt;script&gt;"));
+    let opened = xml.matches("<testcase ").count();
+    let closed = xml.matches("</testcase>").count() + xml.matches("/>\n").count();
+    assert_eq!(opened, closed, "{xml}");
+}
+
+#[test]
+fn more_than_ten_errors_end_with_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..12 {
+        let card = format!(
+            "governance:\n  id: m{i:02}\n  risk_tier: minimal\n  intended_use: x\n  data:\n    sources: [{{name: a, provenance: b}}]\n"
+        );
+        std::fs::create_dir_all(dir.path().join(format!("m{i:02}"))).unwrap();
+        std::fs::write(dir.path().join(format!("m{i:02}/model-card.yaml")), card).unwrap();
+    }
+    let out = aimsgate(dir.path(), &["--format", "github"]).stdout;
+    let errors = out.lines().filter(|l| l.starts_with("::error ")).count();
+    let warnings = out.lines().filter(|l| l.starts_with("::warning ")).count();
+    assert_eq!((errors, warnings), (10, 10), "{out}");
+    let notice: Vec<&str> = out.lines().filter(|l| l.starts_with("::notice ")).collect();
+    assert_eq!(notice.len(), 1, "{out}");
+    assert!(
+        notice[0].contains("2 more error(s) and 2 more warning(s)"),
+        "{}",
+        notice[0]
+    );
+}
+
+#[test]
+fn outputs_are_written_beside_stdout_and_an_unwritable_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("model-card.yaml"),
+        "governance:\n  owner: x\n",
+    )
+    .unwrap();
+    let r = aimsgate(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--output",
+            "sarif=out.sarif",
+            "--output",
+            "markdown=summary.md",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    serde_json::from_str::<Value>(&r.stdout).expect("JSON on stdout");
+    assert_valid_sarif(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap());
+    assert!(
+        std::fs::read_to_string(dir.path().join("summary.md"))
+            .unwrap()
+            .contains("❌ blocked")
+    );
+    let r = aimsgate(dir.path(), &["--output", "sarif=no/such/dir/out.sarif"]);
+    assert_eq!(r.code, 2);
+    let r = aimsgate(dir.path(), &["--output", "pdf=x.pdf"]);
+    assert_eq!(r.code, 2);
+}
