@@ -13,136 +13,16 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
+use common::server::{Route, Server, recorded, route, serve};
 use common::{commit, repo, root, write};
 
 const TOKEN: &str = "ghs_TESTTOKEN0123456789abcdefSECRET";
-
-/// One canned answer: for requests whose path contains `pattern`.
-#[derive(Clone)]
-struct Route {
-    pattern: String,
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-    delay: Duration,
-}
-
-fn route(pattern: &str, status: u16, body: &str) -> Route {
-    Route {
-        pattern: pattern.to_string(),
-        status,
-        headers: Vec::new(),
-        body: body.to_string(),
-        delay: Duration::ZERO,
-    }
-}
-
-fn recorded(name: &str) -> String {
-    std::fs::read_to_string(root().join("fixtures/github").join(name)).expect("a recorded payload")
-}
-
-/// What the client sent.
-#[derive(Debug, Clone)]
-struct Request {
-    path: String,
-    authorization: Option<String>,
-}
-
-struct Server {
-    url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-}
-
-impl Server {
-    fn paths(&self) -> Vec<String> {
-        self.requests
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|r| r.path.clone())
-            .collect()
-    }
-}
-
-/// A one-thread HTTP/1.1 server on 127.0.0.1 answering from `routes` (first match; 404
-/// otherwise). It stops by itself after 60 seconds or 200 requests.
-fn serve(routes: Vec<Route>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    listener.set_nonblocking(true).unwrap();
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&requests);
-    std::thread::spawn(move || {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut served = 0;
-        while Instant::now() < deadline && served < 200 {
-            let stream = match listener.accept() {
-                Ok((s, _)) => s,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(5));
-                    continue;
-                }
-                Err(_) => return,
-            };
-            served += 1;
-            let (routes, log) = (routes.clone(), Arc::clone(&log));
-            std::thread::spawn(move || answer(stream, &routes, &log));
-        }
-    });
-    Server { url, requests }
-}
-
-/// Reads one request, records it, and answers it from `routes`.
-fn answer(mut stream: std::net::TcpStream, routes: &[Route], log: &Mutex<Vec<Request>>) {
-    stream.set_nonblocking(false).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
-    let authorization = head
-        .lines()
-        .find_map(|l| {
-            l.split_once(':')
-                .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-        })
-        .map(|(_, v)| v.trim().to_string());
-    log.lock().unwrap().push(Request {
-        path: path.clone(),
-        authorization,
-    });
-    let answer = routes
-        .iter()
-        .find(|r| path.contains(&r.pattern))
-        .cloned()
-        .unwrap_or_else(|| route("", 404, &recorded("error-404.json")));
-    std::thread::sleep(answer.delay);
-    let mut response = format!(
-        "HTTP/1.1 {} X\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
-        answer.status,
-        answer.body.len()
-    );
-    for (k, v) in &answer.headers {
-        response.push_str(&format!("{k}: {v}\r\n"));
-    }
-    response.push_str("\r\n");
-    response.push_str(&answer.body);
-    let _ = stream.write_all(response.as_bytes());
-}
 
 /// A repository holding one high-risk card that passes every card gate, at `folder`.
 fn repository(folder: &str) -> (tempfile::TempDir, String) {

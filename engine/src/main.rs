@@ -16,8 +16,10 @@ use aimsgate::check::{CheckOptions, check};
 use aimsgate::date::Instant;
 use aimsgate::error::InputError;
 use aimsgate::evaluate::RequestSpec;
+use aimsgate::evidence::github::Api;
 use aimsgate::evidence::{self, Evidence, GatherOptions, GitHubOptions, Token};
 use aimsgate::pack::Pack;
+use aimsgate::publish::{self, Level, Target};
 use aimsgate::render::{github, human, json, junit, markdown, sarif};
 use aimsgate::report::{Action, Decision, Judged, Report};
 
@@ -70,6 +72,14 @@ enum Command {
 enum ActionArg {
     Release,
     Deploy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PublishArg {
+    /// A Check Run named `aimsgate` with every finding as an annotation.
+    CheckRun,
+    /// One sticky pull request comment, updated in place.
+    Comment,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,6 +151,10 @@ struct CheckArgs {
     /// The GitHub repository (default: $GITHUB_REPOSITORY, the event's, or the origin remote's).
     #[arg(long, value_name = "OWNER/NAME")]
     repo: Option<String>,
+    /// Publish to GitHub (repeatable): `check-run`, `comment`. Needs a token; what cannot be
+    /// published is a notice or a warning, never a change of the verdict or exit code.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    publish: Vec<PublishArg>,
     /// Seconds to wait for each GitHub API answer.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     github_timeout: u64,
@@ -292,16 +306,98 @@ fn run_check(args: CheckArgs) -> Exit {
         Ok(e) => e,
         Err(e) => return emit_errors(&args, vec![*e]),
     };
-    let report = check(
-        &pack,
-        &CheckOptions {
-            paths: args.paths.clone(),
-            request,
-            cwd,
-            evidence,
-        },
-    );
-    emit(&args, &report)
+    let options = CheckOptions {
+        paths: args.paths.clone(),
+        request,
+        cwd,
+        evidence,
+    };
+    let report = check(&pack, &options);
+    let exit = emit(&args, &report);
+    if !args.publish.is_empty() {
+        publish_report(&args, &report, &options.evidence);
+    }
+    exit
+}
+
+/// Publishes the report as asked, printing what happened; never changes the exit code.
+fn publish_report(args: &CheckArgs, report: &Report, evidence: &Evidence) {
+    let gather = gather_options(args);
+    let github = &gather.github;
+    let repo = github
+        .repo
+        .clone()
+        .or_else(|| evidence.event.as_ref().and_then(|e| e.repository.clone()))
+        .or_else(|| {
+            evidence
+                .git
+                .as_ref()
+                .ok()
+                .and_then(|g| g.origin_url.as_deref())
+                .and_then(evidence::github::repo_of_remote)
+        });
+    let notes = match (&github.token, repo) {
+        (None, _) => vec![publish::Note {
+            level: Level::Notice,
+            message:
+                "publishing skipped: no GitHub token (set GITHUB_TOKEN or pass --github-token)"
+                    .into(),
+        }],
+        (Some(_), None) => vec![publish::Note {
+            level: Level::Warning,
+            message:
+                "publishing skipped: the GitHub repository is unknown (pass --repo OWNER/NAME)"
+                    .into(),
+        }],
+        (Some(token), Some(repo)) => {
+            match Api::new(&github.api_url, token, &repo, github.timeout) {
+                Err(e) => vec![publish::Note {
+                    level: Level::Warning,
+                    message: format!("publishing skipped: {e}"),
+                }],
+                Ok(api) => {
+                    let pr = evidence
+                        .event
+                        .as_ref()
+                        .and_then(|e| e.pull_request.as_ref());
+                    let head_sha = pr
+                        .and_then(|p| p.head_sha.clone())
+                        .or_else(|| evidence.event.as_ref().and_then(|e| e.sha.clone()))
+                        .or_else(|| evidence.git.as_ref().ok().map(|g| g.commit.clone()));
+                    let targets: Vec<Target> = args
+                        .publish
+                        .iter()
+                        .map(|p| match p {
+                            PublishArg::CheckRun => Target::CheckRun,
+                            PublishArg::Comment => Target::Comment,
+                        })
+                        .collect();
+                    publish::publish(
+                        &api,
+                        report,
+                        &targets,
+                        head_sha.as_deref(),
+                        pr.map(|p| p.number),
+                    )
+                }
+            }
+        }
+    };
+    let in_actions = env("GITHUB_ACTIONS").as_deref() == Some("true");
+    for n in notes {
+        let level = match n.level {
+            Level::Notice => "notice",
+            Level::Warning => "warning",
+        };
+        if in_actions {
+            eprintln!(
+                "::{level} title=aimsgate publish::{}",
+                github::escape_data(&n.message)
+            );
+        } else {
+            eprintln!("aimsgate: {level}: {}", n.message);
+        }
+    }
 }
 
 /// Errors found before any card was checked: a report with no models.

@@ -6,6 +6,8 @@
     reason = "each test binary uses a different part of this module"
 )]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 
 use aimsgate::check::{CheckOptions, check};

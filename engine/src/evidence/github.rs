@@ -183,6 +183,33 @@ pub fn tally(reviews: &[Value], pr_author: &str) -> (Vec<String>, Vec<String>) {
     (with("APPROVED"), with("CHANGES_REQUESTED"))
 }
 
+/// The HTTP methods aimsgate uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+        }
+    }
+}
+
+/// What GitHub answered when a request did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status, when there was an answer at all.
+    pub status: Option<u16>,
+    /// What happened, without the token.
+    pub message: String,
+}
+
 /// A client for GitHub's REST API.
 pub struct Api {
     client: Octocrab,
@@ -235,15 +262,31 @@ impl Api {
         })
     }
 
-    /// GET `path` (below `/repos/OWNER/NAME`), as JSON. Server errors and time-outs are asked
-    /// again twice, with a short back-off; anything else answers at once.
+    /// GET `path` (below `/repos/OWNER/NAME`), as JSON.
     fn get(&self, path: &str) -> Result<Value, String> {
+        self.call(Method::Get, path, None).map_err(|e| e.message)
+    }
+
+    /// Sends a request to `path` (below `/repos/OWNER/NAME`) and reads the JSON answer. Server
+    /// errors, 429 and time-outs are asked again twice, with a short back-off; anything else
+    /// answers at once. The error says what GitHub answered, without the token.
+    pub fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
         let uri = format!("/repos/{}{path}", self.repo);
+        let what = format!("{} {uri}", method.as_str());
         let mut attempt = 0;
         loop {
             let outcome = self.runtime.block_on(async {
                 let call = async {
-                    let response = self.client._get(uri.as_str()).await?;
+                    let response = match method {
+                        Method::Get => self.client._get(uri.as_str()).await?,
+                        Method::Post => self.client._post(uri.as_str(), body).await?,
+                        Method::Patch => self.client._patch(uri.as_str(), body).await?,
+                    };
                     let status = response.status();
                     let remaining = response
                         .headers()
@@ -255,45 +298,53 @@ impl Api {
                 };
                 tokio::time::timeout(self.timeout, call).await
             });
+            let fail = |status: Option<u16>, message: String| ApiError { status, message };
             let retry = match outcome {
-                Err(_) => format!("GitHub did not answer GET {uri} within {:?}", self.timeout),
-                Ok(Err(e)) => self.token.redact(&format!("GET {uri} failed: {e}")),
-                Ok(Ok((status, remaining, body))) => {
+                Err(_) => fail(
+                    None,
+                    format!("GitHub did not answer {what} within {:?}", self.timeout),
+                ),
+                Ok(Err(e)) => fail(None, self.token.redact(&format!("{what} failed: {e}"))),
+                Ok(Ok((status, remaining, text))) => {
                     let code = status.as_u16();
                     if status.is_success() {
-                        return serde_json::from_str(&body)
-                            .map_err(|e| format!("GET {uri}: GitHub's answer is not JSON ({e})"));
+                        if text.trim().is_empty() {
+                            return Ok(Value::Null);
+                        }
+                        return serde_json::from_str(&text).map_err(|e| {
+                            fail(
+                                Some(code),
+                                format!("{what}: GitHub's answer is not JSON ({e})"),
+                            )
+                        });
                     }
-                    let said = serde_json::from_str::<Value>(&body)
+                    let said = serde_json::from_str::<Value>(&text)
                         .ok()
-                        .and_then(|v| text(&v, &["message"]))
+                        .and_then(|v| self::text(&v, &["message"]))
                         .map(|m| format!(": {m}"))
                         .unwrap_or_default();
                     let said = self.token.redact(&said);
-                    match code {
-                        401 => {
-                            return Err(format!(
-                                "GitHub answered 401 Unauthorized to GET {uri}{said}: the token is invalid or expired"
-                            ));
-                        }
-                        403 | 429 if remaining.as_deref() == Some("0") => {
-                            return Err(format!(
-                                "GitHub answered {code} to GET {uri}: the API rate limit is exhausted{said}"
-                            ));
-                        }
-                        403 => {
-                            return Err(format!(
-                                "GitHub answered 403 Forbidden to GET {uri}{said}: the token may not read this repository's pull requests (it needs `pull-requests: read`)"
-                            ));
-                        }
-                        404 => {
-                            return Err(format!(
-                                "GitHub answered 404 Not Found to GET {uri}{said}: no such repository or pull request, or the token cannot see it"
-                            ));
-                        }
-                        c if c >= 500 => format!("GitHub answered {code} to GET {uri}{said}"),
-                        _ => return Err(format!("GitHub answered {code} to GET {uri}{said}")),
+                    let error = match code {
+                        401 => format!(
+                            "GitHub answered 401 Unauthorized to {what}{said}: the token is invalid or expired"
+                        ),
+                        403 | 429 if remaining.as_deref() == Some("0") => format!(
+                            "GitHub answered {code} to {what}: the API rate limit is exhausted{said}"
+                        ),
+                        403 => format!(
+                            "GitHub answered 403 Forbidden to {what}{said}: the token lacks the permission (reading reviews needs `pull-requests: read`)"
+                        ),
+                        404 => format!(
+                            "GitHub answered 404 Not Found to {what}{said}: no such repository or pull request, or the token cannot see it"
+                        ),
+                        _ => format!("GitHub answered {code} to {what}{said}"),
+                    };
+                    let transient =
+                        code >= 500 || (code == 429 && remaining.as_deref() != Some("0"));
+                    if !transient {
+                        return Err(fail(Some(code), error));
                     }
+                    fail(Some(code), error)
                 }
             };
             if attempt >= RETRIES {
@@ -305,7 +356,7 @@ impl Api {
     }
 
     /// Every item of a paginated list.
-    fn get_all(&self, path: &str) -> Result<Vec<Value>, String> {
+    pub fn get_all(&self, path: &str) -> Result<Vec<Value>, String> {
         let mut items = Vec::new();
         for page in 1..=MAX_PAGES {
             let sep = if path.contains('?') { '&' } else { '?' };
