@@ -17,7 +17,7 @@ pub struct Route {
     pub pattern: String,
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    pub body: Vec<u8>,
     pub delay: Duration,
 }
 
@@ -26,7 +26,7 @@ pub fn route(pattern: &str, status: u16, body: &str) -> Route {
         pattern: pattern.to_string(),
         status,
         headers: Vec::new(),
-        body: body.to_string(),
+        body: body.as_bytes().to_vec(),
         delay: Duration::ZERO,
     }
 }
@@ -144,6 +144,6 @@ fn answer(mut stream: std::net::TcpStream, routes: &[Route], log: &Mutex<Vec<Req
         response.push_str(&format!("{k}: {v}\r\n"));
     }
     response.push_str("\r\n");
-    response.push_str(&answer.body);
     let _ = stream.write_all(response.as_bytes());
+    let _ = stream.write_all(&answer.body);
 }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the gate for the action: annotations on stdout (workflow commands), the Markdown summary
+# appended to $GITHUB_STEP_SUMMARY, the JSON report and optional SARIF written, the outputs
+# `decision`, `blocked-models` and `report` set, and the step failing exactly when the gate
+# blocks (exit 1) or cannot evaluate (exit 2). Inputs arrive as environment variables only.
+set -uo pipefail
+
+aimsgate="${AIMSGATE:-aimsgate}"
+out_dir="${RUNNER_TEMP:-/tmp}/aimsgate-report"
+mkdir -p "$out_dir"
+report="$out_dir/aimsgate.json"
+summary="$out_dir/summary.md"
+
+args=(check --format github --output "json=$report" --output "markdown=$summary")
+args+=(--action "${INPUT_ACTION:-release}")
+[ -n "${INPUT_ENVIRONMENT:-}" ] && args+=(--env "$INPUT_ENVIRONMENT")
+[ -n "${INPUT_POLICIES:-}" ] && args+=(--policies "$INPUT_POLICIES")
+policies_ref="${INPUT_POLICIES_REF:-}"
+if [ -z "$policies_ref" ] && [ -n "${INPUT_POLICIES:-}" ] && [ -n "${GITHUB_BASE_REF:-}" ]; then
+  # On a pull request, a custom pack is read from the base branch: the change cannot weaken it.
+  policies_ref="origin/$GITHUB_BASE_REF"
+fi
+[ -n "$policies_ref" ] && args+=(--policies-ref "$policies_ref")
+[ -n "${INPUT_CHANGED_SINCE:-}" ] && args+=(--changed-since "$INPUT_CHANGED_SINCE")
+[ -n "${INPUT_SARIF:-}" ] && args+=(--output "sarif=$INPUT_SARIF")
+[ "${INPUT_CHECK_RUN:-false}" = "true" ] && args+=(--publish check-run)
+[ "${INPUT_COMMENT:-false}" = "true" ] && args+=(--publish comment)
+if [ -n "${INPUT_PATHS:-}" ]; then
+  read -r -d '' -a paths <<< "$INPUT_PATHS" || true
+  args+=("${paths[@]}")
+fi
+
+"$aimsgate" "${args[@]}"
+code=$?
+
+if [ -s "$summary" ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  cat "$summary" >> "$GITHUB_STEP_SUMMARY"
+fi
+
+case "$code" in
+  0) decision=allowed ;;
+  1) decision=blocked ;;
+  *) decision=error ;;
+esac
+blocked=""
+if [ -s "$report" ]; then
+  blocked=$(jq -r '[.models[] | select(.decision == "blocked") | .id] | join(" ")' "$report" 2>/dev/null || true)
+  reported=$(jq -r '.decision' "$report" 2>/dev/null || true)
+  # The exit code and the report must agree; if they do not, trust neither: fail closed.
+  if [ "$reported" != "$decision" ]; then
+    echo "::error title=aimsgate::exit code $code and the report's decision '${reported:-none}' disagree"
+    decision=error
+    code=2
+  fi
+fi
+{
+  echo "decision=$decision"
+  echo "blocked-models=$blocked"
+  echo "report=$report"
+} >> "${GITHUB_OUTPUT:?}"
+exit "$code"

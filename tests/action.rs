@@ -1,0 +1,451 @@
+//! The composite action simulated as GitHub runs it: `action/action.yml` is read, each step's
+//! `env:` is resolved from the inputs (and their defaults) as GitHub would, and its `run:` is
+//! executed with bash against the built binary, with the variables a runner sets
+//! (`GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, `GITHUB_EVENT_PATH`, …) and GitHub's API on loopback.
+//! A pull request that breaks two gates gets two annotations on the right lines, a summary that
+//! explains both and a failing check; the same pull request fixed turns green.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test states its expectations by panicking"
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use aimsgate::yaml::{self, Node, ScalarKind, Value};
+
+use common::server::{Server, recorded, route, serve};
+use common::{commit, repo, root, write};
+
+fn text(node: &Node) -> String {
+    match &node.value {
+        Value::Scalar { text, kind } if *kind != ScalarKind::Null => text.clone(),
+        _ => String::new(),
+    }
+}
+
+fn action() -> Node {
+    let source: Arc<str> =
+        Arc::from(std::fs::read_to_string(root().join("action/action.yml")).unwrap());
+    yaml::parse(
+        &source,
+        yaml::Origin { line: 1, offset: 0 },
+        yaml::Limits::default(),
+    )
+    .expect("action.yml parses")
+    .expect("action.yml is not empty")
+}
+
+/// The step with `id`: its environment (unresolved) and its script.
+fn step(action: &Node, id: &str) -> (Vec<(String, String)>, String) {
+    let steps = &action
+        .get("runs")
+        .unwrap()
+        .value
+        .get("steps")
+        .unwrap()
+        .value;
+    let Value::Seq(steps) = &steps.value else {
+        panic!("steps is a list")
+    };
+    let step = steps
+        .iter()
+        .find(|s| s.get("id").is_some_and(|e| text(&e.value) == id))
+        .unwrap_or_else(|| panic!("no step `{id}`"));
+    assert_eq!(text(&step.get("shell").unwrap().value), "bash");
+    let env = match step.get("env").map(|e| &e.value.value) {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .map(|e| (e.key.clone(), text(&e.value)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    (env, text(&step.get("run").unwrap().value))
+}
+
+/// Resolves `${{ inputs.x }}`, `${{ github.token }}` and `${{ steps.install.outputs.bin }}`.
+fn resolve(expr: &str, inputs: &BTreeMap<String, String>, action: &Node, bin: &Path) -> String {
+    let inner = expr
+        .trim()
+        .trim_start_matches("${{")
+        .trim_end_matches("}}")
+        .trim();
+    if let Some(name) = inner.strip_prefix("inputs.") {
+        if let Some(v) = inputs.get(name) {
+            return v.clone();
+        }
+        let declared = &action.get("inputs").unwrap().value;
+        let input = declared
+            .get(name)
+            .unwrap_or_else(|| panic!("undeclared input `{name}`"));
+        let default = input
+            .value
+            .get("default")
+            .map(|d| text(&d.value))
+            .unwrap_or_default();
+        return if default.contains("${{") {
+            resolve(&default, inputs, action, bin)
+        } else {
+            default
+        };
+    }
+    match inner {
+        "github.token" => TOKEN.to_string(),
+        "steps.install.outputs.bin" => bin.to_string_lossy().into_owned(),
+        "github.action_repository" => String::new(),
+        other => panic!("the test does not know `{other}`"),
+    }
+}
+
+const TOKEN: &str = "ghs_ACTIONTOKEN0123456789SECRET";
+
+struct Outcome {
+    /// The runner's temporary folder, kept for as long as the outcome is looked at.
+    _runner: tempfile::TempDir,
+    code: i32,
+    stdout: String,
+    outputs: BTreeMap<String, String>,
+    summary: String,
+}
+
+/// Runs the `check` step in `workdir` as a pull request event.
+fn run_check_step(workdir: &Path, server: &Server, inputs: &[(&str, &str)]) -> Outcome {
+    let action = action();
+    let (env, script) = step(&action, "check");
+    let inputs: BTreeMap<String, String> = inputs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_aimsgate"));
+    let runner = tempfile::tempdir().unwrap();
+    let output = runner.path().join("github_output");
+    let summary = runner.path().join("step_summary");
+    std::fs::write(&output, "").unwrap();
+    std::fs::write(&summary, "").unwrap();
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(&script)
+        .current_dir(workdir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_ACTION_PATH", root().join("action"))
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env(
+            "GITHUB_EVENT_PATH",
+            root().join("fixtures/github/event-pull-request.json"),
+        )
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_BASE_REF", "main")
+        .env("GITHUB_API_URL", &server.url)
+        .env("RUNNER_TEMP", runner.path());
+    for (key, value) in env {
+        let value = if value.contains("${{") {
+            resolve(&value, &inputs, &action, &bin)
+        } else {
+            value
+        };
+        cmd.env(key, value);
+    }
+    let out = cmd.output().expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+        "the token leaked"
+    );
+    let outputs = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            l.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect();
+    Outcome {
+        _runner: runner,
+        code: out.status.code().expect("an exit code"),
+        stdout: format!("{stdout}{stderr}"),
+        outputs,
+        summary: std::fs::read_to_string(&summary).unwrap(),
+    }
+}
+
+fn github_routes() -> Vec<common::server::Route> {
+    vec![
+        route("/pulls/42/reviews", 200, &recorded("reviews-42.json")),
+        route(
+            "GET /repos/acme/models/commits/",
+            200,
+            &recorded("commit.json"),
+        ),
+        route("POST /repos/acme/models/check-runs", 201, r#"{"id": 31}"#),
+        route("GET /repos/acme/models/issues/42/comments", 200, "[]"),
+        route(
+            "POST /repos/acme/models/issues/42/comments",
+            201,
+            r#"{"id": 5}"#,
+        ),
+    ]
+}
+
+const GOOD: &str = "fixtures/example/models/sentiment-classifier/model-card.yaml";
+
+#[test]
+fn a_pull_request_that_breaks_two_gates_fails_and_the_fix_turns_it_green() {
+    let (dir, repo) = repo();
+    let good = std::fs::read_to_string(root().join(GOOD)).unwrap();
+    // The pull request removes the owner and lets a bias result drift out of its threshold.
+    let broken = good
+        .replace("  owner: \"@acme/support-ml\"\n", "")
+        .replace("        value: 0.02\n", "        value: 0.09\n");
+    assert_ne!(broken, good);
+    write(&repo, "models/sentiment/model-card.yaml", broken.as_bytes());
+    commit(&repo, "Retrain", ("Alice Dev", "alice@acme.example"));
+    let server = serve(github_routes());
+    let sarif = dir.path().join("out/aimsgate.sarif");
+    std::fs::create_dir_all(sarif.parent().unwrap()).unwrap();
+    let sarif_input = sarif.to_string_lossy().into_owned();
+    let inputs = [("sarif", sarif_input.as_str())];
+    let r = run_check_step(dir.path(), &server, &inputs);
+
+    assert_eq!(
+        r.code, 1,
+        "the step fails when the gate blocks: {}",
+        r.stdout
+    );
+    assert_eq!(r.outputs["decision"], "blocked");
+    assert_eq!(r.outputs["blocked-models"], "sentiment");
+    assert!(Path::new(&r.outputs["report"]).exists());
+    assert!(sarif.exists(), "the SARIF file is written");
+    let annotations: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(annotations.len(), 2, "{}", r.stdout);
+    let expect = [
+        ("owner-assigned", "line=13,"),
+        ("bias-tests-passed", "line=30,"),
+    ];
+    for (gate, line) in expect {
+        assert!(
+            annotations.iter().any(|a| a.contains(gate)
+                && a.contains("file=models/sentiment/model-card.yaml,")
+                && a.contains(line)),
+            "no annotation for {gate} at {line}: {annotations:#?}"
+        );
+    }
+    assert!(r.summary.contains("❌ blocked"), "{}", r.summary);
+    assert!(r.summary.contains("`owner-assigned`") && r.summary.contains("`bias-tests-passed`"));
+    let check = server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|q| q.path.ends_with("/check-runs"))
+        .and_then(|q| q.body.clone())
+        .expect("a check run");
+    assert_eq!(check["conclusion"], "failure");
+    assert_eq!(check["output"]["annotations"].as_array().unwrap().len(), 2);
+
+    // The fix.
+    write(&repo, "models/sentiment/model-card.yaml", good.as_bytes());
+    commit(
+        &repo,
+        "Restore the owner; retrain with the fairness constraint",
+        ("Alice Dev", "alice@acme.example"),
+    );
+    let server = serve(github_routes());
+    let r = run_check_step(dir.path(), &server, &inputs);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.outputs["decision"], "allowed");
+    assert_eq!(r.outputs["blocked-models"], "");
+    assert!(
+        !r.stdout.lines().any(|l| l.starts_with("::error ")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.summary.contains("✅ allowed"), "{}", r.summary);
+    let check = server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|q| q.path.ends_with("/check-runs"))
+        .and_then(|q| q.body.clone())
+        .expect("a check run");
+    assert_eq!(check["conclusion"], "success");
+}
+
+#[test]
+fn a_step_that_cannot_evaluate_fails_with_decision_error() {
+    let (dir, repo) = repo();
+    write(
+        &repo,
+        "models/x/model-card.yaml",
+        b"governance:\n  risk_tier: severe\n",
+    );
+    commit(&repo, "Bad card", ("Alice Dev", "alice@acme.example"));
+    let server = serve(github_routes());
+    let r = run_check_step(
+        dir.path(),
+        &server,
+        &[("comment", "false"), ("check-run", "false")],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.outputs["decision"], "error");
+    assert!(
+        r.stdout
+            .contains("::error file=models/x/model-card.yaml,line=2"),
+        "{}",
+        r.stdout
+    );
+    let published = server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|q| q.method == "POST")
+        .count();
+    assert_eq!(published, 0, "nothing is published when not asked");
+}
+
+#[test]
+fn every_input_the_steps_use_is_declared_and_inputs_reach_scripts_only_through_env() {
+    let action = action();
+    for id in ["install", "check"] {
+        let (env, script) = step(&action, id);
+        assert!(
+            !script.contains("${{"),
+            "step `{id}` interpolates an expression into its script"
+        );
+        for (key, value) in env {
+            if let Some(name) = value.trim().strip_prefix("${{ inputs.") {
+                let name = name.trim_end_matches("}}").trim();
+                assert!(
+                    action.get("inputs").unwrap().value.get(name).is_some(),
+                    "{key} uses undeclared input `{name}`"
+                );
+            }
+        }
+    }
+}
+
+/// Runs the `install` step with a release served from loopback.
+fn run_install_step(
+    server: &Server,
+    version: &str,
+) -> (i32, String, BTreeMap<String, String>, tempfile::TempDir) {
+    let action = action();
+    let (env, script) = step(&action, "install");
+    let inputs: BTreeMap<String, String> = [("version".to_string(), version.to_string())].into();
+    let runner = tempfile::tempdir().unwrap();
+    let output = runner.path().join("github_output");
+    std::fs::write(&output, "").unwrap();
+    let arch = if std::env::consts::ARCH == "aarch64" {
+        "ARM64"
+    } else {
+        "X64"
+    };
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(&script)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GITHUB_ACTION_PATH", root().join("action"))
+        .env("GITHUB_OUTPUT", &output)
+        .env("RUNNER_TEMP", runner.path())
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", arch)
+        .env("AIMSGATE_DOWNLOAD_URL", &server.url);
+    for (key, value) in env {
+        let value = if value.contains("${{") {
+            resolve(&value, &inputs, &action, Path::new(""))
+        } else {
+            value
+        };
+        cmd.env(key, value);
+    }
+    let out = cmd.output().expect("bash runs");
+    let outputs = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            l.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text, outputs, runner)
+}
+
+/// A release tarball of the built binary, as the release workflow names it, and its sha256.
+fn release(version: &str) -> (String, Vec<u8>, String) {
+    let target = if std::env::consts::ARCH == "aarch64" {
+        "aarch64-unknown-linux-gnu"
+    } else {
+        "x86_64-unknown-linux-gnu"
+    };
+    let asset = format!("aimsgate-v{version}-{target}.tar.gz");
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_aimsgate"), work.path().join("aimsgate")).unwrap();
+    let status = Command::new("tar")
+        .args(["-czf", &asset, "aimsgate"])
+        .current_dir(work.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bytes = std::fs::read(work.path().join(&asset)).unwrap();
+    let sum = Command::new("sha256sum")
+        .arg(&asset)
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    let sum = String::from_utf8(sum.stdout).unwrap();
+    (asset, bytes, sum)
+}
+
+#[test]
+fn the_release_binary_is_installed_only_when_its_sha256_matches() {
+    let (asset, bytes, sum) = release("9.9.9");
+    let tarball = common::server::Route {
+        body: bytes,
+        ..route(&format!("GET /v9.9.9/{asset}"), 200, "")
+    };
+    let server = serve(vec![
+        route(&format!("GET /v9.9.9/{asset}.sha256"), 200, &sum),
+        tarball.clone(),
+    ]);
+    let (code, text, outputs, _runner) = run_install_step(&server, "v9.9.9");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("sha256 verified"), "{text}");
+    let bin = &outputs["bin"];
+    let version = Command::new(bin).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("aimsgate "));
+
+    let tampered = format!("{}  {asset}\n", "0".repeat(64));
+    let server = serve(vec![
+        route(&format!("GET /v9.9.9/{asset}.sha256"), 200, &tampered),
+        tarball,
+    ]);
+    let (code, text, outputs, _runner) = run_install_step(&server, "9.9.9");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("does not match its published sha256"),
+        "{text}"
+    );
+    assert!(!outputs.contains_key("bin"));
+}
