@@ -10,6 +10,19 @@ use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::Evidence;
 use crate::pack::Pack;
 use crate::report::{ChangeSummary, EvidenceNote, Judged, Report, Rule, Skipped};
+use crate::waivers::{self, Waivers};
+
+/// Where waivers come from.
+#[derive(Debug, Clone, Default)]
+pub enum WaiverSource {
+    /// `.aimsgate/waivers.yaml` under the repository root, when it exists.
+    #[default]
+    Default,
+    /// `--waivers FILE`, which must exist.
+    File(PathBuf),
+    /// None at all.
+    None,
+}
 
 /// What to check and how.
 #[derive(Debug, Clone)]
@@ -20,6 +33,31 @@ pub struct CheckOptions {
     pub cwd: PathBuf,
     /// Git evidence, gathered beforehand.
     pub evidence: Evidence,
+    pub waivers: WaiverSource,
+}
+
+/// Reads the waivers file, if any.
+fn load_waivers(
+    source: &WaiverSource,
+    root: &std::path::Path,
+    cwd: &std::path::Path,
+    pack: &Pack,
+    now: crate::date::Instant,
+) -> Result<Waivers, Vec<InputError>> {
+    let (file, required) = match source {
+        WaiverSource::None => return Ok(Waivers::default()),
+        WaiverSource::Default => (root.join(waivers::DEFAULT_PATH), false),
+        WaiverSource::File(f) => (cwd.join(f), true),
+    };
+    let shown = discover::display(root, &discover::absolute(cwd, &file), &file);
+    match std::fs::read_to_string(&file) {
+        Ok(text) => Waivers::parse(&shown, &text, pack, now),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Waivers::default()),
+        Err(e) => Err(vec![InputError::new(
+            Some(&shown),
+            format!("cannot read the waivers file: {e}"),
+        )]),
+    }
 }
 
 /// Runs the check. Never fails: whatever could not be read or evaluated is in the report's
@@ -76,17 +114,37 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         }
     }
 
+    let now = options.request.now;
+    let waivers =
+        load_waivers(&options.waivers, &root, &options.cwd, pack, now).unwrap_or_else(|e| {
+            errors.extend(e);
+            Waivers::default()
+        });
+    let mut used = vec![false; waivers.waivers.len()];
     let mut models = Vec::new();
     match Evaluator::new(pack, &options.request, evidence) {
         Ok(evaluator) => {
             for card in checked {
-                let (model, errs) = evaluator.evaluate(card);
+                let (mut model, errs) = evaluator.evaluate(card);
+                let (hits, waiver_errors) = waivers.apply(&mut model, card, now);
+                for i in hits {
+                    used[i] = true;
+                }
                 models.push(model);
                 errors.extend(errs);
+                errors.extend(waiver_errors);
             }
         }
         Err(e) => errors.push(*e),
     }
+    // A waiver that matched nothing is stale, unless it may be for a model this run skipped.
+    let stale_waivers = waivers
+        .waivers
+        .iter()
+        .zip(&used)
+        .filter(|(w, used)| !**used && !skipped.iter().any(|s: &Skipped| w.matches(&w.gate, &s.id)))
+        .map(|(w, _)| w.clone())
+        .collect();
 
     if cards.is_empty() && errors.is_empty() {
         let place = if options.paths.is_empty() {
@@ -124,6 +182,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     );
     report.evidence = EvidenceNote::all(evidence);
     report.rules = pack.gates.iter().map(Rule::of).collect();
+    report.stale_waivers = stale_waivers;
     report
 }
 

@@ -22,7 +22,7 @@ use crate::date::Instant;
 use crate::error::InputError;
 use crate::evidence::git::{GitFacts, tag_version};
 use crate::evidence::{Event, Evidence, Reviews};
-use crate::pack::{Pack, Severity};
+use crate::pack::Pack;
 use crate::report::{Action, Decision, Finding, ModelReport};
 
 /// What is being asked: which transition, where to, when, by whom.
@@ -201,7 +201,7 @@ impl<'p> Evaluator<'p> {
         findings.sort_by(|a, b| {
             (a.location.span.start.offset, &a.gate).cmp(&(b.location.span.start.offset, &b.gate))
         });
-        report.decision = if findings.iter().any(|f| f.severity == Severity::Error) {
+        report.decision = if findings.iter().any(Finding::blocks) {
             Decision::Blocked
         } else {
             Decision::Allowed

@@ -19,4 +19,5 @@ mod pack_files;
 pub mod publish;
 pub mod render;
 pub mod report;
+pub mod waivers;
 pub mod yaml;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use aimsgate::check::{CheckOptions, check};
+use aimsgate::check::{CheckOptions, WaiverSource, check};
 use aimsgate::date::Instant;
 use aimsgate::error::InputError;
 use aimsgate::evaluate::RequestSpec;
@@ -158,6 +158,9 @@ struct CheckArgs {
     /// Seconds to wait for each GitHub API answer.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     github_timeout: u64,
+    /// The waivers file (default: .aimsgate/waivers.yaml under the repository root, if it exists).
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
     /// Output format on standard output.
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
@@ -311,6 +314,10 @@ fn run_check(args: CheckArgs) -> Exit {
         request,
         cwd,
         evidence,
+        waivers: match &args.waivers {
+            Some(file) => WaiverSource::File(file.clone()),
+            None => WaiverSource::Default,
+        },
     };
     let report = check(&pack, &options);
     let exit = emit(&args, &report);

@@ -92,9 +92,10 @@ pub fn annotations(report: &Report) -> Vec<Value> {
                 "path": f.location.path,
                 "start_line": f.location.line(),
                 "end_line": f.location.line(),
-                "annotation_level": match f.severity {
-                    Severity::Error => "failure",
-                    Severity::Warning => "warning",
+                "annotation_level": match (f.severity, &f.waived) {
+                    (_, Some(_)) => "notice",
+                    (Severity::Error, None) => "failure",
+                    (Severity::Warning, None) => "warning",
                 },
                 "title": format!("{} [{}]: {}", f.gate, f.controls.join(", "), f.title),
                 "message": message,

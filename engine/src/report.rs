@@ -8,6 +8,7 @@ use crate::date::Instant;
 use crate::error::InputError;
 use crate::evidence::Evidence;
 use crate::pack::{Gate, Severity};
+use crate::waivers::Waiver;
 use crate::yaml::Span;
 
 /// The lifecycle transition being judged.
@@ -91,6 +92,17 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// The policy that judged it: pack file and line.
     pub policy: Option<(String, usize)>,
+    /// The valid waiver that makes this finding non-blocking.
+    pub waived: Option<Waiver>,
+    /// A waiver that matched but has expired (and so does not apply).
+    pub expired_waiver: Option<Waiver>,
+}
+
+impl Finding {
+    /// Whether the finding blocks: an error that no valid waiver covers.
+    pub fn blocks(&self) -> bool {
+        self.severity == Severity::Error && self.waived.is_none()
+    }
 }
 
 impl Finding {
@@ -148,6 +160,8 @@ impl Finding {
                 .map(|(span, message)| Related { span, message })
                 .collect(),
             policy: Some((gate.file.clone(), gate.line)),
+            waived: None,
+            expired_waiver: None,
         }
     }
 
@@ -171,6 +185,8 @@ impl Finding {
             },
             related: Vec::new(),
             policy: None,
+            waived: None,
+            expired_waiver: None,
         }
     }
 }
@@ -188,11 +204,17 @@ pub struct ModelReport {
 }
 
 impl ModelReport {
+    /// Findings of this severity that are not waived.
     pub fn count(&self, severity: Severity) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity == severity)
+            .filter(|f| f.severity == severity && f.waived.is_none())
             .count()
+    }
+
+    /// Waived findings.
+    pub fn waived(&self) -> usize {
+        self.findings.iter().filter(|f| f.waived.is_some()).count()
     }
 }
 
@@ -342,6 +364,8 @@ pub struct Report {
     pub evidence: Vec<EvidenceNote>,
     /// The pack's gates, sorted by id.
     pub rules: Vec<Rule>,
+    /// Waivers that matched no finding.
+    pub stale_waivers: Vec<Waiver>,
     /// What could not be read or evaluated.
     pub errors: Vec<InputError>,
 }
@@ -379,6 +403,7 @@ impl Report {
             change,
             evidence: Vec::new(),
             rules: Vec::new(),
+            stale_waivers: Vec::new(),
             errors,
         }
     }

@@ -10,7 +10,7 @@ pub mod server;
 
 use std::path::{Path, PathBuf};
 
-use aimsgate::check::{CheckOptions, check};
+use aimsgate::check::{CheckOptions, WaiverSource, check};
 use aimsgate::date::Instant;
 use aimsgate::evaluate::RequestSpec;
 use aimsgate::evidence::git::{GitFacts, Person};
@@ -199,6 +199,7 @@ pub fn check_card(pack: &Pack, card: &Path, e: &Expectations) -> Report {
             request: request(&e.args),
             cwd: root(),
             evidence: evidence(e),
+            waivers: WaiverSource::None,
         },
     )
 }

@@ -66,10 +66,17 @@ fn finding(model: &str, f: &Finding) -> Annotation {
     if let Some(help) = &f.help {
         message.push_str(&format!("\nHow to fix: {help}"));
     }
+    if let Some(w) = &f.waived {
+        message.push_str(&format!(
+            "\nWaived until {} by {} ({}:{}): {}",
+            w.expires, w.approved_by, w.path, w.line, w.reason
+        ));
+    }
     Annotation {
-        level: match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        level: match (f.severity, &f.waived) {
+            (_, Some(_)) => "notice",
+            (Severity::Error, None) => "error",
+            (Severity::Warning, None) => "warning",
         },
         file: Some(f.location.path.clone()),
         line: Some(f.location.line()),
@@ -84,10 +91,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let (mut errors_left, mut warnings_left) = (MAX_ERRORS, MAX_WARNINGS);
     let (mut errors_cut, mut warnings_cut) = (0, 0);
     let mut emit = |a: &Annotation, out: &mut dyn Write| -> io::Result<()> {
-        let (left, cut) = if a.level == "error" {
-            (&mut errors_left, &mut errors_cut)
-        } else {
-            (&mut warnings_left, &mut warnings_cut)
+        let (left, cut) = match a.level {
+            "error" => (&mut errors_left, &mut errors_cut),
+            "warning" => (&mut warnings_left, &mut warnings_cut),
+            _ => return a.write(out),
         };
         if *left == 0 {
             *cut += 1;
@@ -133,6 +140,20 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             emit(&finding(&m.id, f), out)?;
         }
         writeln!(out, "::endgroup::")?;
+    }
+    for w in &report.stale_waivers {
+        let a = Annotation {
+            level: "warning",
+            file: Some(w.path.clone()),
+            line: Some(w.line),
+            col: None,
+            title: "aimsgate: stale waiver".into(),
+            message: format!(
+                "This waiver of `{}` for `{}` matches no finding: remove it, or fix its gate or model.",
+                w.gate, w.model
+            ),
+        };
+        emit(&a, out)?;
     }
     if errors_cut + warnings_cut > 0 {
         let message = format!(

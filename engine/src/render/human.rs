@@ -110,11 +110,22 @@ fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
         }
         help.push_str(&format!("gate defined at {file}:{line}"));
     }
+    if let Some(w) = &f.waived {
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        help.push_str(&format!(
+            "waived until {} by {} ({}:{}): {}",
+            w.expires, w.approved_by, w.path, w.line, w.reason
+        ));
+    }
+    let waived = if f.waived.is_some() { " (waived)" } else { "" };
     Snippet {
-        message: format!("{}{controls}: {}", f.gate, f.title),
-        severity: match f.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
+        message: format!("{}{controls}: {}{waived}", f.gate, f.title),
+        severity: match (f.severity, &f.waived) {
+            (_, Some(_)) => miette::Severity::Advice,
+            (Severity::Error, None) => miette::Severity::Error,
+            (Severity::Warning, None) => miette::Severity::Warning,
         },
         help: Some(help).filter(|h| !h.is_empty()),
         source: Some(NamedSource::new(
@@ -175,13 +186,22 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         (i.max(id.len()), p.max(path.len()))
     });
     for m in &report.models {
-        let counts = match (m.count(Severity::Error), m.count(Severity::Warning)) {
+        let mut counts = match (m.count(Severity::Error), m.count(Severity::Warning)) {
             _ if m.decision == Decision::Error => "could not be evaluated".to_string(),
-            (0, 0) => "no findings".to_string(),
+            (0, 0) if m.waived() == 0 => "no findings".to_string(),
+            (0, 0) => String::new(),
             (e, 0) => plural(e, "error"),
             (0, w) => plural(w, "warning"),
             (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
         };
+        if m.waived() > 0 {
+            let waived = format!("{} waived", m.waived());
+            counts = if counts.is_empty() {
+                waived
+            } else {
+                format!("{counts}, {waived}")
+            };
+        }
         writeln!(
             out,
             "{:<8} {:<id_width$}  {:<path_width$}  {counts}",
@@ -209,6 +229,13 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             c.base,
             &c.merge_base[..c.merge_base.len().min(12)],
             c.files
+        )?;
+    }
+    for w in &report.stale_waivers {
+        writeln!(
+            out,
+            "warning: the waiver at {}:{} ({} for {}) matches no finding: remove it or fix its gate or model",
+            w.path, w.line, w.gate, w.model
         )?;
     }
     for e in &report.evidence {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::error::InputError;
 use crate::report::{Decision, Finding, Report};
+use crate::waivers::Waiver;
 
 /// The version of this document's shape; bumped only on a breaking change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -25,6 +26,7 @@ struct V1<'a> {
     skipped: Vec<SkippedV1<'a>>,
     changed_since: Option<ChangeV1<'a>>,
     evidence: Vec<EvidenceV1<'a>>,
+    stale_waivers: Vec<WaiverV1<'a>>,
     errors: Vec<Error<'a>>,
 }
 
@@ -62,6 +64,7 @@ struct Summary {
     allowed: usize,
     blocked: usize,
     error: usize,
+    waived_findings: usize,
 }
 
 #[derive(Serialize)]
@@ -83,6 +86,33 @@ struct FindingV1<'a> {
     location: LocationV1<'a>,
     related: Vec<RelatedV1<'a>>,
     policy: Option<PolicyV1<'a>>,
+    waived: Option<WaiverV1<'a>>,
+    expired_waiver: Option<WaiverV1<'a>>,
+}
+
+#[derive(Serialize)]
+struct WaiverV1<'a> {
+    path: &'a str,
+    line: usize,
+    gate: &'a str,
+    model: &'a str,
+    reason: &'a str,
+    approved_by: &'a str,
+    expires: String,
+    reference: Option<&'a str>,
+}
+
+fn waiver(w: &Waiver) -> WaiverV1<'_> {
+    WaiverV1 {
+        path: &w.path,
+        line: w.line,
+        gate: &w.gate,
+        model: &w.model,
+        reason: &w.reason,
+        approved_by: &w.approved_by,
+        expires: w.expires.to_string(),
+        reference: w.reference.as_deref(),
+    }
 }
 
 #[derive(Serialize)]
@@ -139,6 +169,8 @@ fn finding(f: &Finding) -> FindingV1<'_> {
             .policy
             .as_ref()
             .map(|(path, line)| PolicyV1 { path, line: *line }),
+        waived: f.waived.as_ref().map(waiver),
+        expired_waiver: f.expired_waiver.as_ref().map(waiver),
     }
 }
 
@@ -169,6 +201,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             allowed: report.count(Decision::Allowed),
             blocked: report.count(Decision::Blocked),
             error: report.count(Decision::Error),
+            waived_findings: report.models.iter().map(|m| m.waived()).sum(),
         },
         models: report
             .models
@@ -204,6 +237,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 detail: &e.detail,
             })
             .collect(),
+        stale_waivers: report.stale_waivers.iter().map(waiver).collect(),
         errors: report.errors.iter().map(error).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;

@@ -73,6 +73,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             }
             writeln!(out, ">")?;
             for f in found {
+                if let Some(w) = &f.waived {
+                    writeln!(
+                        out,
+                        r#"      <skipped message="waived until {} by {}: {}"/>"#,
+                        w.expires,
+                        escape(&w.approved_by),
+                        escape(&w.reason)
+                    )?;
+                    continue;
+                }
                 match f.severity {
                     Severity::Error => writeln!(
                         out,

@@ -93,17 +93,18 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
     if !report.models.is_empty() {
         writeln!(
             out,
-            "| model | card | verdict | errors | warnings |\n|---|---|---|---:|---:|"
+            "| model | card | verdict | errors | warnings | waived |\n|---|---|---|---:|---:|---:|"
         )?;
         for m in &report.models {
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 escape(&m.id),
                 escape(&m.path),
                 icon(m.decision),
                 m.count(Severity::Error),
-                m.count(Severity::Warning)
+                m.count(Severity::Warning),
+                m.waived()
             )?;
         }
         writeln!(out)?;
@@ -115,9 +116,19 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
             "| | gate | controls | line | finding | how to fix |\n|---|---|---|---|---|---|"
         )?;
         for f in &m.findings {
-            let level = match f.severity {
-                Severity::Error => "❌ error",
-                Severity::Warning => "⚠️ warning",
+            let level = match (f.severity, &f.waived) {
+                (_, Some(_)) => "⏸️ waived",
+                (Severity::Error, None) => "❌ error",
+                (Severity::Warning, None) => "⚠️ warning",
+            };
+            let fix = match &f.waived {
+                Some(w) => format!(
+                    "waived until {} by {}: {}",
+                    w.expires,
+                    escape(&w.approved_by),
+                    escape(&w.reason)
+                ),
+                None => f.help.as_deref().map(escape).unwrap_or_default(),
             };
             writeln!(
                 out,
@@ -127,7 +138,21 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
                 escape(&f.location.path),
                 f.location.line(),
                 escape(&f.message),
-                f.help.as_deref().map(escape).unwrap_or_default()
+                fix
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !report.stale_waivers.is_empty() {
+        writeln!(out, "Stale waivers (they match no finding):\n")?;
+        for w in &report.stale_waivers {
+            writeln!(
+                out,
+                "- {}:{}: `{}` for {}",
+                escape(&w.path),
+                w.line,
+                w.gate,
+                escape(&w.model)
             )?;
         }
         writeln!(out)?;

@@ -88,6 +88,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             if let Some(i) = index(&f.gate) {
                 result["ruleIndex"] = json!(i);
             }
+            if let Some(w) = &f.waived {
+                result["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": format!(
+                        "{} (approved by {} until {}; {}:{})",
+                        w.reason, w.approved_by, w.expires, w.path, w.line
+                    ),
+                }]);
+            }
             if !f.related.is_empty() {
                 result["relatedLocations"] = f
                     .related

@@ -1,0 +1,318 @@
+//! Waivers: time-bound, approved exceptions to a gate for some models (nonconformity handling,
+//! ISO/IEC 42001 clause 10.2). A valid waiver turns its finding into *waived* — shown in every
+//! output, never blocking. An expired waiver does not apply, and the finding says so. A waiver
+//! without a reason or an expiry, approved by the model's own owner, longer than the maximum
+//! duration, or naming a gate the pack does not have, is an error at its line. A waiver that
+//! matches no finding is reported as stale.
+//!
+//! ```yaml
+//! max_duration_days: 90          # optional; 90 by default
+//! waivers:
+//!   - gate: bias-tests-passed
+//!     model: fraud-*              # a model id, or a glob (`*`, `?`)
+//!     reason: "Retraining scheduled; every score above 0.5 is reviewed by hand meanwhile"
+//!     approved_by: "@acme/ciso"
+//!     approved_on: 2026-11-01    # optional; the duration is counted from it (else from --now)
+//!     expires: 2026-12-15        # the waiver holds through this day (UTC)
+//!     reference: RISK-2026-77    # optional: the nonconformity record
+//! ```
+
+use std::sync::Arc;
+
+use crate::card::Card;
+use crate::date::Instant;
+use crate::error::InputError;
+use crate::pack::{Pack, Severity};
+use crate::report::{Decision, ModelReport};
+use crate::yaml::{self, Limits, Node, Origin, ScalarKind, Span, Value};
+
+/// The default waivers file, relative to the repository root.
+pub const DEFAULT_PATH: &str = ".aimsgate/waivers.yaml";
+const DEFAULT_MAX_DAYS: i64 = 90;
+const DAY_MS: i64 = 86_400_000;
+
+/// One waiver, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiver {
+    /// The waivers file and the line of this entry.
+    pub path: String,
+    pub line: usize,
+    pub span: Span,
+    pub gate: String,
+    pub model: String,
+    pub reason: String,
+    pub approved_by: String,
+    pub approved_on: Option<Instant>,
+    /// The last day the waiver holds (UTC).
+    pub expires: Instant,
+    pub reference: Option<String>,
+}
+
+impl Waiver {
+    /// Whether the waiver still holds at `now`: through the whole of its `expires` day.
+    pub fn holds_at(&self, now: Instant) -> bool {
+        now.millis() < self.expires.millis() + DAY_MS
+    }
+
+    /// Whether `id` matches the waiver's model pattern.
+    pub fn matches(&self, gate: &str, id: &str) -> bool {
+        self.gate == gate && glob(&self.model, id)
+    }
+}
+
+/// The waivers of a file.
+#[derive(Debug, Clone, Default)]
+pub struct Waivers {
+    pub waivers: Vec<Waiver>,
+    source: Option<Arc<str>>,
+}
+
+/// `*` matches any run of characters, `?` any one character.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+fn scalar(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Scalar { text, kind } if !matches!(kind, ScalarKind::Null) => {
+            Some(text.trim().to_string()).filter(|t| !t.is_empty())
+        }
+        _ => None,
+    }
+}
+
+impl Waivers {
+    /// Reads and checks a waivers file (shown as `path`) against the pack and `now`.
+    pub fn parse(
+        path: &str,
+        text: &str,
+        pack: &Pack,
+        now: Instant,
+    ) -> Result<Waivers, Vec<InputError>> {
+        let source: Arc<str> = Arc::from(text);
+        let at = |span: Span, m: String| InputError::at(path, &source, span, m);
+        let root =
+            yaml::parse(text, Origin { line: 1, offset: 0 }, Limits::default()).map_err(|e| {
+                vec![at(
+                    Span {
+                        start: e.pos,
+                        end: e.pos.offset + 1,
+                    },
+                    e.message,
+                )]
+            })?;
+        let Some(root) = root else {
+            return Ok(Waivers {
+                waivers: Vec::new(),
+                source: Some(source),
+            });
+        };
+        let mut errors = Vec::new();
+        let max_days = match root.get("max_duration_days") {
+            None => DEFAULT_MAX_DAYS,
+            Some(e) => match &e.value.value {
+                Value::Scalar {
+                    kind: ScalarKind::Int(n),
+                    ..
+                } if *n > 0 => *n,
+                _ => {
+                    errors.push(at(
+                        e.value.span,
+                        "`max_duration_days` must be a positive whole number of days".into(),
+                    ));
+                    DEFAULT_MAX_DAYS
+                }
+            },
+        };
+        let items = match root.get("waivers").map(|e| &e.value) {
+            None => &[][..],
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => &items[..],
+            Some(other) => {
+                errors.push(at(other.span, "`waivers` must be a list".into()));
+                &[][..]
+            }
+        };
+        let mut waivers = Vec::new();
+        for item in items {
+            let span = item.span;
+            if !matches!(item.value, Value::Map(_)) {
+                errors.push(at(
+                    span,
+                    "a waiver is a mapping with gate, model, reason, approved_by and expires"
+                        .into(),
+                ));
+                continue;
+            }
+            let field = |k: &str| item.get(k).and_then(|e| scalar(&e.value));
+            let missing: Vec<&str> = ["gate", "model", "reason", "approved_by", "expires"]
+                .into_iter()
+                .filter(|k| field(k).is_none())
+                .collect();
+            if !missing.is_empty() {
+                errors.push(at(
+                    span,
+                    format!("this waiver has no `{}`: a waiver needs a gate, a model, a reason, an approver and an expiry", missing.join("`, `")),
+                ));
+                continue;
+            }
+            let date = |k: &str| -> Result<Option<Instant>, InputError> {
+                match item.get(k) {
+                    None => Ok(None),
+                    Some(e) => scalar(&e.value)
+                        .map(|t| {
+                            Instant::parse(&t)
+                                .map_err(|why| at(e.value.span, format!("`{k}`: {why}")))
+                        })
+                        .transpose(),
+                }
+            };
+            let (expires, approved_on) = match (date("expires"), date("approved_on")) {
+                (Ok(Some(x)), Ok(a)) => (x, a),
+                (Err(e), _) | (_, Err(e)) => {
+                    errors.push(e);
+                    continue;
+                }
+                (Ok(None), _) => continue,
+            };
+            let gate = field("gate").unwrap_or_default();
+            if pack.gate(&gate).is_none() {
+                let span = item.get("gate").map_or(span, |e| e.value.span);
+                errors.push(at(span, format!("the policy pack has no gate `{gate}`")));
+                continue;
+            }
+            let from = approved_on.unwrap_or(now);
+            let days = (expires.millis() - from.millis()) / DAY_MS;
+            if days > max_days {
+                let span = item.get("expires").map_or(span, |e| e.value.span);
+                errors.push(
+                    at(span, format!("this waiver runs {days} days, longer than the maximum of {max_days}"))
+                        .with_help("waive for a shorter time and renew it after a review, or raise `max_duration_days` in the waivers file"),
+                );
+                continue;
+            }
+            waivers.push(Waiver {
+                path: path.to_string(),
+                line: span.start.line,
+                span,
+                gate,
+                model: field("model").unwrap_or_default(),
+                reason: field("reason").unwrap_or_default(),
+                approved_by: field("approved_by").unwrap_or_default(),
+                approved_on,
+                expires,
+                reference: field("reference"),
+            });
+        }
+        if errors.is_empty() {
+            Ok(Waivers {
+                waivers,
+                source: Some(source),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Applies the waivers to one model's report: valid matching waivers mark findings as
+    /// waived, expired ones are noted on the finding, and the decision is recomputed. A waiver
+    /// approved by the model's own owner is an error. Returns the indices of the waivers used.
+    pub fn apply(
+        &self,
+        report: &mut ModelReport,
+        card: &Card,
+        now: Instant,
+    ) -> (Vec<usize>, Vec<InputError>) {
+        let mut used = Vec::new();
+        let mut errors = Vec::new();
+        let owner = card.governance.owner.as_deref();
+        for finding in &mut report.findings {
+            // A valid waiver wins over an expired one, whatever their order in the file.
+            let valid_first = |&(_, w): &(usize, &Waiver)| !w.holds_at(now);
+            let mut candidates: Vec<(usize, &Waiver)> = self.waivers.iter().enumerate().collect();
+            candidates.sort_by_key(valid_first);
+            for (i, w) in candidates {
+                if !w.matches(&finding.gate, &report.id) {
+                    continue;
+                }
+                used.push(i);
+                if owner.is_some_and(|o| o.eq_ignore_ascii_case(&w.approved_by)) {
+                    if let Some(source) = &self.source {
+                        errors.push(
+                            InputError::at(
+                                &w.path,
+                                source,
+                                w.span,
+                                format!(
+                                    "this waiver of `{}` for `{}` is approved by the model's own owner ({}): an exception needs someone else's approval",
+                                    w.gate, report.id, w.approved_by
+                                ),
+                            ),
+                        );
+                    }
+                    continue;
+                }
+                if w.holds_at(now) {
+                    finding.waived = Some(w.clone());
+                } else if finding.waived.is_none() && finding.expired_waiver.is_none() {
+                    finding.message.push_str(&format!(
+                        " (the waiver at {}:{} expired on {})",
+                        w.path, w.line, w.expires
+                    ));
+                    finding.expired_waiver = Some(w.clone());
+                }
+            }
+        }
+        if !errors.is_empty() {
+            report.decision = Decision::Error;
+        } else if report.decision != Decision::Error {
+            let blocking = report
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Error && f.waived.is_none());
+            report.decision = if blocking {
+                Decision::Blocked
+            } else {
+                Decision::Allowed
+            };
+        }
+        (used, errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn globs() {
+        use super::glob;
+        assert!(glob("fraud-*", "fraud-detector"));
+        assert!(glob("*", "x"));
+        assert!(glob("m?", "m1"));
+        assert!(!glob("m?", "m12"));
+        assert!(!glob("fraud", "fraud-detector"));
+        assert!(glob("*-detector", "fraud-detector"));
+    }
+}
