@@ -16,7 +16,7 @@ pub struct InputError {
     pub span: Option<Span>,
     pub message: String,
     /// How to fix it, when there is something useful to say.
-    pub help: Option<String>,
+    pub help: Option<Box<str>>,
     /// The file's text, so that a human rendering can quote it.
     pub source: Option<Arc<str>>,
 }
@@ -45,7 +45,7 @@ impl InputError {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(help.into().into_boxed_str());
         self
     }
 
@@ -114,7 +114,7 @@ pub fn from_diagnostic(
         path: Some(path.to_string()),
         span,
         message,
-        help: diag.help().map(|h| h.to_string()),
+        help: diag.help().map(|h| h.to_string().into_boxed_str()),
         source: Some(Arc::clone(source)),
     }
 }

@@ -155,7 +155,7 @@ pub fn render_error(e: &InputError, out: &mut dyn Write, style: Style) -> io::Re
         &Snippet {
             message,
             severity: miette::Severity::Error,
-            help: e.help.clone(),
+            help: e.help.as_deref().map(str::to_string),
             source,
             labels,
         },
