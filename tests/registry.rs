@@ -169,3 +169,43 @@ fn every_policy_file_is_embedded() {
         .collect();
     assert_eq!(embedded, on_disk);
 }
+
+#[test]
+fn every_card_gate_example_is_yaml_holding_the_field_it_judges() {
+    use aimsgate::card::{FieldPath, Segment};
+    use aimsgate::evidence::Evidence;
+    let pack = Pack::embedded().expect("the embedded pack loads");
+    for gate in &pack.gates {
+        let field: &FieldPath = &gate.fields[0];
+        let example = gate.example.as_deref().expect("an example");
+        if Evidence::is_evidence_field(field) {
+            assert!(
+                example.starts_with('#'),
+                "`{}`: an evidence gate's example is a note",
+                gate.id
+            );
+            continue;
+        }
+        let root = aimsgate::yaml::parse(
+            example,
+            aimsgate::yaml::Origin { line: 1, offset: 0 },
+            aimsgate::yaml::Limits::default(),
+        )
+        .unwrap_or_else(|e| panic!("`{}`: its example is not YAML: {e:?}", gate.id))
+        .expect("not empty");
+        let mut node = &root;
+        for seg in field.segments() {
+            match seg {
+                Segment::Key(k) => {
+                    node = &node
+                        .get(k)
+                        .unwrap_or_else(|| {
+                            panic!("`{}`: its example lacks `{k}` of `{field}`", gate.id)
+                        })
+                        .value;
+                }
+                Segment::Index(_) | Segment::Select(_) => break,
+            }
+        }
+    }
+}

@@ -19,5 +19,6 @@ mod pack_files;
 pub mod publish;
 pub mod render;
 pub mod report;
+pub mod soa;
 pub mod waivers;
 pub mod yaml;

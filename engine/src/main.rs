@@ -66,6 +66,50 @@ struct Cli {
 enum Command {
     /// Evaluate model cards against the policy pack.
     Check(CheckArgs),
+    /// What a gate checks, its controls, when it applies, and how to satisfy it.
+    Explain(ExplainArgs),
+    /// The Statement of Applicability: Annex A controls × gates × the organisation's decisions.
+    Controls(ControlsArgs),
+}
+
+/// Where the policy pack comes from (as for `check`).
+#[derive(Debug, Clone, clap::Args)]
+struct PackArgs {
+    /// A policy pack directory instead of the embedded one.
+    #[arg(long, value_name = "DIR")]
+    policies: Option<PathBuf>,
+    /// Read the pack from the tree of this git ref.
+    #[arg(long, value_name = "GIT_REF")]
+    policies_ref: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// The gate id, e.g. `bias-tests-passed`.
+    gate: String,
+    #[command(flatten)]
+    pack: PackArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SoaFormat {
+    Markdown,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct ControlsArgs {
+    #[command(flatten)]
+    pack: PackArgs,
+    /// The organisation's decisions (default: .aimsgate/soa.yaml under the repository root, if it exists).
+    #[arg(long, value_name = "FILE")]
+    soa: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: SoaFormat,
+    /// Exit 1 when a control is neither covered by a gate nor justified.
+    #[arg(long)]
+    fail_on_gaps: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -203,6 +247,139 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(args).into(),
+        Command::Explain(args) => run_explain(&args).into(),
+        Command::Controls(args) => run_controls(&args).into(),
+    }
+}
+
+/// The pack: from a ref's tree, a directory, or the embedded one.
+fn load_pack(
+    cwd: &std::path::Path,
+    policies: Option<&std::path::Path>,
+    policies_ref: Option<&str>,
+) -> Result<Pack, Vec<InputError>> {
+    match (policies_ref, policies) {
+        (Some(reference), dir) => evidence::pack_at_ref(cwd, reference, dir)
+            .map_err(|e| vec![*e])
+            .and_then(|files| {
+                let origin = files
+                    .first()
+                    .and_then(|f| f.name.rsplit_once('/').map(|(d, _)| d.to_string()))
+                    .unwrap_or_else(|| reference.to_string());
+                Pack::from_files(origin, files)
+            }),
+        (None, None) => Pack::embedded(),
+        (None, Some(dir)) => Pack::from_dir(&cwd.join(dir), &dir.to_string_lossy()),
+    }
+}
+
+/// Prints errors to standard error; exit 2.
+fn fail(errors: &[InputError]) -> Exit {
+    let mut err = std::io::stderr().lock();
+    let style = style(std::io::stderr().is_terminal());
+    for e in errors {
+        let _ = human::render_error(e, &mut err, style);
+    }
+    Exit::Error
+}
+
+fn current_dir() -> Result<PathBuf, Vec<InputError>> {
+    std::env::current_dir().map_err(|e| {
+        vec![InputError::new(
+            None,
+            format!("cannot read the current directory: {e}"),
+        )]
+    })
+}
+
+fn run_explain(args: &ExplainArgs) -> Exit {
+    let pack = match current_dir().and_then(|cwd| {
+        load_pack(
+            &cwd,
+            args.pack.policies.as_deref(),
+            args.pack.policies_ref.as_deref(),
+        )
+    }) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let Some(gate) = pack.gate(&args.gate) else {
+        let near: Vec<&str> = pack
+            .gates
+            .iter()
+            .map(|g| g.id.as_str())
+            .filter(|id| id.split('-').any(|w| w.len() > 3 && args.gate.contains(w)))
+            .collect();
+        let mut e = InputError::new(None, format!("the policy pack has no gate `{}`", args.gate));
+        e = e.with_help(if near.is_empty() {
+            format!(
+                "the gates are: {}",
+                pack.gates
+                    .iter()
+                    .map(|g| g.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!("did you mean {}?", near.join(" or "))
+        });
+        return fail(&[e]);
+    };
+    let mut out = std::io::stdout().lock();
+    match aimsgate::render::explain::render(gate, &mut out).and_then(|()| out.flush()) {
+        Ok(()) => Exit::Allowed,
+        Err(e) => fail(&[InputError::new(None, format!("cannot write: {e}"))]),
+    }
+}
+
+fn run_controls(args: &ControlsArgs) -> Exit {
+    let cwd = match current_dir() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let pack = match load_pack(
+        &cwd,
+        args.pack.policies.as_deref(),
+        args.pack.policies_ref.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let root = aimsgate::discover::repository_root(&cwd);
+    let (file, required) = match &args.soa {
+        Some(f) => (cwd.join(f), true),
+        None => (root.join(aimsgate::soa::DEFAULT_PATH), false),
+    };
+    let shown =
+        aimsgate::discover::display(&root, &aimsgate::discover::absolute(&cwd, &file), &file);
+    let decisions = match std::fs::read_to_string(&file) {
+        Ok(text) => match aimsgate::soa::read_decisions(&shown, &text) {
+            Ok(d) => d,
+            Err(e) => return fail(&e),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Vec::new(),
+        Err(e) => {
+            return fail(&[InputError::new(
+                Some(&shown),
+                format!("cannot read the statement: {e}"),
+            )]);
+        }
+    };
+    let rows = aimsgate::soa::statement(&pack, &decisions);
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        SoaFormat::Markdown => aimsgate::soa::markdown(&rows, &mut out),
+        SoaFormat::Csv => aimsgate::soa::csv(&rows, &mut out),
+        SoaFormat::Json => aimsgate::soa::json(&rows, &mut out),
+    }
+    .and_then(|()| out.flush());
+    if let Err(e) = written {
+        return fail(&[InputError::new(None, format!("cannot write: {e}"))]);
+    }
+    if args.fail_on_gaps && rows.iter().any(|r| r.status == "gap") {
+        Exit::Blocked
+    } else {
+        Exit::Allowed
     }
 }
 
@@ -288,19 +465,7 @@ fn run_check(args: CheckArgs) -> Exit {
         Ok(r) => r,
         Err(errors) => return emit_errors(&args, errors),
     };
-    let pack = match (&args.policies_ref, &args.policies) {
-        (Some(reference), dir) => evidence::pack_at_ref(&cwd, reference, dir.as_deref())
-            .map_err(|e| vec![*e])
-            .and_then(|files| {
-                let origin = files
-                    .first()
-                    .and_then(|f| f.name.rsplit_once('/').map(|(d, _)| d.to_string()))
-                    .unwrap_or_else(|| reference.clone());
-                Pack::from_files(origin, files)
-            }),
-        (None, None) => Pack::embedded(),
-        (None, Some(dir)) => Pack::from_dir(&cwd.join(dir), &dir.to_string_lossy()),
-    };
+    let pack = load_pack(&cwd, args.policies.as_deref(), args.policies_ref.as_deref());
     let pack = match pack {
         Ok(p) => p,
         Err(errors) => return emit_errors(&args, errors),

@@ -55,6 +55,8 @@ pub struct Gate {
     pub fields: Vec<FieldPath>,
     /// `@applies`: when the gate applies, in words.
     pub applies: Option<String>,
+    /// `@example`: a card snippet (or, for evidence gates, a note) that satisfies the gate.
+    pub example: Option<String>,
     /// The `.cedar` file (relative to the pack) and the line the policy starts on.
     pub file: String,
     pub line: usize,
@@ -388,6 +390,7 @@ fn gate(id: &str, policy: &Policy, file: &str, line: usize) -> Result<Gate, Stri
         severity,
         fields,
         applies: text("applies"),
+        example: text("example"),
         file: file.to_string(),
         line,
         text: policy.to_string(),

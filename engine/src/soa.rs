@@ -1,0 +1,268 @@
+//! The Statement of Applicability: every ISO/IEC 42001:2023 Annex A control, the gates that
+//! implement it (from their `@control`), and the organisation's own decision from an optional
+//! `soa.yaml` (applicable or not, and why). A control neither covered by a gate nor justified
+//! is a gap. Rendered as Markdown, CSV or JSON.
+//!
+//! ```yaml
+//! controls:
+//!   A.2.2:
+//!     applicable: true
+//!     justification: "AI policy POL-7, approved by the board on 2026-03-01"
+//!   A.10.3:
+//!     applicable: false
+//!     justification: "No third-party AI suppliers"
+//! ```
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::annex_a;
+use crate::error::InputError;
+use crate::pack::Pack;
+use crate::yaml::{self, Limits, Origin, ScalarKind, Span, Value};
+
+/// The default statement file, relative to the repository root.
+pub const DEFAULT_PATH: &str = ".aimsgate/soa.yaml";
+
+/// The organisation's decision on one control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub applicable: bool,
+    pub justification: String,
+}
+
+/// One row of the statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub control: &'static str,
+    pub title: &'static str,
+    /// Gates of the pack whose `@control` names this control.
+    pub gates: Vec<String>,
+    pub decision: Option<Decision>,
+    /// `covered`, `justified`, `excluded` or `gap`.
+    pub status: &'static str,
+}
+
+/// Reads a `soa.yaml` (shown as `path`): control id → decision.
+pub fn read_decisions(path: &str, text: &str) -> Result<Vec<(String, Decision)>, Vec<InputError>> {
+    let source: Arc<str> = Arc::from(text);
+    let at = |span: Span, m: String| InputError::at(path, &source, span, m);
+    let root =
+        yaml::parse(text, Origin { line: 1, offset: 0 }, Limits::default()).map_err(|e| {
+            vec![at(
+                Span {
+                    start: e.pos,
+                    end: e.pos.offset + 1,
+                },
+                e.message,
+            )]
+        })?;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let Some(root) = root else { return Ok(out) };
+    let Some(controls) = root.get("controls") else {
+        return Ok(out);
+    };
+    let Value::Map(entries) = &controls.value.value else {
+        return Err(vec![at(
+            controls.value.span,
+            "`controls` must map control ids to decisions".into(),
+        )]);
+    };
+    for e in entries {
+        if !annex_a::is_control(&e.key) {
+            errors.push(at(
+                e.key_span,
+                format!(
+                    "`{}` is not an ISO/IEC 42001 Annex A control (A.2.2 … A.10.4)",
+                    e.key
+                ),
+            ));
+            continue;
+        }
+        let applicable = match e.value.get("applicable").map(|a| &a.value.value) {
+            Some(Value::Scalar {
+                kind: ScalarKind::Bool(b),
+                ..
+            }) => *b,
+            _ => {
+                errors.push(at(
+                    e.key_span,
+                    format!(
+                        "`{}` needs `applicable: true` or `applicable: false`",
+                        e.key
+                    ),
+                ));
+                continue;
+            }
+        };
+        let justification = match e.value.get("justification").map(|j| &j.value.value) {
+            Some(Value::Scalar {
+                text,
+                kind: ScalarKind::Str,
+            }) if !text.trim().is_empty() => text.trim().to_string(),
+            _ => {
+                errors.push(at(
+                    e.key_span,
+                    format!("`{}` needs a `justification`: an auditor asks why", e.key),
+                ));
+                continue;
+            }
+        };
+        out.push((
+            e.key.clone(),
+            Decision {
+                applicable,
+                justification,
+            },
+        ));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The statement: all 38 controls, in the standard's order.
+pub fn statement(pack: &Pack, decisions: &[(String, Decision)]) -> Vec<Row> {
+    annex_a::CONTROLS
+        .iter()
+        .map(|(control, title)| {
+            let gates: Vec<String> = pack
+                .gates
+                .iter()
+                .filter(|g| g.controls.iter().any(|c| c == control))
+                .map(|g| g.id.clone())
+                .collect();
+            let decision = decisions
+                .iter()
+                .find(|(c, _)| c == control)
+                .map(|(_, d)| d.clone());
+            let status = match (&decision, gates.is_empty()) {
+                (Some(d), _) if !d.applicable => "excluded",
+                (_, false) => "covered",
+                (Some(_), true) => "justified",
+                (None, true) => "gap",
+            };
+            Row {
+                control,
+                title,
+                gates,
+                decision,
+                status,
+            }
+        })
+        .collect()
+}
+
+fn md(s: &str) -> String {
+    crate::render::markdown::escape(s)
+}
+
+/// Markdown: a table of the 38 controls, then the gaps.
+pub fn markdown(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "# Statement of Applicability — ISO/IEC 42001:2023 Annex A\n"
+    )?;
+    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
+    writeln!(
+        out,
+        "{} controls: {} covered by gates, {} justified without a gate, {} excluded, {} gaps.\n",
+        rows.len(),
+        count("covered"),
+        count("justified"),
+        count("excluded"),
+        count("gap")
+    )?;
+    writeln!(
+        out,
+        "| control | title | applicable | gates | justification | status |\n|---|---|---|---|---|---|"
+    )?;
+    for r in rows {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.control,
+            r.title,
+            match &r.decision {
+                Some(d) if !d.applicable => "no",
+                Some(_) => "yes",
+                None if !r.gates.is_empty() => "yes",
+                None => "undecided",
+            },
+            r.gates
+                .iter()
+                .map(|g| format!("`{g}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            r.decision
+                .as_ref()
+                .map(|d| md(&d.justification))
+                .unwrap_or_default(),
+            r.status
+        )?;
+    }
+    let gaps: Vec<&Row> = rows.iter().filter(|r| r.status == "gap").collect();
+    if !gaps.is_empty() {
+        writeln!(
+            out,
+            "\n## Gaps\n\nNeither implemented by a gate nor justified in the statement:\n"
+        )?;
+        for r in gaps {
+            writeln!(out, "- {} {}", r.control, r.title)?;
+        }
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// CSV with a header row.
+pub fn csv(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "control,title,applicable,gates,justification,status")?;
+    for r in rows {
+        writeln!(
+            out,
+            "{},{},{},{},{},{}",
+            r.control,
+            csv_field(r.title),
+            match &r.decision {
+                Some(d) => d.applicable.to_string(),
+                None if !r.gates.is_empty() => "true".into(),
+                None => String::new(),
+            },
+            csv_field(&r.gates.join(" ")),
+            csv_field(r.decision.as_ref().map_or("", |d| d.justification.as_str())),
+            r.status
+        )?;
+    }
+    Ok(())
+}
+
+/// JSON: `{"schema_version": 1, "controls": [...]}`.
+pub fn json(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        schema_version: u32,
+        controls: &'a [Row],
+    }
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &Doc {
+            schema_version: 1,
+            controls: rows,
+        },
+    )
+    .map_err(io::Error::other)?;
+    writeln!(out)
+}

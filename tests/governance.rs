@@ -1,0 +1,145 @@
+//! The compliance owner's commands: `explain` for every gate, and `controls`, the Statement of
+//! Applicability over all 38 Annex A controls with the organisation's decisions and the gaps.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test states its expectations by panicking"
+)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use aimsgate::pack::Pack;
+
+fn aimsgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert_ne!(code, 101);
+    (
+        code,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_gate_explains_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = Pack::embedded().unwrap();
+    for gate in &pack.gates {
+        let (code, out, _) = aimsgate(dir.path(), &["explain", &gate.id]);
+        assert_eq!(code, 0, "{}", gate.id);
+        assert!(
+            out.starts_with(&format!("{} — {}", gate.id, gate.title)),
+            "{out}"
+        );
+        assert!(out.contains(gate.help.as_deref().unwrap()), "{out}");
+        assert!(out.contains("forbid (principal"), "{out}");
+        assert!(
+            !out.contains("  @id("),
+            "annotations are not repeated: {out}"
+        );
+        assert!(out.contains("that passes:"), "{out}");
+    }
+    let (_, out, _) = aimsgate(dir.path(), &["explain", "owner-assigned"]);
+    assert!(
+        out.contains("A.3.2  AI roles and responsibilities"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unknown_gate_is_exit_2_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = aimsgate(dir.path(), &["explain", "owner-asigned"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no gate `owner-asigned`") && err.contains("did you mean owner-assigned?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_statement_lists_exactly_the_38_controls_and_the_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, md, _) = aimsgate(dir.path(), &["controls"]);
+    assert_eq!(code, 0);
+    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| A.")).collect();
+    assert_eq!(rows.len(), 38);
+    assert!(rows.iter().any(|r| r.starts_with("| A.5.2 |")
+        && r.contains("`impact-assessment-approved`")
+        && r.ends_with("| covered |")));
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("| A.10.3 |") && r.ends_with("| gap |"))
+    );
+    assert!(
+        md.contains("## Gaps") && md.contains("- A.10.3 Suppliers"),
+        "{md}"
+    );
+
+    let (_, csv, _) = aimsgate(dir.path(), &["controls", "--format", "csv"]);
+    assert_eq!(csv.lines().count(), 39);
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "control,title,applicable,gates,justification,status"
+    );
+    let (_, json, _) = aimsgate(dir.path(), &["controls", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["controls"].as_array().unwrap().len(), 38);
+    let (code, _, _) = aimsgate(dir.path(), &["controls", "--fail-on-gaps"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn the_organisations_decisions_close_gaps_and_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".aimsgate")).unwrap();
+    let soa = dir.path().join(".aimsgate/soa.yaml");
+    std::fs::write(
+        &soa,
+        "controls:\n  A.10.3:\n    applicable: false\n    justification: \"No third-party AI suppliers, \\\"none\\\" planned\"\n  A.2.2:\n    applicable: true\n    justification: AI policy POL-7, approved 2026-03-01\n",
+    )
+    .unwrap();
+    let (_, md, _) = aimsgate(dir.path(), &["controls"]);
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("| A.10.3 |") && l.ends_with("| excluded |")),
+        "{md}"
+    );
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("| A.2.2 |") && l.ends_with("| justified |")),
+        "{md}"
+    );
+    let (_, csv, _) = aimsgate(dir.path(), &["controls", "--format", "csv"]);
+    assert!(
+        csv.contains(
+            "A.10.3,Suppliers,false,,\"No third-party AI suppliers, \"\"none\"\" planned\",excluded"
+        ),
+        "{csv}"
+    );
+
+    std::fs::write(&soa, "controls:\n  A.2.2:\n    applicable: true\n  A.11.1:\n    applicable: false\n    justification: x\n").unwrap();
+    let (code, _, err) = aimsgate(dir.path(), &["controls"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`A.2.2` needs a `justification`") && err.contains("soa.yaml:2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`A.11.1` is not an ISO/IEC 42001 Annex A control"),
+        "{err}"
+    );
+}
