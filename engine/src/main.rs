@@ -63,6 +63,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing would only obscure the clap definitions"
+)]
 enum Command {
     /// Evaluate model cards against the policy pack.
     Check(CheckArgs),
