@@ -143,3 +143,72 @@ fn the_organisations_decisions_close_gaps_and_are_checked() {
         "{err}"
     );
 }
+
+/// A copy of the default pack in a scratch folder, with `edit` applied to one gate.
+fn pack_with(gate: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in common::files(&common::root().join("policies")) {
+        let rel = file.strip_prefix(common::root().join("policies")).unwrap();
+        let target = dir.path().join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let text = if rel.ends_with(format!("{gate}.cedar")) {
+            edit(text)
+        } else {
+            text
+        };
+        std::fs::write(target, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn validate_passes_the_default_pack_and_points_at_a_typo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) = aimsgate(dir.path(), &["validate", "--deny-warnings"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("19 policies (18 gates, 1 permits) validate"),
+        "{out}"
+    );
+
+    let typo = pack_with("owner-assigned", |t| {
+        t.replace("!(resource has owner)", "resource.ownr == \"\"")
+    });
+    let (code, _, err) = aimsgate(typo.path(), &["validate", "--policies", "."]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("does not validate against the schema"),
+        "{err}"
+    );
+    assert!(
+        err.contains("gates/owner-assigned.cedar:10:8"),
+        "the span points at the typo: {err}"
+    );
+    assert!(err.contains("resource.ownr"), "{err}");
+}
+
+#[test]
+fn validate_warns_about_weak_annotations_and_deny_warnings_fails() {
+    let weak = pack_with("owner-assigned", |t| {
+        t.replace("@control(\"A.3.2\")", "@control(\"A.3.2, A.99\")")
+            .lines()
+            .filter(|l| !l.starts_with("@help("))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let (code, out, _) = aimsgate(weak.path(), &["validate", "--policies", "."]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("`A.99` is not an ISO/IEC 42001:2023 Annex A control"),
+        "{out}"
+    );
+    assert!(out.contains("gates/owner-assigned.cedar:2:1"), "{out}");
+    assert!(out.contains("gate `owner-assigned` has no @help"), "{out}");
+    assert!(out.contains("2 warning(s)"), "{out}");
+    let (code, _, _) = aimsgate(
+        weak.path(),
+        &["validate", "--policies", ".", "--deny-warnings"],
+    );
+    assert_eq!(code, 1);
+}

@@ -74,6 +74,17 @@ enum Command {
     Explain(ExplainArgs),
     /// The Statement of Applicability: Annex A controls × gates × the organisation's decisions.
     Controls(ControlsArgs),
+    /// Validate the policy pack against its schema (strict), and warn about weak annotations.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    pack: PackArgs,
+    /// Exit 1 when there are warnings.
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 /// Where the policy pack comes from (as for `check`).
@@ -253,6 +264,39 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args).into(),
         Command::Explain(args) => run_explain(&args).into(),
         Command::Controls(args) => run_controls(&args).into(),
+        Command::Validate(args) => run_validate(&args).into(),
+    }
+}
+
+fn run_validate(args: &ValidateArgs) -> Exit {
+    let pack = match current_dir().and_then(|cwd| {
+        load_pack(
+            &cwd,
+            args.pack.policies.as_deref(),
+            args.pack.policies_ref.as_deref(),
+        )
+    }) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let mut out = std::io::stdout().lock();
+    let style = style(std::io::stdout().is_terminal());
+    for w in &pack.warnings {
+        let _ = human::render_warning(w, &mut out, style);
+    }
+    let _ = writeln!(
+        out,
+        "{}: {} policies ({} gates, {} permits) validate against the schema in strict mode; {} warning(s)",
+        pack.origin,
+        pack.policies.num_of_policies(),
+        pack.gates.len(),
+        pack.permits.len(),
+        pack.warnings.len()
+    );
+    if args.deny_warnings && !pack.warnings.is_empty() {
+        Exit::Blocked
+    } else {
+        Exit::Allowed
     }
 }
 

@@ -90,6 +90,9 @@ pub struct Pack {
     /// Ids of the permit policies.
     pub permits: HashSet<String>,
     pub files: Vec<PackFile>,
+    /// What `aimsgate validate` warns about: gates missing annotations, controls that are not
+    /// Annex A controls, and Cedar's own validation warnings.
+    pub warnings: Vec<InputError>,
 }
 
 impl Pack {
@@ -174,6 +177,7 @@ impl Pack {
         let mut permits = HashSet::new();
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut origin_of: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut warnings = Vec::new();
 
         for (file_index, file) in files.iter().enumerate() {
             if !file.name.ends_with(".cedar") {
@@ -233,6 +237,56 @@ impl Pack {
                         push(&mut probe, keyed.clone(), &mut errors, &here);
                     }
                     Effect::Forbid => {
+                        let missing: Vec<&str> = ["control", "title", "help", "field"]
+                            .into_iter()
+                            .filter(|k| policy.annotation(k).is_none_or(|v| v.trim().is_empty()))
+                            .collect();
+                        if !missing.is_empty() {
+                            let first_line = span_of(
+                                &file.text,
+                                offset,
+                                policy.to_string().lines().next().map_or(1, str::len),
+                            );
+                            warnings.push(InputError::at(
+                                &file.name,
+                                &file.text,
+                                first_line,
+                                format!(
+                                    "gate `{id}` has no @{}: its findings cannot say {}",
+                                    missing.join(", @"),
+                                    missing
+                                        .iter()
+                                        .map(|k| match *k {
+                                            "control" => "which control it implements",
+                                            "title" => "what it requires",
+                                            "help" => "how to fix them",
+                                            _ => "where on the card they are",
+                                        })
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            ));
+                        }
+                        let control_at = file.text[offset..offset + policy.to_string().len()]
+                            .find("@control")
+                            .map(|i| span_of(&file.text, offset + i, "@control".len()))
+                            .unwrap_or(at);
+                        for c in policy
+                            .annotation("control")
+                            .unwrap_or_default()
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|c| !c.is_empty() && !crate::annex_a::is_control(c))
+                        {
+                            warnings.push(InputError::at(
+                                &file.name,
+                                &file.text,
+                                control_at,
+                                format!(
+                                    "gate `{id}`: `{c}` is not an ISO/IEC 42001:2023 Annex A control (A.2.2 … A.10.4)"
+                                ),
+                            ));
+                        }
                         match gate(&id, policy, &file.name, at.start.line) {
                             Ok(g) => gates.push(g),
                             Err(m) => {
@@ -268,6 +322,14 @@ impl Pack {
                 "does not validate against the schema: ",
             ));
         }
+        for w in validation.validation_warnings() {
+            let (file_index, _) = origin_of
+                .get(&w.policy_id().to_string())
+                .copied()
+                .unwrap_or((0, 0));
+            let file = &files[file_index];
+            warnings.push(from_diagnostic(&file.name, &file.text, w, ""));
+        }
         if permits.is_empty() {
             errors.push(InputError::new(
                 Some(&origin),
@@ -286,6 +348,7 @@ impl Pack {
             gates,
             permits,
             files,
+            warnings,
         })
     }
 

@@ -138,6 +138,20 @@ fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
 
 /// Draws one input error.
 pub fn render_error(e: &InputError, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    render_diagnostic(e, miette::Severity::Error, out, style)
+}
+
+/// Draws one warning (same shape as an error).
+pub fn render_warning(e: &InputError, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    render_diagnostic(e, miette::Severity::Warning, out, style)
+}
+
+fn render_diagnostic(
+    e: &InputError,
+    severity: miette::Severity,
+    out: &mut dyn Write,
+    style: Style,
+) -> io::Result<()> {
     let (source, labels) = match (&e.source, e.span, &e.path) {
         (Some(src), Some(s), Some(path)) => (
             Some(NamedSource::new(path, Arc::clone(src))),
@@ -154,7 +168,7 @@ pub fn render_error(e: &InputError, out: &mut dyn Write, style: Style) -> io::Re
         style,
         &Snippet {
             message,
-            severity: miette::Severity::Error,
+            severity,
             help: e.help.as_deref().map(str::to_string),
             source,
             labels,
