@@ -212,3 +212,51 @@ fn validate_warns_about_weak_annotations_and_deny_warnings_fails() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn the_default_packs_own_suite_passes() {
+    let (code, out, err) = aimsgate(&common::root(), &["test"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("policy tests: 25 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn a_failing_policy_test_shows_its_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("wrong.yaml"),
+        "cases:\n  - name: expects the wrong thing\n    now: 2026-11-20\n    card:\n      governance: {owner: \"@a\", risk_tier: minimal, intended_use: x, data: {sources: [{name: a, provenance: b}]}}\n    expect: {decision: allowed, gates: [human-oversight-defined]}\n",
+    )
+    .unwrap();
+    let (code, out, _) = aimsgate(dir.path(), &["test", "wrong.yaml"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL  wrong.yaml:2  expects the wrong thing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("decision: expected allowed, got blocked"),
+        "{out}"
+    );
+    assert!(
+        out.contains("expected but did not fire: human-oversight-defined"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fired but not expected: performance-documented, release-from-protected-ref"),
+        "{out}"
+    );
+    assert!(out.contains("0 passed, 1 failed"), "{out}");
+
+    std::fs::write(
+        dir.path().join("wrong.yaml"),
+        "cases:\n  - name: no expectation\n    card: {}\n",
+    )
+    .unwrap();
+    let (code, _, err) = aimsgate(dir.path(), &["test", "wrong.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("has no `expect`") && err.contains("wrong.yaml:2"),
+        "{err}"
+    );
+}

@@ -16,6 +16,7 @@ pub mod evaluate;
 pub mod evidence;
 pub mod pack;
 mod pack_files;
+pub mod policytest;
 pub mod publish;
 pub mod render;
 pub mod report;

@@ -76,6 +76,16 @@ enum Command {
     Controls(ControlsArgs),
     /// Validate the policy pack against its schema (strict), and warn about weak annotations.
     Validate(ValidateArgs),
+    /// Run policy unit tests: cards, requests and evidence with their expected decisions.
+    Test(TestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct TestArgs {
+    /// A test file or a folder of them (default: `<policies>/tests`, or `policies/tests`).
+    dir: Option<PathBuf>,
+    #[command(flatten)]
+    pack: PackArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -265,6 +275,92 @@ fn main() -> ExitCode {
         Command::Explain(args) => run_explain(&args).into(),
         Command::Controls(args) => run_controls(&args).into(),
         Command::Validate(args) => run_validate(&args).into(),
+        Command::Test(args) => run_test(&args).into(),
+    }
+}
+
+fn run_test(args: &TestArgs) -> Exit {
+    let cwd = match current_dir() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let pack = match load_pack(
+        &cwd,
+        args.pack.policies.as_deref(),
+        args.pack.policies_ref.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let target = args.dir.clone().unwrap_or_else(|| {
+        args.pack
+            .policies
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("policies"))
+            .join("tests")
+    });
+    let mut files = Vec::new();
+    let mut stack = vec![cwd.join(&target)];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            match std::fs::read_dir(&p) {
+                Ok(entries) => stack.extend(entries.flatten().map(|e| e.path())),
+                Err(e) => {
+                    return fail(&[InputError::new(
+                        Some(&p.to_string_lossy()),
+                        format!("cannot read: {e}"),
+                    )]);
+                }
+            }
+        } else if p.is_file()
+            && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        {
+            files.push(p);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return fail(&[InputError::new(
+            Some(&target.to_string_lossy()),
+            "no policy test file (*.yaml) found",
+        )]);
+    }
+    let mut out = std::io::stdout().lock();
+    let (mut passed, mut failed) = (0, 0);
+    for file in &files {
+        let shown = file
+            .strip_prefix(&cwd)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .into_owned();
+        let content = match std::fs::read_to_string(file) {
+            Ok(c) => c,
+            Err(e) => return fail(&[InputError::new(Some(&shown), format!("cannot read: {e}"))]),
+        };
+        let dir = file.parent().unwrap_or(&cwd);
+        match aimsgate::policytest::run_file(&pack, &shown, dir, &content) {
+            Err(e) => return fail(&e),
+            Ok(results) => {
+                for r in results {
+                    if r.differences.is_empty() {
+                        passed += 1;
+                        let _ = writeln!(out, "ok    {}  {}", r.location, r.name);
+                    } else {
+                        failed += 1;
+                        let _ = writeln!(out, "FAIL  {}  {}", r.location, r.name);
+                        for d in &r.differences {
+                            let _ = writeln!(out, "        {d}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "\npolicy tests: {passed} passed, {failed} failed");
+    if failed > 0 {
+        Exit::Blocked
+    } else {
+        Exit::Allowed
     }
 }
 

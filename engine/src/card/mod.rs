@@ -267,6 +267,21 @@ fn card(
     })
 }
 
+/// A card whose front matter is `root`, a mapping taken from another YAML document (a policy
+/// test's inline card): spans point into that document, shown as `path`.
+pub fn from_node(
+    path: &str,
+    source: &Arc<str>,
+    root: Node,
+    model_id: &str,
+) -> Result<Card, Vec<InputError>> {
+    let anchor = Span {
+        start: root.span.start,
+        end: root.span.start.offset + 1,
+    };
+    card(path, source, Format::Yaml, Some(root), anchor, model_id)
+}
+
 /// The span of the first non-blank line at or after `from` (the whole card's anchor).
 fn first_line(source: &str, from: usize) -> Span {
     let mut offset = from;
