@@ -23,6 +23,27 @@ fn main() -> std::io::Result<()> {
         ));
     }
     code.push_str("];\n");
+    // The pack's own tests, for `aimsgate init --policies`.
+    code.push_str("pub const TEST_FILES: &[(&str, &str)] = &[\n");
+    let tests = policies.join("tests");
+    let mut test_files: Vec<PathBuf> = match std::fs::read_dir(&tests) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(_) => Vec::new(),
+    };
+    test_files.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+    test_files.sort();
+    for file in test_files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        code.push_str(&format!(
+            "    ({:?}, include_str!({:?})),\n",
+            format!("tests/{name}"),
+            file.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(std::io::Error::other)?);
     std::fs::write(out.join("embedded_pack.rs"), code)
 }

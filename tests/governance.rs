@@ -260,3 +260,78 @@ fn a_failing_policy_test_shows_its_difference() {
         "{err}"
     );
 }
+
+#[test]
+fn init_adds_governance_and_keeps_every_other_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = "\u{feff}---\r\nlicense: mit\r\ntags: [nlp]\r\n---\r\n\r\n# Model\r\n\r\nBody with `code` and ünïcödé.\r\n";
+    std::fs::write(dir.path().join("README.md"), original).unwrap();
+    let (code, out, err) = aimsgate(dir.path(), &["init", "README.md"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let updated = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
+    let block: String = aimsgate::init::GOVERNANCE
+        .iter()
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let at = original.find("---\r\n\r\n# Model").unwrap();
+    assert_eq!(
+        updated,
+        format!("{}{block}{}", &original[..at], &original[at..])
+    );
+    // Blank on purpose: the template fails the gates until it is filled in.
+    let (code, out, _) = aimsgate(
+        dir.path(),
+        &[
+            "check",
+            "README.md",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("owner-assigned") && out.contains("intended-use-documented"));
+    // Running it again refuses: the card already has a block; and the workflow is not overwritten.
+    let (code, _, err) = aimsgate(dir.path(), &["init", "README.md", "--no-workflow"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already has a governance block"), "{err}");
+    let (code, _, err) = aimsgate(dir.path(), &["init"]);
+    assert_eq!(
+        code, 2,
+        "model-card.yaml is new, but the workflow exists: {err}"
+    );
+    assert!(err.contains("aimsgate.yml exists; pass --force"), "{err}");
+}
+
+#[test]
+fn init_writes_a_new_card_a_workflow_and_a_pack_that_validates_and_passes_its_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = aimsgate(dir.path(), &["init", "--policies"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(dir.path().join("model-card.yaml").exists());
+    assert!(dir.path().join(".github/workflows/aimsgate.yml").exists());
+    assert!(
+        dir.path()
+            .join("policies/gates/owner-assigned.cedar")
+            .exists()
+    );
+    assert!(dir.path().join("policies/tests/gates.yaml").exists());
+    let (code, out, _) = aimsgate(
+        dir.path(),
+        &["validate", "--policies", "policies", "--deny-warnings"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = aimsgate(dir.path(), &["test", "--policies", "policies"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("25 passed, 0 failed"), "{out}");
+    let (code, _, err) = aimsgate(
+        dir.path(),
+        &["init", "--policies", "--no-workflow", "--force"],
+    );
+    assert_eq!(code, 0, "--force overwrites: {err}");
+    std::fs::remove_file(dir.path().join("model-card.yaml")).unwrap();
+    let (code, _, err) = aimsgate(dir.path(), &["init", "--policies", "--no-workflow"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("exists; pass --force"), "{err}");
+}

@@ -14,6 +14,7 @@ pub mod discover;
 pub mod error;
 pub mod evaluate;
 pub mod evidence;
+pub mod init;
 pub mod pack;
 mod pack_files;
 pub mod policytest;

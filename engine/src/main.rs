@@ -78,6 +78,24 @@ enum Command {
     Validate(ValidateArgs),
     /// Run policy unit tests: cards, requests and evidence with their expected decisions.
     Test(TestArgs),
+    /// Add a governance block to a card (or write model-card.yaml), an example workflow, and
+    /// with --policies a copy of the default pack to customise.
+    Init(InitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// An existing card to add the governance block to (default: write ./model-card.yaml).
+    card: Option<PathBuf>,
+    /// Also copy the default policy pack and its tests into ./policies for customisation.
+    #[arg(long)]
+    policies: bool,
+    /// Do not write .github/workflows/aimsgate.yml.
+    #[arg(long)]
+    no_workflow: bool,
+    /// Overwrite files that exist.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -276,7 +294,49 @@ fn main() -> ExitCode {
         Command::Controls(args) => run_controls(&args).into(),
         Command::Validate(args) => run_validate(&args).into(),
         Command::Test(args) => run_test(&args).into(),
+        Command::Init(args) => run_init(&args).into(),
     }
+}
+
+fn run_init(args: &InitArgs) -> Exit {
+    let cwd = match current_dir() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let mut done = Vec::new();
+    let mut run = || -> Result<(), String> {
+        done.push(aimsgate::init::card(
+            &cwd,
+            args.card.as_deref(),
+            args.force,
+        )?);
+        if !args.no_workflow {
+            done.push(aimsgate::init::workflow(&cwd, args.force)?);
+        }
+        if args.policies {
+            done.extend(aimsgate::init::policies(&cwd.join("policies"), args.force)?);
+        }
+        Ok(())
+    };
+    let result = run();
+    let mut out = std::io::stdout().lock();
+    for d in &done {
+        let shown = d.path.strip_prefix(&cwd).unwrap_or(&d.path);
+        let _ = writeln!(out, "{}: {}", shown.display(), d.what);
+    }
+    if let Err(e) = result {
+        return fail(&[InputError::new(None, e)]);
+    }
+    let _ = writeln!(
+        out,
+        "next: fill in the governance block, then run `aimsgate check`{}",
+        if args.policies {
+            "; edit policies/ and run `aimsgate validate --policies policies` and `aimsgate test`"
+        } else {
+            ""
+        }
+    );
+    Exit::Allowed
 }
 
 fn run_test(args: &TestArgs) -> Exit {

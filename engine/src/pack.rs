@@ -372,6 +372,12 @@ impl Pack {
         out
     }
 
+    /// The files of the embedded pack and its tests, relative to the pack directory, for
+    /// `aimsgate init --policies`.
+    pub fn embedded_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+        embedded::FILES.iter().chain(embedded::TEST_FILES).copied()
+    }
+
     /// The gate with this id.
     pub fn gate(&self, id: &str) -> Option<&Gate> {
         self.gates
