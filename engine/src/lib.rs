@@ -19,6 +19,7 @@ pub mod pack;
 mod pack_files;
 pub mod policytest;
 pub mod publish;
+pub mod record;
 pub mod render;
 pub mod report;
 pub mod soa;

@@ -81,6 +81,32 @@ enum Command {
     /// Add a governance block to a card (or write model-card.yaml), an example workflow, and
     /// with --policies a copy of the default pack to customise.
     Init(InitArgs),
+    /// List past decisions recorded as git notes (refs/notes/aimsgate).
+    Log(LogArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LogArgs {
+    /// Only this model.
+    #[arg(long)]
+    model: Option<String>,
+    /// Only models on which this gate fired.
+    #[arg(long)]
+    gate: Option<String>,
+    /// Only models with this decision: allowed, blocked or error.
+    #[arg(long)]
+    decision: Option<String>,
+    /// Only records of this commit (a prefix of its id).
+    #[arg(long)]
+    commit: Option<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -248,6 +274,13 @@ struct CheckArgs {
     /// The waivers file (default: .aimsgate/waivers.yaml under the repository root, if it exists).
     #[arg(long, value_name = "FILE")]
     waivers: Option<PathBuf>,
+    /// Append this run's decision record (a JSON line) to FILE; if it cannot be written, the
+    /// check fails.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Attach the decision record to the commit as a git note under refs/notes/aimsgate.
+    #[arg(long)]
+    record_git_note: bool,
     /// Output format on standard output.
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
@@ -295,6 +328,80 @@ fn main() -> ExitCode {
         Command::Validate(args) => run_validate(&args).into(),
         Command::Test(args) => run_test(&args).into(),
         Command::Init(args) => run_init(&args).into(),
+        Command::Log(args) => run_log(&args).into(),
+    }
+}
+
+fn run_log(args: &LogArgs) -> Exit {
+    let cwd = match current_dir() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let records = match aimsgate::record::read_notes(&cwd) {
+        Ok(r) => r,
+        Err(e) => return fail(&[InputError::new(None, e)]),
+    };
+    let mut rows = Vec::new();
+    for mut r in records {
+        if args
+            .commit
+            .as_ref()
+            .is_some_and(|c| !r.commit.as_deref().unwrap_or("").starts_with(c.as_str()))
+        {
+            continue;
+        }
+        r.models.retain(|m| {
+            args.model.as_ref().is_none_or(|id| &m.id == id)
+                && args.decision.as_ref().is_none_or(|d| &m.decision == d)
+                && args
+                    .gate
+                    .as_ref()
+                    .is_none_or(|g| m.findings.iter().any(|f| &f.gate == g))
+        });
+        if !r.models.is_empty()
+            || (args.model.is_none() && args.gate.is_none() && args.decision.is_none())
+        {
+            rows.push(r);
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        LogFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
+        LogFormat::Human => (|| {
+            for r in &rows {
+                let commit = r.commit.as_deref().map_or("-", |c| &c[..c.len().min(12)]);
+                let target = match &r.environment {
+                    Some(env) => format!("{} to {env}", r.action),
+                    None => r.action.clone(),
+                };
+                writeln!(
+                    out,
+                    "{commit}  {}  {target}  by {}  {}",
+                    r.recorded_at, r.actor, r.decision
+                )?;
+                for m in &r.models {
+                    let gates: Vec<String> = m
+                        .findings
+                        .iter()
+                        .map(|f| {
+                            if f.waived {
+                                format!("{} (waived)", f.gate)
+                            } else {
+                                f.gate.clone()
+                            }
+                        })
+                        .collect();
+                    writeln!(out, "    {:<8} {}  {}", m.decision, m.id, gates.join(", "))?;
+                }
+            }
+            writeln!(out, "{} decision(s)", rows.len())
+        })(),
+    };
+    match written {
+        Ok(()) => Exit::Allowed,
+        Err(e) => fail(&[InputError::new(None, format!("cannot write: {e}"))]),
     }
 }
 
@@ -689,11 +796,40 @@ fn run_check(args: CheckArgs) -> Exit {
         },
     };
     let report = check(&pack, &options);
-    let exit = emit(&args, &report);
+    let mut exit = emit(&args, &report);
     if !args.publish.is_empty() {
         publish_report(&args, &report, &options.evidence);
     }
+    if let Err(e) = record(&args, &report, &pack, &options) {
+        eprintln!("aimsgate: the decision was not recorded, so the check fails: {e}");
+        exit = Exit::Error;
+    }
     exit
+}
+
+/// Writes the decision record where asked. No silent pass without its record.
+fn record(
+    args: &CheckArgs,
+    report: &Report,
+    pack: &Pack,
+    options: &CheckOptions,
+) -> Result<(), String> {
+    if args.record.is_none() && !args.record_git_note {
+        return Ok(());
+    }
+    let record = aimsgate::record::of(report, pack, &options.evidence, &options.request.actor);
+    let line = record.line()?;
+    if let Some(file) = &args.record {
+        aimsgate::record::append(&options.cwd.join(file), &line)?;
+    }
+    if args.record_git_note {
+        let commit = match &options.evidence.git {
+            Ok(g) => g.commit.clone(),
+            Err(why) => return Err(format!("--record-git-note needs the commit: {why}")),
+        };
+        aimsgate::record::note(&options.cwd, &commit, &line)?;
+    }
+    Ok(())
 }
 
 /// Publishes the report as asked, printing what happened; never changes the exit code.

@@ -1,0 +1,274 @@
+//! The audit trail: decision records appended to a file and attached to the commit as git notes
+//! under refs/notes/aimsgate, read back by `aimsgate log`; a record that cannot be written
+//! fails the check.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test states its expectations by panicking"
+)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::{commit, repo, root, write};
+
+fn aimsgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("USER", "auditor-test")
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert_ne!(code, 101);
+    (
+        code,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn example(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("fixtures/example/models").join(name)).unwrap()
+}
+
+/// A repository with one allowed and one blocked model, committed.
+fn repository() -> (tempfile::TempDir, git2::Repository, String) {
+    let (dir, repo) = repo();
+    write(
+        &repo,
+        "models/sentiment/model-card.yaml",
+        &example("sentiment-classifier/model-card.yaml"),
+    );
+    write(
+        &repo,
+        "models/fraud/README.md",
+        &example("fraud-detector/README.md"),
+    );
+    let sha = commit(&repo, "Models", ("Alice Dev", "alice@acme.example")).to_string();
+    (dir, repo, sha)
+}
+
+const STAGING: [&str; 6] = [
+    "--action",
+    "deploy",
+    "--env",
+    "staging",
+    "--now",
+    "2026-11-20",
+];
+
+fn sha256_of(file: &Path) -> String {
+    let out = Command::new("sha256sum").arg(file).output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn every_check_appends_one_decision_record() {
+    let (dir, _repo, sha) = repository();
+    let args = [
+        &["check"][..],
+        &STAGING,
+        &["--record", "audit/decisions.jsonl"],
+    ]
+    .concat();
+    std::fs::create_dir_all(dir.path().join("audit")).unwrap();
+    let (code, _, err) = aimsgate(dir.path(), &args);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, _) = aimsgate(dir.path(), &args);
+    assert_eq!(code, 1);
+    let text = std::fs::read_to_string(dir.path().join("audit/decisions.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let r: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["commit"], sha);
+    assert_eq!(r["branch"], "main");
+    assert_eq!(r["actor"], "auditor-test");
+    assert_eq!(r["action"], "deploy");
+    assert_eq!(r["environment"], "staging");
+    assert_eq!(r["now"], "2026-11-20T00:00:00.000Z");
+    assert_eq!(r["decision"], "blocked");
+    assert_eq!(r["policies"]["origin"], "embedded");
+    assert_eq!(r["policies"]["sha256"].as_str().unwrap().len(), 64);
+    let fraud = r["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["path"] == "models/fraud/README.md")
+        .unwrap();
+    assert_eq!(
+        fraud["card_sha256"],
+        sha256_of(&dir.path().join("models/fraud/README.md"))
+    );
+    assert_eq!(fraud["decision"], "blocked");
+    assert_eq!(fraud["findings"][0]["gate"], "bias-tests-passed");
+    assert!(r["recorded_at"].as_str().unwrap().ends_with('Z'));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("audit"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no temporary file is left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn waivers_applied_are_recorded() {
+    let (dir, repo, _) = repository();
+    write(
+        &repo,
+        ".aimsgate/waivers.yaml",
+        b"waivers:\n  - gate: bias-tests-passed\n    model: fraud-detector\n    reason: retraining\n    approved_by: \"@acme/ai-governance\"\n    expires: 2026-12-01\n    reference: NC-7\n",
+    );
+    let (_, _, err) = aimsgate(
+        dir.path(),
+        &[&["check"][..], &STAGING, &["--record", "d.jsonl"]].concat(),
+    );
+    let r: Value = serde_json::from_str(
+        std::fs::read_to_string(dir.path().join("d.jsonl"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap_or_else(|e| panic!("{e}: {err}"));
+    let fraud = r["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "fraud-detector")
+        .unwrap();
+    assert_eq!(fraud["waivers_applied"][0]["gate"], "bias-tests-passed");
+    assert_eq!(fraud["waivers_applied"][0]["reference"], "NC-7");
+    assert_eq!(fraud["findings"][0]["waived"], true);
+}
+
+#[test]
+fn a_record_that_cannot_be_written_fails_the_check() {
+    let (dir, _repo, _) = repository();
+    std::fs::remove_file(dir.path().join("models/fraud/README.md")).unwrap();
+    let (code, _, _) = aimsgate(dir.path(), &[&["check"][..], &STAGING].concat());
+    assert_eq!(code, 0, "allowed without recording");
+    let (code, _, err) = aimsgate(
+        dir.path(),
+        &[
+            &["check"][..],
+            &STAGING,
+            &["--record", "no/such/dir/d.jsonl"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 2, "an allowed check without its record fails: {err}");
+    assert!(err.contains("the decision was not recorded"), "{err}");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("model-card.yaml"),
+        example("sentiment-classifier/model-card.yaml"),
+    )
+    .unwrap();
+    let (code, _, err) = aimsgate(
+        outside.path(),
+        &[&["check"][..], &STAGING, &["--record-git-note"]].concat(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--record-git-note needs the commit"), "{err}");
+}
+
+#[test]
+fn records_round_trip_through_git_notes_and_the_log_filters_them() {
+    let (dir, repo, sha) = repository();
+    let note = [&["check"][..], &STAGING, &["--record-git-note"]].concat();
+    assert_eq!(aimsgate(dir.path(), &note).0, 1);
+    let release = [
+        "check",
+        "--action",
+        "release",
+        "--default-branch",
+        "main",
+        "--now",
+        "2026-11-20",
+        "--record-git-note",
+    ];
+    assert_eq!(aimsgate(dir.path(), &release).0, 1);
+
+    let message = repo
+        .find_note(
+            Some("refs/notes/aimsgate"),
+            git2::Oid::from_str(&sha).unwrap(),
+        )
+        .unwrap()
+        .message()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        message.lines().count(),
+        2,
+        "two records on the commit's note"
+    );
+
+    let (code, out, _) = aimsgate(dir.path(), &["log", "--format", "json"]);
+    assert_eq!(code, 0);
+    let all: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    assert_eq!(all[0]["commit"], sha);
+
+    let (_, out, _) = aimsgate(
+        dir.path(),
+        &["log", "--model", "sentiment-classifier", "--format", "json"],
+    );
+    let only: Value = serde_json::from_str(&out).unwrap();
+    assert!(only.as_array().unwrap().iter().all(|r| {
+        r["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] == "sentiment-classifier")
+    }));
+    let (_, out, _) = aimsgate(
+        dir.path(),
+        &[
+            "log",
+            "--gate",
+            "bias-tests-passed",
+            "--decision",
+            "blocked",
+            "--format",
+            "json",
+        ],
+    );
+    let blocked: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(blocked.as_array().unwrap().len(), 2);
+    assert!(
+        blocked[0]["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] == "fraud-detector")
+    );
+    let (_, out, _) = aimsgate(
+        dir.path(),
+        &["log", "--decision", "allowed", "--commit", &sha[..8]],
+    );
+    assert!(out.contains("allowed  sentiment"), "{out}");
+    assert!(!out.contains("fraud-detector"), "{out}");
+    assert!(
+        out.contains("deploy to staging") && out.contains("by auditor-test"),
+        "{out}"
+    );
+    assert!(out.ends_with("2 decision(s)\n"), "{out}");
+}
