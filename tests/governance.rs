@@ -335,3 +335,45 @@ fn init_writes_a_new_card_a_workflow_and_a_pack_that_validates_and_passes_its_te
     assert_eq!(code, 2);
     assert!(err.contains("exists; pass --force"), "{err}");
 }
+
+/// The fenced block of `lang` after `after` in the README, unindented.
+fn readme_block(after: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let from = readme
+        .find(after)
+        .unwrap_or_else(|| panic!("README lacks `{after}`"));
+    let rest = &readme[from..];
+    let open = format!("```{lang}\n");
+    let start = rest.find(&open).unwrap() + open.len();
+    let end = start + rest[start..].find("```").unwrap();
+    rest[start..end]
+        .lines()
+        .map(|l| l.strip_prefix("   ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_readmes_custom_gate_walkthrough_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = aimsgate(dir.path(), &["init", "--policies", "--no-workflow"]);
+    assert_eq!(code, 0, "{err}");
+    let gate = readme_block("### Adding a gate of your own", "cedar");
+    assert!(gate.contains("@id(\"license-declared\")"));
+    std::fs::write(
+        dir.path().join("policies/gates/license-declared.cedar"),
+        gate,
+    )
+    .unwrap();
+    let cases = readme_block("3. Test it in `policies/tests/`", "yaml");
+    std::fs::write(dir.path().join("policies/tests/license.yaml"), cases).unwrap();
+    let (code, out, err) = aimsgate(
+        dir.path(),
+        &["validate", "--policies", "policies", "--deny-warnings"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("20 policies (19 gates"), "{out}");
+    let (code, out, err) = aimsgate(dir.path(), &["test", "--policies", "policies"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("26 passed, 0 failed"), "{out}");
+}
