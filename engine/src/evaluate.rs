@@ -47,6 +47,8 @@ pub struct Evaluator<'p> {
     model_type: EntityTypeName,
     /// Tags at HEAD, for each model's release version.
     tags: Vec<String>,
+    /// The instant ages are measured from.
+    now: Instant,
 }
 
 fn type_name(name: &str) -> Result<EntityTypeName, Box<InputError>> {
@@ -114,6 +116,7 @@ impl<'p> Evaluator<'p> {
             context,
             model_type: type_name("Aims::Model")?,
             tags: evidence.tags(),
+            now: spec.now,
         })
     }
 
@@ -137,7 +140,7 @@ impl<'p> Evaluator<'p> {
             Ok(v) => v,
             Err(m) => return (report, vec![error(m)]),
         };
-        let entities = model_entity(card, version.as_deref(), resource.clone())
+        let entities = model_entity(card, version.as_deref(), self.now, resource.clone())
             .map_err(|e| format!("cannot build the Cedar entity for this card: {e}"))
             .and_then(|model| {
                 let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
@@ -296,9 +299,20 @@ fn git_record(
     ])
 }
 
-/// The `Aims::Model` entity: the card's values as the schema declares them, and the version
-/// a release tag gives the model.
-fn model_entity(card: &Card, tag_version: Option<&str>, uid: EntityUid) -> Result<Entity, String> {
+/// Whole days from `from` to `now` (negative when `from` is later). Both instants are within
+/// the years 0001..9999, so this cannot overflow.
+fn age_days(from: Instant, now: Instant) -> Expr {
+    Expr::new_long((now.millis() - from.millis()).div_euclid(86_400_000))
+}
+
+/// The `Aims::Model` entity: the card's values as the schema declares them, the version a
+/// release tag gives the model, and ages measured from `now`.
+fn model_entity(
+    card: &Card,
+    tag_version: Option<&str>,
+    now: Instant,
+    uid: EntityUid,
+) -> Result<Entity, String> {
     let g = &card.governance;
     let mut attrs: HashMap<String, Expr> = HashMap::new();
     let mut put = |k: &str, v: Option<Expr>| {
@@ -329,13 +343,14 @@ fn model_entity(card: &Card, tag_version: Option<&str>, uid: EntityUid) -> Resul
                     "approved_on",
                     ia.approved_on.map(|d| Expr::new_datetime(d.to_cedar())),
                 ),
+                ("age_days", ia.approved_on.map(|d| age_days(d, now))),
             ])
             .map_err(|e| e.to_string())?,
         ),
         None => None,
     };
     put("impact_assessment", ia);
-    let bias = g.bias_tests.as_ref().map(bias_tests).transpose();
+    let bias = g.bias_tests.as_ref().map(|b| bias_tests(b, now)).transpose();
     put("bias_tests", bias.map_err(|e| e.to_string())?);
     let data = g.data.as_ref().map(data).transpose();
     put("data", data.map_err(|e| e.to_string())?);
@@ -362,7 +377,10 @@ fn model_entity(card: &Card, tag_version: Option<&str>, uid: EntityUid) -> Resul
     Entity::new(uid, attrs, HashSet::new()).map_err(|e| e.to_string())
 }
 
-fn bias_tests(b: &BiasTests) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+fn bias_tests(
+    b: &BiasTests,
+    now: Instant,
+) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
     let results = b
         .results
         .iter()
@@ -387,6 +405,7 @@ fn bias_tests(b: &BiasTests) -> Result<Expr, cedar_policy::ExpressionConstructio
             "evaluated_on",
             b.evaluated_on.map(|d| Expr::new_datetime(d.to_cedar())),
         ),
+        ("age_days", b.evaluated_on.map(|d| age_days(d, now))),
         (
             "protected_attributes",
             Some(strings(&b.protected_attributes)),
