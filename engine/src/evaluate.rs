@@ -350,7 +350,11 @@ fn model_entity(
         None => None,
     };
     put("impact_assessment", ia);
-    let bias = g.bias_tests.as_ref().map(|b| bias_tests(b, now)).transpose();
+    let bias = g
+        .bias_tests
+        .as_ref()
+        .map(|b| bias_tests(b, now))
+        .transpose();
     put("bias_tests", bias.map_err(|e| e.to_string())?);
     let data = g.data.as_ref().map(data).transpose();
     put("data", data.map_err(|e| e.to_string())?);
