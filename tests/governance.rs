@@ -225,7 +225,7 @@ fn a_failing_policy_test_shows_its_difference() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("wrong.yaml"),
-        "cases:\n  - name: expects the wrong thing\n    now: 2026-11-20\n    card:\n      governance: {owner: \"@a\", risk_tier: minimal, intended_use: x, data: {sources: [{name: a, provenance: b}]}}\n    expect: {decision: allowed, gates: [human-oversight-defined]}\n",
+        "cases:\n  - name: expects the wrong thing\n    now: 2026-11-20\n    card:\n      governance: {owner: \"@a\", risk_tier: minimal, intended_use: x, data: {sources: [{name: a, provenance: b, personal_data: false}]}}\n    expect: {decision: allowed, gates: [human-oversight-defined]}\n",
     )
     .unwrap();
     let (code, out, _) = aimsgate(dir.path(), &["test", "wrong.yaml"]);

@@ -163,7 +163,7 @@ fn sarif_with_input_errors_validates_and_reports_them() {
 }
 
 /// A card whose id and bias metric try to break out of every format.
-const HOSTILE: &str = "---\ngovernance:\n  id: \"evil%0A\\r\\n::warning file=x::injected, <script>alert(1)</script> @acme/everyone | `tick`\"\n  owner: \"@acme/ml\"\n  risk_tier: limited\n  intended_use: x\n  data:\n    sources:\n      - {name: a, provenance: b}\n  bias_tests:\n    results:\n      - metric: \"m\\r\\n::error::pwned,<img src=x onerror=alert(1)> @org/team ]]> &amp;\"\n        value: 0.5\n        threshold: 0.1\n---\n";
+const HOSTILE: &str = "---\ngovernance:\n  id: \"evil%0A\\r\\n::warning file=x::injected, <script>alert(1)</script> @acme/everyone | `tick`\"\n  owner: \"@acme/ml\"\n  risk_tier: limited\n  intended_use: x\n  data:\n    sources:\n      - {name: a, provenance: b, personal_data: false}\n  bias_tests:\n    results:\n      - metric: \"m\\r\\n::error::pwned,<img src=x onerror=alert(1)> @org/team ]]> &amp;\"\n        value: 0.5\n        threshold: 0.1\n---\n";
 
 fn hostile(format: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -238,7 +238,7 @@ fn more_than_ten_errors_end_with_a_notice() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..12 {
         let card = format!(
-            "governance:\n  id: m{i:02}\n  risk_tier: minimal\n  intended_use: x\n  data:\n    sources: [{{name: a, provenance: b}}]\n"
+            "governance:\n  id: m{i:02}\n  risk_tier: minimal\n  intended_use: x\n  data:\n    sources: [{{name: a, provenance: b, personal_data: false}}]\n"
         );
         std::fs::create_dir_all(dir.path().join(format!("m{i:02}"))).unwrap();
         std::fs::write(dir.path().join(format!("m{i:02}/model-card.yaml")), card).unwrap();

@@ -429,7 +429,7 @@ fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionErr
             record(vec![
                 ("name", Some(text(&s.label(i)))),
                 ("provenance", s.provenance.as_deref().map(text)),
-                ("personal_data", Some(Expr::new_bool(s.personal_data))),
+                ("personal_data", s.personal_data.map(Expr::new_bool)),
             ])
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -446,7 +446,9 @@ fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionErr
         ("sources_without_provenance", Some(strings(&without))),
         (
             "uses_personal_data",
-            Some(Expr::new_bool(d.sources.iter().any(|s| s.personal_data))),
+            Some(Expr::new_bool(
+                d.sources.iter().any(|s| s.may_hold_personal_data()),
+            )),
         ),
         (
             "privacy_assessment",

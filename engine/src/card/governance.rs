@@ -154,10 +154,16 @@ pub struct DataSection {
 pub struct DataSource {
     pub name: Option<String>,
     pub provenance: Option<String>,
-    pub personal_data: bool,
+    /// `None` when the source does not say: then it may hold personal data.
+    pub personal_data: Option<bool>,
 }
 
 impl DataSource {
+    /// Whether the source holds, or may hold, personal data: it says so, or it does not say.
+    pub fn may_hold_personal_data(&self) -> bool {
+        self.personal_data != Some(false)
+    }
+
     /// The source's name, or `#N` (1-based) when it has none.
     pub fn label(&self, index: usize) -> String {
         self.name
@@ -451,7 +457,7 @@ impl Reader {
             sources.push(DataSource {
                 name: self.text(item, "name"),
                 provenance: self.text(item, "provenance"),
-                personal_data: self.boolean(item, "personal_data").unwrap_or(false),
+                personal_data: self.boolean(item, "personal_data"),
             });
         }
         DataSection {
