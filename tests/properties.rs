@@ -95,25 +95,19 @@ fn strip(card: &mut Value, pointer: &str, blank: bool) {
         return;
     };
     match parent {
-        Value::Object(map) if blank => {
-            if map.contains_key(key) {
-                map.insert(key.to_string(), Value::String("  ".into()));
-            }
+        Value::Object(map) if blank && map.contains_key(key) => {
+            map.insert(key.to_string(), Value::String("  ".into()));
         }
-        Value::Object(map) => {
+        Value::Object(map) if !blank => {
             map.remove(key);
         }
-        Value::Array(items) => {
-            if let Ok(i) = key.parse::<usize>() {
-                if i < items.len() {
-                    if blank {
-                        items[i] = Value::String(String::new())
-                    } else {
-                        items.remove(i);
-                    }
-                }
+        Value::Array(items) => match key.parse::<usize>() {
+            Ok(i) if i < items.len() && blank => items[i] = Value::String(String::new()),
+            Ok(i) if i < items.len() => {
+                items.remove(i);
             }
-        }
+            _ => {}
+        },
         _ => {}
     }
 }
