@@ -75,6 +75,25 @@ pub fn discover(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Card>, Vec<I
     for given in &targets {
         let abs = absolute(cwd, given);
         let shown = display(root, &abs, given);
+        // A named symbolic link is followed only when it leads inside the repository.
+        if let Ok(link) = std::fs::symlink_metadata(&abs)
+            && link.file_type().is_symlink()
+        {
+            let inside = match (abs.canonicalize(), root.canonicalize()) {
+                (Ok(target), Ok(root)) => target.starts_with(&root),
+                _ => false,
+            };
+            if !inside {
+                errors.push(
+                    InputError::new(
+                        Some(&shown),
+                        "is a symbolic link that leads outside the repository (or nowhere); it is not followed",
+                    )
+                    .with_help("name the card itself, inside the repository"),
+                );
+                continue;
+            }
+        }
         let meta = match std::fs::metadata(&abs) {
             Ok(m) => m,
             Err(e) => {
