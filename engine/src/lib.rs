@@ -23,5 +23,6 @@ pub mod record;
 pub mod render;
 pub mod report;
 pub mod soa;
+pub mod verify;
 pub mod waivers;
 pub mod yaml;

@@ -83,6 +83,18 @@ enum Command {
     Init(InitArgs),
     /// List past decisions recorded as git notes (refs/notes/aimsgate).
     Log(LogArgs),
+    /// Prove with the cvc5 SMT solver that every gate never errors, can fire, and is not a
+    /// blanket deny, and that organisation properties hold.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    pack: PackArgs,
+    /// Cedar policies stating what must hold: whatever the pack allows, they must allow.
+    #[arg(long, value_name = "FILE")]
+    properties: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -329,6 +341,80 @@ fn main() -> ExitCode {
         Command::Test(args) => run_test(&args).into(),
         Command::Init(args) => run_init(&args).into(),
         Command::Log(args) => run_log(&args).into(),
+        Command::Verify(args) => run_verify(&args).into(),
+    }
+}
+
+fn run_verify(args: &VerifyArgs) -> Exit {
+    let cwd = match current_dir() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let pack = match load_pack(
+        &cwd,
+        args.pack.policies.as_deref(),
+        args.pack.policies_ref.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let properties = match &args.properties {
+        None => None,
+        Some(file) => {
+            let shown = file.to_string_lossy().into_owned();
+            let text = match std::fs::read_to_string(cwd.join(file)) {
+                Ok(t) => t,
+                Err(e) => {
+                    return fail(&[InputError::new(Some(&shown), format!("cannot read: {e}"))]);
+                }
+            };
+            let source: std::sync::Arc<str> = std::sync::Arc::from(text.as_str());
+            match text.parse::<cedar_policy::PolicySet>() {
+                Ok(set) => Some(set),
+                Err(e) => {
+                    return fail(&[aimsgate::error::from_diagnostic(
+                        &shown,
+                        &source,
+                        &e,
+                        "the properties do not parse: ",
+                    )]);
+                }
+            }
+        }
+    };
+    let verification = match aimsgate::verify::verify(&pack, properties.as_ref()) {
+        Ok(v) => v,
+        Err(e) => {
+            return fail(&[InputError::new(
+                None,
+                format!("could not analyse the pack: {e}"),
+            )]);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    for (subject, obligations) in aimsgate::verify::by_subject(&verification) {
+        let failed: Vec<_> = obligations.iter().filter(|o| o.failure.is_some()).collect();
+        if failed.is_empty() {
+            let _ = writeln!(out, "proven   {subject}: {} obligations", obligations.len());
+        }
+        for o in failed {
+            let _ = writeln!(out, "FAILED   {subject}: {}", o.claim);
+            for line in o.failure.as_deref().unwrap_or_default().lines() {
+                let _ = writeln!(out, "           {line}");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}: {} obligations, {} failed",
+        pack.origin,
+        verification.obligations.len(),
+        verification.failed()
+    );
+    if verification.failed() > 0 {
+        Exit::Blocked
+    } else {
+        Exit::Allowed
     }
 }
 
