@@ -14,6 +14,8 @@ pub mod discover;
 pub mod error;
 pub mod evaluate;
 pub mod evidence;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod init;
 pub mod pack;
 mod pack_files;

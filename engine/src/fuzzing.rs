@@ -1,0 +1,94 @@
+//! Harnesses shared by the fuzz targets under `fuzz/` and the test that replays their seed
+//! corpus (the fixtures) on every `cargo test`. Each panics only when an invariant breaks:
+//! reading never panics; a card that did not parse is never allowed; an allowed verdict has no
+//! blocking finding; a verdict with an evaluation error is an error.
+
+use std::sync::Arc;
+
+use crate::card::{self, Format};
+use crate::date::Instant;
+use crate::evaluate::{Evaluator, RequestSpec};
+use crate::evidence::Evidence;
+use crate::pack::Pack;
+use crate::report::{Action, Decision, Judged, Report};
+
+/// Bytes → card, in every format, discovered or named.
+pub fn card(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let text: Arc<str> = Arc::from(text);
+    for format in [Format::Markdown, Format::Yaml, Format::Json] {
+        for explicit in [true, false] {
+            let _ = card::parse("fuzz/card", Arc::clone(&text), format, explicit, "m");
+        }
+    }
+}
+
+/// Bytes → verdict under three requests, with the invariants of the gate.
+pub fn pipeline(pack: &Pack, data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let evidence = Evidence::unavailable("fuzzing");
+    let now = Instant::from_unix_seconds(1_795_000_000).unwrap_or_else(Instant::now);
+    for (action, environment) in [
+        (Action::Release, None),
+        (Action::Deploy, Some("staging")),
+        (Action::Deploy, Some("production")),
+    ] {
+        let spec = RequestSpec {
+            action,
+            environment: environment.map(str::to_string),
+            now,
+            actor: "fuzz".into(),
+        };
+        let judged = Judged {
+            action,
+            environment: spec.environment.clone(),
+            now,
+            policies: "embedded".into(),
+        };
+        let parsed = card::parse("fuzz/card.md", Arc::from(text), Format::Markdown, true, "m");
+        let card = match parsed {
+            Ok(Some(card)) => card,
+            Ok(None) => unreachable_card(),
+            Err(errors) => {
+                let report = Report::new(judged, Vec::new(), Vec::new(), None, errors);
+                assert_eq!(
+                    report.decision,
+                    Decision::Error,
+                    "a card that did not parse was judged"
+                );
+                continue;
+            }
+        };
+        let Ok(evaluator) = Evaluator::new(pack, &spec, &evidence) else {
+            continue;
+        };
+        let (model, errors) = evaluator.evaluate(&card);
+        let blocks = model.findings.iter().any(|f| f.blocks());
+        let report = Report::new(judged, vec![model], Vec::new(), None, errors.clone());
+        if !errors.is_empty() {
+            assert_eq!(
+                report.decision,
+                Decision::Error,
+                "an evaluation error was not an error"
+            );
+        }
+        if report.decision == Decision::Allowed {
+            assert!(!blocks, "allowed with a blocking finding");
+        }
+    }
+}
+
+/// A named card is always a card; reaching this is a reader bug.
+fn unreachable_card() -> ! {
+    #[expect(
+        clippy::panic,
+        reason = "the fuzz harness reports invariant violations by panicking"
+    )]
+    {
+        panic!("an explicitly named card was not read as a card")
+    }
+}

@@ -1,0 +1,28 @@
+//! The fuzz harnesses (engine/src/fuzzing.rs) over their seed corpus — every fixture card — on
+//! every `cargo test`, so the invariants the fuzzers check hold for the known inputs too.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test states its expectations by panicking"
+)]
+
+mod common;
+
+use aimsgate::pack::Pack;
+
+#[test]
+fn the_seed_corpus_keeps_every_invariant() {
+    let pack = Pack::embedded().expect("the embedded pack loads");
+    let mut seen = 0;
+    for dir in ["fixtures/cards", "fixtures/shapes", "fixtures/example"] {
+        for file in common::files(&common::root().join(dir)) {
+            let bytes = std::fs::read(&file).unwrap();
+            aimsgate::fuzzing::card(&bytes);
+            aimsgate::fuzzing::pipeline(&pack, &bytes);
+            seen += 1;
+        }
+    }
+    assert!(seen > 80, "only {seen} seeds");
+}
