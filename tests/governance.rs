@@ -144,24 +144,6 @@ fn the_organisations_decisions_close_gaps_and_are_checked() {
     );
 }
 
-/// A copy of the default pack in a scratch folder, with `edit` applied to one gate.
-fn pack_with(gate: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for file in common::files(&common::root().join("policies")) {
-        let rel = file.strip_prefix(common::root().join("policies")).unwrap();
-        let target = dir.path().join(rel);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        let text = std::fs::read_to_string(&file).unwrap();
-        let text = if rel.ends_with(format!("{gate}.cedar")) {
-            edit(text)
-        } else {
-            text
-        };
-        std::fs::write(target, text).unwrap();
-    }
-    dir
-}
-
 #[test]
 fn validate_passes_the_default_pack_and_points_at_a_typo() {
     let dir = tempfile::tempdir().unwrap();
@@ -172,7 +154,7 @@ fn validate_passes_the_default_pack_and_points_at_a_typo() {
         "{out}"
     );
 
-    let typo = pack_with("owner-assigned", |t| {
+    let typo = common::pack_with("owner-assigned", |t| {
         t.replace("!(resource has owner)", "resource.ownr == \"\"")
     });
     let (code, _, err) = aimsgate(typo.path(), &["validate", "--policies", "."]);
@@ -190,7 +172,7 @@ fn validate_passes_the_default_pack_and_points_at_a_typo() {
 
 #[test]
 fn validate_warns_about_weak_annotations_and_deny_warnings_fails() {
-    let weak = pack_with("owner-assigned", |t| {
+    let weak = common::pack_with("owner-assigned", |t| {
         t.replace("@control(\"A.3.2\")", "@control(\"A.3.2, A.99\")")
             .lines()
             .filter(|l| !l.starts_with("@help("))

@@ -37,24 +37,6 @@ fn verify(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     )
 }
 
-/// The default pack copied into a scratch folder, with `edit` applied to one gate's file.
-fn pack_with(gate: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for file in common::files(&common::root().join("policies")) {
-        let rel = file.strip_prefix(common::root().join("policies")).unwrap();
-        let target = dir.path().join(rel);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        let text = std::fs::read_to_string(&file).unwrap();
-        let text = if rel.ends_with(format!("{gate}.cedar")) {
-            edit(text)
-        } else {
-            text
-        };
-        std::fs::write(target, text).unwrap();
-    }
-    dir
-}
-
 #[test]
 fn the_default_pack_is_proven() {
     let (code, out) = verify(&common::root(), &[], &[]);
@@ -68,7 +50,7 @@ fn the_default_pack_is_proven() {
 
 #[test]
 fn datetime_arithmetic_that_can_overflow_is_found_with_a_counterexample() {
-    let pack = pack_with("impact-assessment-current", |t| {
+    let pack = common::pack_with("impact-assessment-current", |t| {
         t.replace(
             "resource.impact_assessment has age_days &&\n    resource.impact_assessment.age_days >= 0 &&\n    resource.impact_assessment.age_days <= 365",
             "resource.impact_assessment has approved_on &&\n    context.now.durationSince(resource.impact_assessment.approved_on) <= duration(\"365d\")",
@@ -89,7 +71,7 @@ fn datetime_arithmetic_that_can_overflow_is_found_with_a_counterexample() {
 
 #[test]
 fn a_vacuous_gate_and_a_blanket_deny_are_found() {
-    let vacuous = pack_with("owner-assigned", |t| {
+    let vacuous = common::pack_with("owner-assigned", |t| {
         t.replace("when { !(resource has owner) }", "when { false }")
     });
     let (code, out) = verify(vacuous.path(), &["--policies", "."], &[]);
@@ -99,7 +81,7 @@ fn a_vacuous_gate_and_a_blanket_deny_are_found() {
         "{out}"
     );
 
-    let blanket = pack_with("owner-assigned", |t| {
+    let blanket = common::pack_with("owner-assigned", |t| {
         t.replace("when { !(resource has owner) }", "when { true }")
     });
     let (code, out) = verify(blanket.path(), &["--policies", "."], &[]);
@@ -139,7 +121,7 @@ fn organisation_properties_hold_for_the_pack_and_fail_for_a_weakened_one() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("proven   properties"), "{out}");
 
-    let weak = pack_with("impact-assessment-approved", |t| {
+    let weak = common::pack_with("impact-assessment-approved", |t| {
         t.replace(
             "resource.impact_assessment.status == \"approved\")",
             "resource.impact_assessment.status != \"rejected\")",

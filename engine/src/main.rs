@@ -346,16 +346,8 @@ fn main() -> ExitCode {
 }
 
 fn run_verify(args: &VerifyArgs) -> Exit {
-    let cwd = match current_dir() {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let pack = match load_pack(
-        &cwd,
-        args.pack.policies.as_deref(),
-        args.pack.policies_ref.as_deref(),
-    ) {
-        Ok(p) => p,
+    let (cwd, pack) = match setup(&args.pack) {
+        Ok(x) => x,
         Err(e) => return fail(&e),
     };
     let properties = match &args.properties {
@@ -533,16 +525,8 @@ fn run_init(args: &InitArgs) -> Exit {
 }
 
 fn run_test(args: &TestArgs) -> Exit {
-    let cwd = match current_dir() {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let pack = match load_pack(
-        &cwd,
-        args.pack.policies.as_deref(),
-        args.pack.policies_ref.as_deref(),
-    ) {
-        Ok(p) => p,
+    let (cwd, pack) = match setup(&args.pack) {
+        Ok(x) => x,
         Err(e) => return fail(&e),
     };
     let target = args.dir.clone().unwrap_or_else(|| {
@@ -618,14 +602,8 @@ fn run_test(args: &TestArgs) -> Exit {
 }
 
 fn run_validate(args: &ValidateArgs) -> Exit {
-    let pack = match current_dir().and_then(|cwd| {
-        load_pack(
-            &cwd,
-            args.pack.policies.as_deref(),
-            args.pack.policies_ref.as_deref(),
-        )
-    }) {
-        Ok(p) => p,
+    let (_, pack) = match setup(&args.pack) {
+        Ok(x) => x,
         Err(e) => return fail(&e),
     };
     let mut out = std::io::stdout().lock();
@@ -680,6 +658,13 @@ fn fail(errors: &[InputError]) -> Exit {
     Exit::Error
 }
 
+/// The current directory and the pack the arguments name.
+fn setup(pack: &PackArgs) -> Result<(PathBuf, Pack), Vec<InputError>> {
+    let cwd = current_dir()?;
+    let pack = load_pack(&cwd, pack.policies.as_deref(), pack.policies_ref.as_deref())?;
+    Ok((cwd, pack))
+}
+
 fn current_dir() -> Result<PathBuf, Vec<InputError>> {
     std::env::current_dir().map_err(|e| {
         vec![InputError::new(
@@ -690,14 +675,8 @@ fn current_dir() -> Result<PathBuf, Vec<InputError>> {
 }
 
 fn run_explain(args: &ExplainArgs) -> Exit {
-    let pack = match current_dir().and_then(|cwd| {
-        load_pack(
-            &cwd,
-            args.pack.policies.as_deref(),
-            args.pack.policies_ref.as_deref(),
-        )
-    }) {
-        Ok(p) => p,
+    let (_, pack) = match setup(&args.pack) {
+        Ok(x) => x,
         Err(e) => return fail(&e),
     };
     let Some(gate) = pack.gate(&args.gate) else {
@@ -730,16 +709,8 @@ fn run_explain(args: &ExplainArgs) -> Exit {
 }
 
 fn run_controls(args: &ControlsArgs) -> Exit {
-    let cwd = match current_dir() {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let pack = match load_pack(
-        &cwd,
-        args.pack.policies.as_deref(),
-        args.pack.policies_ref.as_deref(),
-    ) {
-        Ok(p) => p,
+    let (cwd, pack) = match setup(&args.pack) {
+        Ok(x) => x,
         Err(e) => return fail(&e),
     };
     let root = aimsgate::discover::repository_root(&cwd);

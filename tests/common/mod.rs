@@ -222,6 +222,26 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The default pack copied into a scratch folder, with `edit` applied to one gate's file.
+pub fn pack_with(gate: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    for file in files(&root().join("policies")) {
+        let rel = file
+            .strip_prefix(root().join("policies"))
+            .expect("under policies");
+        let target = dir.path().join(rel);
+        std::fs::create_dir_all(target.parent().expect("a parent")).expect("mkdir");
+        let text = std::fs::read_to_string(&file).expect("readable");
+        let text = if rel.ends_with(format!("{gate}.cedar")) {
+            edit(text)
+        } else {
+            text
+        };
+        std::fs::write(target, text).expect("write");
+    }
+    dir
+}
+
 // ---- git repositories built by the tests ---------------------------------------------------
 
 use git2::{Oid, Repository, RepositoryInitOptions, Signature};
