@@ -19,21 +19,7 @@ use serde_json::Value;
 use common::{commit, repo, root, write};
 
 fn aimsgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("USER", "auditor-test")
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap();
-    assert_ne!(code, 101);
-    (
-        code,
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::binary(dir, args, &[("USER", "auditor-test")])
 }
 
 fn example(name: &str) -> Vec<u8> {

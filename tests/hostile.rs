@@ -12,7 +12,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -20,30 +19,8 @@ use common::server::{recorded, route, serve};
 use common::{commit, repo, root, write};
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aimsgate"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    let code = out.status.code().expect("an exit code, not a signal");
-    assert_ne!(
-        code,
-        101,
-        "a panic: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        code,
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let (code, out, err) = common::binary(dir, args, env);
+    (code, format!("{out}{err}"))
 }
 
 const GOOD: &str = "governance:\n  owner: \"@a\"\n  risk_tier: limited\n  intended_use: x\n  data:\n    sources: [{name: s, provenance: p, personal_data: false}]\n  bias_tests:\n    results:\n      - {metric: dpd, value: 0.01, threshold: 0.1}\n";

@@ -12,29 +12,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 fn verify(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aimsgate"));
-    cmd.arg("verify")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    let code = out.status.code().unwrap();
-    assert_ne!(code, 101, "{}", String::from_utf8_lossy(&out.stderr));
-    (
-        code,
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let args = [&["verify"][..], args].concat();
+    let (code, out, err) = common::binary(dir, &args, env);
+    (code, format!("{out}{err}"))
 }
 
 #[test]
