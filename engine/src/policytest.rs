@@ -33,7 +33,7 @@ use crate::evidence::git::{ChangeSet, GitFacts, Person};
 use crate::evidence::{Evidence, Reviews};
 use crate::pack::Pack;
 use crate::report::{Action, Decision};
-use crate::yaml::{self, Limits, Node, Origin, ScalarKind, Span, Value};
+use crate::yaml::{self, Node, ScalarKind, Span, Value};
 
 /// The outcome of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,16 +212,7 @@ pub fn run_file(
         dir,
         source: &source,
     };
-    let root =
-        yaml::parse(content, Origin { line: 1, offset: 0 }, Limits::default()).map_err(|e| {
-            vec![file.error(
-                Span {
-                    start: e.pos,
-                    end: e.pos.offset + 1,
-                },
-                e.message,
-            )]
-        })?;
+    let root = yaml::parse_file(path, &source)?;
     let cases = match root.as_ref().and_then(|r| r.get("cases")).map(|e| &e.value) {
         Some(Node {
             value: Value::Seq(items),

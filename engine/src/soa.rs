@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::annex_a;
 use crate::error::InputError;
 use crate::pack::Pack;
-use crate::yaml::{self, Limits, Origin, ScalarKind, Span, Value};
+use crate::yaml::{self, ScalarKind, Span, Value};
 
 /// The default statement file, relative to the repository root.
 pub const DEFAULT_PATH: &str = ".aimsgate/soa.yaml";
@@ -49,16 +49,7 @@ pub struct Row {
 pub fn read_decisions(path: &str, text: &str) -> Result<Vec<(String, Decision)>, Vec<InputError>> {
     let source: Arc<str> = Arc::from(text);
     let at = |span: Span, m: String| InputError::at(path, &source, span, m);
-    let root =
-        yaml::parse(text, Origin { line: 1, offset: 0 }, Limits::default()).map_err(|e| {
-            vec![at(
-                Span {
-                    start: e.pos,
-                    end: e.pos.offset + 1,
-                },
-                e.message,
-            )]
-        })?;
+    let root = yaml::parse_file(path, &source)?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let Some(root) = root else { return Ok(out) };

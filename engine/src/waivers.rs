@@ -24,7 +24,7 @@ use crate::date::Instant;
 use crate::error::InputError;
 use crate::pack::{Pack, Severity};
 use crate::report::{Decision, ModelReport};
-use crate::yaml::{self, Limits, Node, Origin, ScalarKind, Span, Value};
+use crate::yaml::{self, Node, ScalarKind, Span, Value};
 
 /// The default waivers file, relative to the repository root.
 pub const DEFAULT_PATH: &str = ".aimsgate/waivers.yaml";
@@ -112,16 +112,7 @@ impl Waivers {
     ) -> Result<Waivers, Vec<InputError>> {
         let source: Arc<str> = Arc::from(text);
         let at = |span: Span, m: String| InputError::at(path, &source, span, m);
-        let root =
-            yaml::parse(text, Origin { line: 1, offset: 0 }, Limits::default()).map_err(|e| {
-                vec![at(
-                    Span {
-                        start: e.pos,
-                        end: e.pos.offset + 1,
-                    },
-                    e.message,
-                )]
-            })?;
+        let root = yaml::parse_file(path, &source)?;
         let Some(root) = root else {
             return Ok(Waivers {
                 waivers: Vec::new(),

@@ -142,6 +142,21 @@ pub struct Origin {
     pub offset: usize,
 }
 
+/// Parses a whole YAML file (shown as `path`, its text `source`): a syntax error becomes an
+/// input error at its position, so the file's readers need not repeat that mapping.
+pub fn parse_file(
+    path: &str,
+    source: &std::sync::Arc<str>,
+) -> Result<Option<Node>, Vec<crate::error::InputError>> {
+    parse(source, Origin { line: 1, offset: 0 }, Limits::default()).map_err(|e| {
+        let span = Span {
+            start: e.pos,
+            end: e.pos.offset + 1,
+        };
+        vec![crate::error::InputError::at(path, source, span, e.message)]
+    })
+}
+
 /// Parses one YAML (or JSON) document. `Ok(None)` for a document with no content at all.
 pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>, YamlError> {
     let mut builder = Builder {
