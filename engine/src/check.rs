@@ -3,14 +3,17 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::discover;
 use crate::error::InputError;
 use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::Evidence;
 use crate::pack::Pack;
-use crate::report::{ChangeSummary, EvidenceNote, Judged, Report, Rule, Skipped};
+use crate::report::{ChangeSummary, EvidenceNote, Judged, ModelReport, Report, Rule, Skipped};
 use crate::waivers::{self, Waivers};
+use crate::yaml::Span;
 
 /// Where waivers come from.
 #[derive(Debug, Clone, Default)]
@@ -60,6 +63,121 @@ fn load_waivers(
     }
 }
 
+/// The card behind a verdict, as much of it as the run needs once the card is judged: its id
+/// and where it is, to name duplicates.
+struct Seen {
+    id: String,
+    path: String,
+    source: Arc<str>,
+    anchor: Span,
+}
+
+/// What became of one candidate file.
+enum Outcome {
+    NotACard,
+    Unreadable(Vec<InputError>),
+    Skipped(Seen),
+    Judged {
+        seen: Seen,
+        model: ModelReport,
+        errors: Vec<InputError>,
+        /// The waivers that matched its findings.
+        waived: Vec<usize>,
+    },
+}
+
+/// Whether the change (if any) asks for this card: a model is checked when the change touches
+/// its card or the card's folder; a change to the policy pack re-checks every model.
+fn wanted(path: &str, evidence: &Evidence) -> bool {
+    match &evidence.change {
+        Some(change) if !evidence.policies_changed => {
+            let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
+            change.touches(path) || folder.is_empty() || change.touches(folder)
+        }
+        _ => true,
+    }
+}
+
+/// Reads, parses and judges one candidate. The card itself is dropped here: a run over
+/// thousands of cards keeps only their reports.
+fn judge(
+    candidate: &discover::Candidate,
+    evaluator: Option<&Evaluator>,
+    waivers: &Waivers,
+    evidence: &Evidence,
+    now: crate::date::Instant,
+) -> Outcome {
+    let card = match candidate.load() {
+        Ok(Some(card)) => card,
+        Ok(None) => return Outcome::NotACard,
+        Err(errors) => return Outcome::Unreadable(errors),
+    };
+    let seen = Seen {
+        id: card.model_id.clone(),
+        path: card.path.clone(),
+        source: Arc::clone(&card.source),
+        anchor: card.anchor,
+    };
+    if !wanted(&card.path, evidence) {
+        return Outcome::Skipped(seen);
+    }
+    let Some(evaluator) = evaluator else {
+        return Outcome::Skipped(seen);
+    };
+    let (mut model, mut errors) = evaluator.evaluate(&card);
+    let (waived, waiver_errors) = waivers.apply(&mut model, &card, now);
+    errors.extend(waiver_errors);
+    Outcome::Judged {
+        seen,
+        model,
+        errors,
+        waived,
+    }
+}
+
+/// `f` over `items`, spread over the machine's cores, results in the order of `items`.
+fn spread<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    // Below this many items per thread, starting threads costs more than it saves.
+    const PER_THREAD: usize = 8;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(items.len() / PER_THREAD);
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let from = next.fetch_add(PER_THREAD, Ordering::Relaxed);
+            if from >= items.len() {
+                break done;
+            }
+            for (i, item) in items.iter().enumerate().skip(from).take(PER_THREAD) {
+                done.push((i, f(item)));
+            }
+        }
+    };
+    let mut results: Vec<Option<R>> = Vec::new();
+    results.resize_with(items.len(), || None);
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for h in helpers {
+            // A worker that panicked is a bug; its items are then judged here, again.
+            all.extend(h.join().unwrap_or_default());
+        }
+        for (i, r) in all {
+            results[i] = Some(r);
+        }
+    });
+    results
+        .into_iter()
+        .zip(items)
+        .map(|(r, item)| r.unwrap_or_else(|| f(item)))
+        .collect()
+}
+
 /// Runs the check. Never fails: whatever could not be read or evaluated is in the report's
 /// errors, and makes its decision [`crate::report::Decision::Error`].
 pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
@@ -68,11 +186,29 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         Ok(facts) => facts.root.clone(),
         Err(_) => discover::repository_root(&options.cwd),
     };
-    let (cards, mut errors) = discover::discover(&options.cwd, &root, &options.paths);
+    let (candidates, mut errors) = discover::candidates(&options.cwd, &root, &options.paths);
+    let now = options.request.now;
+    let (waivers, waiver_errors) =
+        match load_waivers(&options.waivers, &root, &options.cwd, pack, now) {
+            Ok(w) => (w, Vec::new()),
+            Err(e) => (Waivers::default(), e),
+        };
+    let evaluator = Evaluator::new(pack, &options.request, evidence);
+    let outcomes = spread(&candidates, |c| {
+        judge(c, evaluator.as_ref().ok(), &waivers, evidence, now)
+    });
 
+    let mut cards: Vec<&Seen> = Vec::new();
+    for outcome in &outcomes {
+        match outcome {
+            Outcome::NotACard => {}
+            Outcome::Unreadable(e) => errors.extend(e.iter().cloned()),
+            Outcome::Skipped(seen) | Outcome::Judged { seen, .. } => cards.push(seen),
+        }
+    }
     let mut by_id: HashMap<&str, &str> = HashMap::new();
     for card in &cards {
-        if let Some(first) = by_id.insert(&card.model_id, &card.path) {
+        if let Some(first) = by_id.insert(&card.id, &card.path) {
             errors.push(
                 InputError::at(
                     &card.path,
@@ -80,28 +216,41 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
                     card.anchor,
                     format!(
                         "model id `{}` is also the id of `{first}`: findings and waivers would be ambiguous",
-                        card.model_id
+                        card.id
                     ),
                 )
                 .with_help("give each model a distinct `governance.id`"),
             );
         }
     }
+    let no_card = cards.is_empty();
+    errors.extend(waiver_errors);
+    if let Err(e) = &evaluator {
+        errors.push(InputError::clone(e));
+    }
 
-    // With --changed-since, a model is checked when the change touches its card or the card's
-    // folder; a change to the policy pack re-checks every model.
+    let mut used = vec![false; waivers.waivers.len()];
+    let mut models = Vec::new();
     let mut skipped = Vec::new();
-    let mut checked = Vec::new();
-    for card in &cards {
-        match &evidence.change {
-            Some(change) if !evidence.policies_changed => {
-                let folder = card.path.rsplit_once('/').map_or("", |(f, _)| f);
-                if change.touches(&card.path) || folder.is_empty() || change.touches(folder) {
-                    checked.push(card);
-                } else {
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Judged {
+                model,
+                errors: errs,
+                waived,
+                ..
+            } => {
+                for i in waived {
+                    used[i] = true;
+                }
+                models.push(model);
+                errors.extend(errs);
+            }
+            Outcome::Skipped(seen) if evaluator.is_ok() => {
+                if let Some(change) = &evidence.change {
                     skipped.push(Skipped {
-                        id: card.model_id.clone(),
-                        path: card.path.clone(),
+                        id: seen.id,
+                        path: seen.path,
                         reason: format!(
                             "neither the card nor its folder changed since {} (merge base {})",
                             change.base,
@@ -110,32 +259,8 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
                     });
                 }
             }
-            _ => checked.push(card),
+            _ => {}
         }
-    }
-
-    let now = options.request.now;
-    let waivers =
-        load_waivers(&options.waivers, &root, &options.cwd, pack, now).unwrap_or_else(|e| {
-            errors.extend(e);
-            Waivers::default()
-        });
-    let mut used = vec![false; waivers.waivers.len()];
-    let mut models = Vec::new();
-    match Evaluator::new(pack, &options.request, evidence) {
-        Ok(evaluator) => {
-            for card in checked {
-                let (mut model, errs) = evaluator.evaluate(card);
-                let (hits, waiver_errors) = waivers.apply(&mut model, card, now);
-                for i in hits {
-                    used[i] = true;
-                }
-                models.push(model);
-                errors.extend(errs);
-                errors.extend(waiver_errors);
-            }
-        }
-        Err(e) => errors.push(*e),
     }
     // A waiver that matched nothing is stale, unless it may be for a model this run skipped.
     let stale_waivers = waivers
@@ -146,7 +271,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         .map(|(w, _)| w.clone())
         .collect();
 
-    if cards.is_empty() && errors.is_empty() {
+    if no_card && errors.is_empty() {
         let place = if options.paths.is_empty() {
             discover::display(&root, &root, &root)
         } else {

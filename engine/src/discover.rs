@@ -63,8 +63,40 @@ fn candidate(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("md"))
 }
 
+/// A file that may be a card.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub file: PathBuf,
+    /// How it is shown: relative to the repository root.
+    pub shown: String,
+    /// Named on the command line (then a Markdown file is a card even without governance).
+    pub explicit: bool,
+}
+
+impl Candidate {
+    /// Reads and parses it: `Ok(None)` when it is not a card after all.
+    pub fn load(&self) -> Result<Option<Card>, Vec<InputError>> {
+        card::load(&self.file, &self.shown, self.explicit)
+    }
+}
+
 /// Cards found under `paths` (the repository root when empty), and what could not be read.
 pub fn discover(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Card>, Vec<InputError>) {
+    let (candidates, mut errors) = candidates(cwd, root, paths);
+    let mut cards = Vec::new();
+    for c in candidates {
+        match c.load() {
+            Ok(Some(card)) => cards.push(card),
+            Ok(None) => {}
+            Err(e) => errors.extend(e),
+        }
+    }
+    (cards, errors)
+}
+
+/// The files under `paths` (the repository root when empty) that may be cards, in path order,
+/// each once, and what could not be walked. Nothing is read yet.
+pub fn candidates(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Candidate>, Vec<InputError>) {
     let mut files: Vec<(PathBuf, String, bool)> = Vec::new();
     let mut errors = Vec::new();
     let targets: Vec<PathBuf> = if paths.is_empty() {
@@ -128,14 +160,13 @@ pub fn discover(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Card>, Vec<I
     files.sort_by(|a, b| (&a.0, !a.2).cmp(&(&b.0, !b.2)));
     let mut seen = HashSet::new();
     files.retain(|(p, _, _)| seen.insert(p.clone()));
-
-    let mut cards = Vec::new();
-    for (path, shown, explicit) in files {
-        match card::load(&path, &shown, explicit) {
-            Ok(Some(card)) => cards.push(card),
-            Ok(None) => {}
-            Err(e) => errors.extend(e),
-        }
-    }
-    (cards, errors)
+    let candidates = files
+        .into_iter()
+        .map(|(file, shown, explicit)| Candidate {
+            file,
+            shown,
+            explicit,
+        })
+        .collect();
+    (candidates, errors)
 }

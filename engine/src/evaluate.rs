@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use cedar_policy::{
     Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, Request,
@@ -34,6 +35,13 @@ pub struct RequestSpec {
     pub actor: String,
 }
 
+/// A card's Cedar request, ready to authorize.
+#[derive(Debug)]
+pub struct Prepared {
+    pub request: Request,
+    pub entities: Entities,
+}
+
 /// Evaluates cards against one pack and one request; built once per run.
 #[derive(Debug)]
 pub struct Evaluator<'p> {
@@ -49,6 +57,13 @@ pub struct Evaluator<'p> {
     tags: Vec<String>,
     /// The instant ages are measured from.
     now: Instant,
+    /// `datetime(...)` expressions by instant: making one re-parses the constructor's name,
+    /// and a repository's cards share few dates.
+    dates: Mutex<HashMap<i64, Expr>>,
+    /// Whether each card's entity is checked against the schema (debug builds: every card).
+    /// Release builds check the shapes the entity builder can produce once, in
+    /// [`Evaluator::new`]; see [`Evaluator::check_shapes`].
+    per_card_schema: bool,
 }
 
 fn type_name(name: &str) -> Result<EntityTypeName, Box<InputError>> {
@@ -106,7 +121,7 @@ impl<'p> Evaluator<'p> {
                 format!("cannot build the request context: {e}"),
             )
         })?;
-        Ok(Evaluator {
+        let evaluator = Evaluator {
             pack,
             evidence,
             authorizer: Authorizer::new(),
@@ -117,7 +132,87 @@ impl<'p> Evaluator<'p> {
             model_type: type_name("Aims::Model")?,
             tags: evidence.tags(),
             now: spec.now,
-        })
+            dates: Mutex::new(HashMap::new()),
+            per_card_schema: cfg!(debug_assertions),
+        };
+        evaluator.check_shapes().map_err(|m| {
+            Box::new(InputError::new(
+                Some(&pack.origin),
+                format!("the policy pack's schema does not fit what aimsgate knows of a card: {m}"),
+            ))
+        })?;
+        Ok(evaluator)
+    }
+
+    /// Checks once, against the pack's schema, the request (its principal, action, resource
+    /// type and context are the same for every card) and the entities of three synthetic
+    /// cards: one with every field the entity builder reads (so every attribute and nested
+    /// field it can produce is present, and must be declared with the type it is built with),
+    /// one with no governance (every optional attribute absent), and one whose records are
+    /// present but empty (every optional nested field absent). Cedar's conformance rules are
+    /// per attribute, and each attribute is always built with the same type, so a card's
+    /// entity conforms when these three do; cards then skip the per-card check.
+    fn check_shapes(&self) -> Result<(), String> {
+        let schema = &self.pack.schema;
+        let resource =
+            EntityUid::from_type_name_and_id(self.model_type.clone(), EntityId::new("shape"));
+        Request::new(
+            self.principal.clone(),
+            self.action_uid.clone(),
+            resource.clone(),
+            self.context.clone(),
+            Some(schema),
+        )
+        .map_err(|e| format!("the request does not fit: {e}"))?;
+        for (text, tag) in shapes::CARDS {
+            let source: Arc<str> = Arc::from(*text);
+            let card = crate::card::parse(
+                "shape.yaml",
+                source,
+                crate::card::Format::Yaml,
+                true,
+                "shape",
+            )
+            .map_err(|e| format!("internal: a shape card does not read: {e:?}"))?
+            .ok_or("internal: a shape card is not a card")?;
+            let model = model_entity(&card, *tag, self.now, resource.clone(), &self.dates)?;
+            let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
+            Entities::from_entities([model, actor], Some(schema))
+                .map_err(|e| format!("a card's entity does not fit: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The Cedar request and entities for one card: what [`Evaluator::evaluate`] authorizes.
+    pub fn prepare(&self, card: &Card) -> Result<Prepared, String> {
+        let resource = EntityUid::from_type_name_and_id(
+            self.model_type.clone(),
+            EntityId::new(&card.model_id),
+        );
+        let schema = &self.pack.schema;
+        let version = tag_version(&self.tags, &card.model_id)?;
+        let model = model_entity(
+            card,
+            version.as_deref(),
+            self.now,
+            resource.clone(),
+            &self.dates,
+        )
+        .map_err(|e| format!("cannot build the Cedar entity for this card: {e}"))?;
+        let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
+        let schema = self.per_card_schema.then_some(schema);
+        let entities = Entities::from_entities([model, actor], schema)
+            .map_err(|e| format!("the card does not fit the policy pack's schema: {e}"))?;
+        // Checked against the schema once, in `new`: only the resource's id differs per card.
+        let request = Request::new(
+            self.principal.clone(),
+            self.action_uid.clone(),
+            resource,
+            self.context.clone(),
+            None,
+        )
+        .map_err(|e| format!("the request does not fit the policy pack's schema: {e}"))?;
+        Ok(Prepared { request, entities })
     }
 
     /// Judges one card. Errors are returned beside the report; the report's decision is then
@@ -131,46 +226,13 @@ impl<'p> Evaluator<'p> {
             source: card.source.clone(),
         };
         let error = |m: String| InputError::at(&card.path, &card.source, card.anchor, m);
-        let resource = EntityUid::from_type_name_and_id(
-            self.model_type.clone(),
-            EntityId::new(&card.model_id),
-        );
-        let schema = &self.pack.schema;
-        let version = match tag_version(&self.tags, &card.model_id) {
-            Ok(v) => v,
-            Err(m) => return (report, vec![error(m)]),
-        };
-        let entities = model_entity(card, version.as_deref(), self.now, resource.clone())
-            .map_err(|e| format!("cannot build the Cedar entity for this card: {e}"))
-            .and_then(|model| {
-                let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
-                Entities::from_entities([model, actor], Some(schema))
-                    .map_err(|e| format!("the card does not fit the policy pack's schema: {e}"))
-            });
-        let entities = match entities {
-            Ok(e) => e,
-            Err(m) => return (report, vec![error(m)]),
-        };
-        let request = match Request::new(
-            self.principal.clone(),
-            self.action_uid.clone(),
-            resource,
-            self.context.clone(),
-            Some(schema),
-        ) {
+        let request = match self.prepare(card) {
             Ok(r) => r,
-            Err(e) => {
-                return (
-                    report,
-                    vec![error(format!(
-                        "the request does not fit the policy pack's schema: {e}"
-                    ))],
-                );
-            }
+            Err(m) => return (report, vec![error(m)]),
         };
-        let response = self
-            .authorizer
-            .is_authorized(&request, &self.pack.probe, &entities);
+        let response =
+            self.authorizer
+                .is_authorized(&request.request, &self.pack.policies, &request.entities);
         let errors: Vec<InputError> = response
             .diagnostics()
             .errors()
@@ -186,19 +248,35 @@ impl<'p> Evaluator<'p> {
         if !errors.is_empty() {
             return (report, errors);
         }
-        let satisfied: HashSet<String> = response
+        // Cedar's reason for a denial is every satisfied forbid (every fired gate), or nothing
+        // when no permit applies; for an allow, the satisfied permits. When gates fired, the
+        // permits alone say whether one applies as well.
+        let reason: HashSet<String> = response
             .diagnostics()
             .reason()
             .map(|id| id.to_string())
             .collect();
+        let fired: HashSet<&str> = reason
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !self.pack.permits.contains(*id))
+            .collect();
+        let permitted = if fired.is_empty() {
+            !reason.is_empty()
+        } else {
+            self.authorizer
+                .is_authorized(&request.request, &self.pack.permit_set, &request.entities)
+                .decision()
+                == cedar_policy::Decision::Allow
+        };
         let mut findings: Vec<Finding> = self
             .pack
             .gates
             .iter()
-            .filter(|g| satisfied.contains(&g.id))
+            .filter(|g| fired.contains(g.id.as_str()))
             .map(|g| Finding::new(g, card, self.evidence))
             .collect();
-        if !satisfied.iter().any(|id| self.pack.permits.contains(id)) {
+        if !permitted {
             findings.push(Finding::not_permitted(card, self.action));
         }
         findings.sort_by(|a, b| {
@@ -312,7 +390,17 @@ fn model_entity(
     tag_version: Option<&str>,
     now: Instant,
     uid: EntityUid,
+    dates: &Mutex<HashMap<i64, Expr>>,
 ) -> Result<Entity, String> {
+    let datetime = |d: Instant| -> Expr {
+        let mut cache = dates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(d.millis())
+            .or_insert_with(|| Expr::new_datetime(d.to_cedar()))
+            .clone()
+    };
     let g = &card.governance;
     let mut attrs: HashMap<String, Expr> = HashMap::new();
     let mut put = |k: &str, v: Option<Expr>| {
@@ -339,10 +427,7 @@ fn model_entity(
                 ("status", ia.status.map(|s| text(s.as_str()))),
                 ("reference", ia.reference.as_deref().map(text)),
                 ("approved_by", ia.approved_by.as_deref().map(text)),
-                (
-                    "approved_on",
-                    ia.approved_on.map(|d| Expr::new_datetime(d.to_cedar())),
-                ),
+                ("approved_on", ia.approved_on.map(datetime)),
                 ("age_days", ia.approved_on.map(|d| age_days(d, now))),
             ])
             .map_err(|e| e.to_string())?,
@@ -353,7 +438,7 @@ fn model_entity(
     let bias = g
         .bias_tests
         .as_ref()
-        .map(|b| bias_tests(b, now))
+        .map(|b| bias_tests(b, now, &datetime))
         .transpose();
     put("bias_tests", bias.map_err(|e| e.to_string())?);
     let data = g.data.as_ref().map(data).transpose();
@@ -384,6 +469,7 @@ fn model_entity(
 fn bias_tests(
     b: &BiasTests,
     now: Instant,
+    datetime: &dyn Fn(Instant) -> Expr,
 ) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
     let results = b
         .results
@@ -405,10 +491,7 @@ fn bias_tests(
         .collect();
     record(vec![
         ("model_version", b.model_version.as_deref().map(text)),
-        (
-            "evaluated_on",
-            b.evaluated_on.map(|d| Expr::new_datetime(d.to_cedar())),
-        ),
+        ("evaluated_on", b.evaluated_on.map(datetime)),
         ("age_days", b.evaluated_on.map(|d| age_days(d, now))),
         (
             "protected_attributes",
@@ -455,4 +538,75 @@ fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionErr
             d.privacy_assessment.as_deref().map(text),
         ),
     ])
+}
+
+/// The synthetic cards of [`Evaluator::check_shapes`], with the release-tag version each is
+/// judged with.
+mod shapes {
+    /// Every field the entity builder reads, set.
+    const FULL: &str = r#"
+license: mit
+datasets: [d]
+base_model: b
+model-index:
+  - name: m
+    results:
+      - metrics:
+          - type: accuracy
+            value: 0.9
+governance:
+  id: shape
+  version: 1.0.0
+  owner: "@o"
+  risk_tier: high
+  intended_use: u
+  out_of_scope_uses: [x]
+  impact_assessment:
+    status: approved
+    reference: r
+    approved_by: "@a"
+    approved_on: 2026-01-01
+  bias_tests:
+    model_version: 1.0.0
+    evaluated_on: 2026-01-01
+    protected_attributes: [age]
+    results:
+      - metric: m
+        group: g
+        value: 0.1
+        threshold: 0.2
+        direction: at_most
+  data:
+    sources:
+      - name: n
+        provenance: p
+        personal_data: true
+    privacy_assessment: pa
+  human_oversight: h
+  monitoring:
+    plan: p
+    owner: "@o"
+  incident_contact: c
+"#;
+
+    /// No governance at all: every optional attribute absent.
+    const EMPTY: &str = "{}\n";
+
+    /// Every record present, every optional field of each absent.
+    const HOLLOW: &str = r#"
+governance:
+  impact_assessment: {}
+  bias_tests:
+    results:
+      - metric: m
+        value: 0.1
+        threshold: 0.2
+  data:
+    sources:
+      - {}
+  monitoring: {}
+"#;
+
+    pub const CARDS: &[(&str, Option<&str>)] =
+        &[(FULL, Some("1.0.0")), (EMPTY, None), (HOLLOW, None)];
 }

@@ -80,11 +80,10 @@ pub struct Pack {
     pub schema: Schema,
     /// The pack as written, re-keyed by `@id`.
     pub policies: PolicySet,
-    /// The same policies with every `forbid` turned into a `permit`: one authorization call
-    /// then reports every satisfied policy (the fired gates and the applicable permits) and
-    /// every policy that errored. The verdict is computed from that with Cedar's own rule
-    /// (any applicable forbid denies; no applicable permit denies), plus severities.
-    pub(crate) probe: PolicySet,
+    /// The permit policies alone. Authorizing against [`Pack::policies`] names every
+    /// satisfied forbid when one is; only then, to know whether some permit also applies (a
+    /// request whose only findings are warnings is still allowed), is this set asked.
+    pub(crate) permit_set: PolicySet,
     /// The gates (forbid policies), sorted by id.
     pub gates: Vec<Gate>,
     /// Ids of the permit policies.
@@ -172,7 +171,7 @@ impl Pack {
 
         let mut errors = Vec::new();
         let mut policies = PolicySet::new();
-        let mut probe = PolicySet::new();
+        let mut permit_set = PolicySet::new();
         let mut gates = Vec::new();
         let mut permits = HashSet::new();
         let mut seen: HashMap<String, String> = HashMap::new();
@@ -199,15 +198,20 @@ impl Pack {
                 ));
                 continue;
             }
-            let mut in_file: Vec<(usize, &Policy)> = set
+            let mut in_file: Vec<(usize, String, &Policy)> = set
                 .policies()
-                .map(|p| (file.text.find(&p.to_string()).unwrap_or(0), p))
+                .map(|p| {
+                    let text = p.to_string();
+                    (file.text.find(&text).unwrap_or(0), text, p)
+                })
                 .collect();
-            in_file.sort_by_key(|(offset, _)| *offset);
-            for (n, (offset, policy)) in in_file.into_iter().enumerate() {
-                let at = span_of(&file.text, offset, policy.to_string().len());
+            in_file.sort_by_key(|(offset, _, _)| *offset);
+            for (n, (offset, policy_text, policy)) in in_file.into_iter().enumerate() {
+                let at = span_of(&file.text, offset, policy_text.len());
                 let here = |m: String| InputError::at(&file.name, &file.text, at, m);
-                let id = match (policy.annotation("id"), policy.effect()) {
+                // Read once: looking one up by key re-parses the key each time.
+                let notes = Annotations(policy.annotations().collect());
+                let id = match (notes.get("id"), policy.effect()) {
                     (Some(id), _) if is_kebab(id) => id.to_string(),
                     (Some(id), _) => {
                         errors.push(here(format!(
@@ -234,18 +238,18 @@ impl Pack {
                 match policy.effect() {
                     Effect::Permit => {
                         permits.insert(id.clone());
-                        push(&mut probe, keyed.clone(), &mut errors, &here);
+                        push(&mut permit_set, keyed.clone(), &mut errors, &here);
                     }
                     Effect::Forbid => {
                         let missing: Vec<&str> = ["control", "title", "help", "field"]
                             .into_iter()
-                            .filter(|k| policy.annotation(k).is_none_or(|v| v.trim().is_empty()))
+                            .filter(|k| notes.get(k).is_none_or(|v| v.trim().is_empty()))
                             .collect();
                         if !missing.is_empty() {
                             let first_line = span_of(
                                 &file.text,
                                 offset,
-                                policy.to_string().lines().next().map_or(1, str::len),
+                                policy_text.lines().next().map_or(1, str::len),
                             );
                             warnings.push(InputError::at(
                                 &file.name,
@@ -267,12 +271,12 @@ impl Pack {
                                 ),
                             ));
                         }
-                        let control_at = file.text[offset..offset + policy.to_string().len()]
+                        let control_at = file.text[offset..offset + policy_text.len()]
                             .find("@control")
                             .map(|i| span_of(&file.text, offset + i, "@control".len()))
                             .unwrap_or(at);
-                        for c in policy
-                            .annotation("control")
+                        for c in notes
+                            .get("control")
                             .unwrap_or_default()
                             .split(',')
                             .map(str::trim)
@@ -287,16 +291,12 @@ impl Pack {
                                 ),
                             ));
                         }
-                        match gate(&id, policy, &file.name, at.start.line) {
+                        match gate(&id, &notes, &policy_text, &file.name, at.start.line) {
                             Ok(g) => gates.push(g),
                             Err(m) => {
                                 errors.push(here(m));
                                 continue;
                             }
-                        }
-                        match as_permit(&keyed, pid) {
-                            Ok(p) => push(&mut probe, p, &mut errors, &here),
-                            Err(m) => errors.push(here(m)),
                         }
                     }
                 }
@@ -344,7 +344,7 @@ impl Pack {
             origin,
             schema,
             policies,
-            probe,
+            permit_set,
             gates,
             permits,
             files,
@@ -408,19 +408,23 @@ fn is_kebab(id: &str) -> bool {
 }
 
 /// The same policy with `permit` effect: satisfied exactly when the forbid is.
-fn as_permit(policy: &Policy, id: PolicyId) -> Result<Policy, String> {
-    let mut json = policy
-        .to_json()
-        .map_err(|e| format!("cannot prepare the policy for evaluation: {e}"))?;
-    if let Some(effect) = json.get_mut("effect") {
-        *effect = serde_json::Value::String("permit".into());
+/// A policy's annotations, read once.
+struct Annotations<'a>(Vec<(&'a str, &'a str)>);
+
+impl<'a> Annotations<'a> {
+    fn get(&self, key: &str) -> Option<&'a str> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
-    Policy::from_json(Some(id), json)
-        .map_err(|e| format!("cannot prepare the policy for evaluation: {e}"))
 }
 
-fn gate(id: &str, policy: &Policy, file: &str, line: usize) -> Result<Gate, String> {
-    let severity = match policy.annotation("severity") {
+fn gate(
+    id: &str,
+    notes: &Annotations,
+    policy_text: &str,
+    file: &str,
+    line: usize,
+) -> Result<Gate, String> {
+    let severity = match notes.get("severity") {
         None | Some("error") => Severity::Error,
         Some("warning") => Severity::Warning,
         Some(other) => {
@@ -430,8 +434,8 @@ fn gate(id: &str, policy: &Policy, file: &str, line: usize) -> Result<Gate, Stri
         }
     };
     let list = |key: &str| -> Vec<String> {
-        policy
-            .annotation(key)
+        notes
+            .get(key)
             .map(|v| {
                 v.split(',')
                     .map(|s| s.trim().to_string())
@@ -445,8 +449,8 @@ fn gate(id: &str, policy: &Policy, file: &str, line: usize) -> Result<Gate, Stri
         .map(|f| FieldPath::parse(f).map_err(|e| format!("`@field` on gate `{id}`: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
     let text = |key: &str| {
-        policy
-            .annotation(key)
+        notes
+            .get(key)
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
@@ -462,7 +466,7 @@ fn gate(id: &str, policy: &Policy, file: &str, line: usize) -> Result<Gate, Stri
         example: text("example"),
         file: file.to_string(),
         line,
-        text: policy.to_string(),
+        text: policy_text.to_string(),
     })
 }
 
