@@ -1,9 +1,10 @@
 //! Builds the Cedar request for a card and judges it against the pack, failing closed.
 //!
 //! The entity is built directly from the typed card (no JSON round trip), with the few derived
-//! attributes the schema documents. One authorization call over the pack's probe set (every
-//! gate as a permit) tells which gates fired, which permits applied, and which policies erred;
-//! the verdict follows Cedar's rule — any applicable forbid denies, no applicable permit
+//! attributes the schema documents. One authorization call over the pack tells which policies
+//! erred (every policy is evaluated) and, through Cedar's reasons, which gates fired; when some
+//! did, a second call over the permits alone tells whether one applies as well. The verdict
+//! follows Cedar's rule — any applicable forbid denies, no applicable permit
 //! denies — except that a gate of severity `warning` reports without blocking, and any policy
 //! that could not be evaluated makes the verdict an error: Cedar would skip it, and a skipped
 //! forbid is a gate that silently does not apply.

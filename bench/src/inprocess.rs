@@ -1,0 +1,171 @@
+//! Per-card cost in process, on the same cards, in one run: aimsgate from card text to verdict
+//! (and its two halves), raw Cedar `is_authorized` on the same pre-built request, and the same
+//! gate in Rego by regorus's interpreter and VM on pre-built input documents.
+
+use std::collections::BTreeSet;
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use aimsgate::card::{self, Card, Format};
+use aimsgate::evaluate::Evaluator;
+use aimsgate::evidence::Evidence;
+use aimsgate::pack::Pack;
+use aimsgate::report::Decision;
+
+use crate::generate;
+use crate::rego;
+
+/// Median microseconds per card of each measurement.
+#[derive(Debug, Clone)]
+pub struct PerCard {
+    pub cards: usize,
+    pub rounds: usize,
+    pub blocked: usize,
+    /// Card text → verdict: parse, build the request, authorize, findings.
+    pub text_to_verdict: f64,
+    /// Card text → typed card (front matter, YAML, governance).
+    pub parse: f64,
+    /// Typed card → verdict.
+    pub evaluate: f64,
+    /// `Authorizer::is_authorized` on the pre-built request, against the pack.
+    pub raw_is_authorized: f64,
+    /// regorus interpreter, `data.aimsgate.deny` on a pre-built input document.
+    pub rego_interpreter: f64,
+    /// regorus VM on the same inputs, or why it could not run the policy.
+    pub rego_vm: Result<f64, String>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Microseconds per item of `f` over `n` items.
+fn per_item(n: usize, f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64() * 1e6 / n as f64
+}
+
+pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
+    let texts: Vec<(String, Arc<str>)> = (0..n)
+        .map(|i| {
+            let path = generate::card_path(i);
+            std::fs::read_to_string(dir.join(&path))
+                .map(|t| (path.clone(), Arc::from(t)))
+                .map_err(|e| format!("{path}: {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    let parse = |(path, text): &(String, Arc<str>)| -> Result<Card, String> {
+        card::parse(path, Arc::clone(text), Format::Markdown, false, "model")
+            .map_err(|e| format!("{path}: {e:?}"))?
+            .ok_or_else(|| format!("{path}: not a card"))
+    };
+    let pack = Pack::embedded().map_err(|e| format!("{e:?}"))?;
+    let spec = crate::request()?;
+    let evidence = Evidence::unavailable("benchmark");
+    let evaluator = Evaluator::new(&pack, &spec, &evidence).map_err(|e| e.to_string())?;
+    let cards: Vec<Card> = texts.iter().map(parse).collect::<Result<_, _>>()?;
+    let prepared = cards
+        .iter()
+        .map(|c| evaluator.prepare(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = format!("{}T00:00:00Z", generate::NOW);
+    let inputs = cards
+        .iter()
+        .map(|c| match &c.root {
+            Some(root) => rego::input(root, "deploy", "staging", &now),
+            None => Err(format!("{}: no front matter", c.path)),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut interpreter = rego::interpreter()?;
+    let program = rego::program();
+    let mut vm = program.as_ref().ok().map(rego::vm);
+
+    // The engines must agree on every card, or the comparison is not of the same gate.
+    let mut blocked = 0;
+    for (i, c) in cards.iter().enumerate() {
+        let (model, errors) = evaluator.evaluate(c);
+        if model.decision == Decision::Error {
+            return Err(format!(
+                "{}: aimsgate could not judge it: {errors:?}",
+                c.path
+            ));
+        }
+        blocked += usize::from(model.decision == Decision::Blocked);
+        let ours: BTreeSet<String> = model.findings.iter().map(|f| f.gate.clone()).collect();
+        let theirs = rego::ids(&rego::interpret(&mut interpreter, &inputs[i])?)?;
+        if ours != theirs {
+            return Err(format!(
+                "{}: aimsgate fires {ours:?}, the Rego gate {theirs:?}",
+                c.path
+            ));
+        }
+        if let Some(vm) = &mut vm {
+            let by_vm = rego::ids(&rego::execute(vm, &inputs[i])?)?;
+            if by_vm != theirs {
+                return Err(format!(
+                    "{}: the regorus VM gives {by_vm:?}, its interpreter {theirs:?}",
+                    c.path
+                ));
+            }
+        }
+    }
+
+    let authorizer = cedar_policy::Authorizer::new();
+    let mut m: [Vec<f64>; 6] = Default::default();
+    for _ in 0..rounds {
+        m[0].push(per_item(n, || {
+            for t in &texts {
+                if let Ok(c) = parse(t) {
+                    black_box(evaluator.evaluate(&c).0.decision);
+                }
+            }
+        }));
+        m[1].push(per_item(n, || {
+            for t in &texts {
+                let _ = black_box(parse(t));
+            }
+        }));
+        m[2].push(per_item(n, || {
+            for c in &cards {
+                black_box(evaluator.evaluate(c).0.decision);
+            }
+        }));
+        m[3].push(per_item(n, || {
+            for p in &prepared {
+                black_box(
+                    authorizer
+                        .is_authorized(&p.request, &pack.policies, &p.entities)
+                        .decision(),
+                );
+            }
+        }));
+        m[4].push(per_item(n, || {
+            for input in &inputs {
+                let _ = black_box(rego::interpret(&mut interpreter, input));
+            }
+        }));
+        if let Some(vm) = &mut vm {
+            m[5].push(per_item(n, || {
+                for input in &inputs {
+                    let _ = black_box(rego::execute(vm, input));
+                }
+            }));
+        }
+    }
+    let [ours, parse, evaluate, raw, interp, by_vm] = m;
+    Ok(PerCard {
+        cards: n,
+        rounds,
+        blocked,
+        text_to_verdict: median(ours),
+        parse: median(parse),
+        evaluate: median(evaluate),
+        raw_is_authorized: median(raw),
+        rego_interpreter: median(interp),
+        rego_vm: program.map(|_| median(by_vm)),
+    })
+}
