@@ -344,3 +344,46 @@ fn the_readmes_custom_gate_walkthrough_works() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("26 passed, 0 failed"), "{out}");
 }
+
+/// A pack whose schema declares an attribute with another type than aimsgate builds it with
+/// cannot judge any card: the run is an error, never a silent pass of `==` comparisons.
+#[test]
+fn a_schema_that_does_not_fit_the_cards_is_an_error() {
+    let pack = common::pack_with("owner-assigned", |t| t);
+    let schema = pack.path().join("aims.cedarschema");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert!(
+        text.contains("owner?: String,"),
+        "the schema declares the owner"
+    );
+    std::fs::write(
+        &schema,
+        text.replacen("owner?: String,", "owner?: Long,", 1),
+    )
+    .unwrap();
+    let cards = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cards.path().join("model-card.yaml"),
+        "governance:\n  id: m\n  owner: \"@a\"\n",
+    )
+    .unwrap();
+    let policies = pack.path().to_string_lossy().into_owned();
+    let (code, out, err) = aimsgate(
+        cards.path(),
+        &[
+            "check",
+            "--policies",
+            &policies,
+            "--action",
+            "release",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        out.contains("does not fit what aimsgate knows of a card"),
+        "{out}"
+    );
+    assert!(out.contains("in attribute `owner`"), "{out}");
+}

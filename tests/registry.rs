@@ -148,6 +148,29 @@ fn the_readme_table_is_the_packs() {
     }
 }
 
+/// The embedded pack loads its schema from a JSON conversion of `policies/aims.cedarschema`
+/// (fast), falling back to the text when the conversion is stale; keep it current. Set
+/// AIMSGATE_BLESS=1 to rewrite it.
+#[test]
+fn the_precompiled_schema_is_the_cedarschemas() {
+    let path = root().join("engine/src/embedded_schema.json");
+    let text = std::fs::read_to_string(root().join("policies/aims.cedarschema")).expect("schema");
+    let expected = aimsgate::pack::precompiled_schema(&text).expect("the schema converts");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("embedded_schema.json"))
+            .expect("embedded_schema.json is JSON");
+    if written != expected {
+        if std::env::var_os("AIMSGATE_BLESS").is_some() {
+            let pretty = serde_json::to_string_pretty(&expected).expect("JSON");
+            std::fs::write(&path, format!("{pretty}\n")).expect("write embedded_schema.json");
+        } else {
+            panic!(
+                "engine/src/embedded_schema.json is not the conversion of policies/aims.cedarschema; run `AIMSGATE_BLESS=1 cargo test --test registry`"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_policy_file_is_embedded() {
     let pack = Pack::embedded().expect("the embedded pack loads");

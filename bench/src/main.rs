@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     let num = |s: &String| s.parse::<usize>().map_err(|e| format!("`{s}`: {e}"));
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("serve") => process::serve(),
         Some("cards") if args.len() == 3 => {
             num(&args[2]).and_then(|n| generate::cards(Path::new(&args[1]), n, true))
         }
@@ -127,6 +128,8 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     let data = std::path::absolute(&data).map_err(|e| e.to_string())?;
+    // Started while this process is small: see `process::Runner`.
+    let mut runner = process::Runner::start()?;
     let mut out = String::new();
     machine(&mut out, &bin);
 
@@ -153,7 +156,7 @@ fn run(args: &[String]) -> Result<(), String> {
         progress(&format!("writing {n} cards"));
         generate::cards(&dir, n, true)?;
         progress(&format!("checking {n} cards, {runs} runs"));
-        let (wall, fastest, rss, exit) = repeat(&bin, &check, &dir, runs)?;
+        let (wall, fastest, rss, exit) = repeat(&mut runner, &bin, &check, &dir, runs)?;
         let _ = writeln!(
             out,
             "| {n} | {runs} | {} | {} | {} | {exit} |",
@@ -219,8 +222,8 @@ fn run(args: &[String]) -> Result<(), String> {
         args.extend(["--changed-since", "main"]);
         let (checked, skipped) = counted(&bin, &args, &dir)?;
         progress(&format!("--changed-since over {commits} commits"));
-        let (wall, _, rss, _) = repeat(&bin, &args, &dir, 5)?;
-        let (full, _, _, _) = repeat(&bin, &check, &dir, 5)?;
+        let (wall, _, rss, _) = repeat(&mut runner, &bin, &args, &dir, 5)?;
+        let (full, _, _, _) = repeat(&mut runner, &bin, &check, &dir, 5)?;
         let _ = writeln!(
             out,
             "| {commits} | {checked} | {skipped} | {} | {} | {} |",
@@ -236,13 +239,14 @@ fn run(args: &[String]) -> Result<(), String> {
 /// Runs the binary `runs` times: median and fastest wall time, the largest peak memory, and
 /// the exit code (which must be the same every time).
 fn repeat(
+    runner: &mut process::Runner,
     bin: &Path,
     args: &[&str],
     dir: &Path,
     runs: usize,
 ) -> Result<(Duration, Duration, u64, i32), String> {
     // One unmeasured run warms the page cache and the binary.
-    let first = process::run(bin, args, dir)?;
+    let first = runner.run(bin, args, dir)?;
     if !(0..=1).contains(&first.exit) {
         return Err(format!(
             "`aimsgate {}` in {} exited with {}: it could not judge the inputs",
@@ -254,7 +258,7 @@ fn repeat(
     let mut walls = Vec::new();
     let mut rss = 0;
     for _ in 0..runs {
-        let r = process::run(bin, args, dir)?;
+        let r = runner.run(bin, args, dir)?;
         if r.exit != first.exit {
             return Err(format!("exit {} then {}", first.exit, r.exit));
         }

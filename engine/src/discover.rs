@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use crate::card::{self, Card};
 use crate::error::InputError;
@@ -137,24 +138,39 @@ pub fn candidates(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Candidate>
             files.push((abs, shown, true));
             continue;
         }
-        let walk = ignore::WalkBuilder::new(&abs)
+        // Walked on every core: in a monorepo the walk (a few system calls a directory, for
+        // its ignore files) is a good part of the run.
+        let found = Mutex::new((Vec::new(), Vec::new()));
+        ignore::WalkBuilder::new(&abs)
             .hidden(false)
             .filter_entry(|e| e.file_name() != ".git")
-            .build();
-        for entry in walk {
-            match entry {
-                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) && candidate(e.path()) => {
-                    let p = e.path().to_path_buf();
-                    let shown = display(root, &p, &p);
-                    files.push((p, shown, false));
-                }
-                Ok(_) => {}
-                Err(e) => errors.push(InputError::new(
-                    Some(&shown),
-                    format!("cannot walk the directory: {e}"),
-                )),
-            }
-        }
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    let lock = || found.lock().unwrap_or_else(PoisonError::into_inner);
+                    match entry {
+                        Ok(e)
+                            if e.file_type().is_some_and(|t| t.is_file())
+                                && candidate(e.path()) =>
+                        {
+                            let p = e.path().to_path_buf();
+                            let shown = display(root, &p, &p);
+                            lock().0.push((p, shown, false));
+                        }
+                        Ok(_) => {}
+                        Err(e) => lock().1.push(InputError::new(
+                            Some(&shown),
+                            format!("cannot walk the directory: {e}"),
+                        )),
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        let (walked, mut walk_errors) = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+        files.extend(walked);
+        // In a stable order, whatever order the threads met them in.
+        walk_errors.sort_by(|a, b| a.message.cmp(&b.message));
+        errors.extend(walk_errors);
     }
     // A file named twice, or named and also found by a walk, is read once; named wins.
     files.sort_by(|a, b| (&a.0, !a.2).cmp(&(&b.0, !b.2)));

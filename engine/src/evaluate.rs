@@ -9,9 +9,10 @@
 //! that could not be evaluated makes the verdict an error: Cedar would skip it, and a skipped
 //! forbid is a gate that silently does not apply.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use cedar_policy::{
     Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, Request,
@@ -58,9 +59,6 @@ pub struct Evaluator<'p> {
     tags: Vec<String>,
     /// The instant ages are measured from.
     now: Instant,
-    /// `datetime(...)` expressions by instant: making one re-parses the constructor's name,
-    /// and a repository's cards share few dates.
-    dates: Mutex<HashMap<i64, Expr>>,
     /// Whether each card's entity is checked against the schema (debug builds: every card).
     /// Release builds check the shapes the entity builder can produce once, in
     /// [`Evaluator::new`]; see [`Evaluator::check_shapes`].
@@ -133,7 +131,6 @@ impl<'p> Evaluator<'p> {
             model_type: type_name("Aims::Model")?,
             tags: evidence.tags(),
             now: spec.now,
-            dates: Mutex::new(HashMap::new()),
             per_card_schema: cfg!(debug_assertions),
         };
         evaluator.check_shapes().map_err(|m| {
@@ -164,7 +161,7 @@ impl<'p> Evaluator<'p> {
             self.context.clone(),
             Some(schema),
         )
-        .map_err(|e| format!("the request does not fit: {e}"))?;
+        .map_err(|e| format!("the request does not fit: {}", chain(&e)))?;
         for (text, tag) in shapes::CARDS {
             let source: Arc<str> = Arc::from(*text);
             let card = crate::card::parse(
@@ -176,10 +173,10 @@ impl<'p> Evaluator<'p> {
             )
             .map_err(|e| format!("internal: a shape card does not read: {e:?}"))?
             .ok_or("internal: a shape card is not a card")?;
-            let model = model_entity(&card, *tag, self.now, resource.clone(), &self.dates)?;
+            let model = model_entity(&card, *tag, self.now, resource.clone())?;
             let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
             Entities::from_entities([model, actor], Some(schema))
-                .map_err(|e| format!("a card's entity does not fit: {e}"))?;
+                .map_err(|e| format!("a card's entity does not fit: {}", chain(&e)))?;
         }
         Ok(())
     }
@@ -192,14 +189,8 @@ impl<'p> Evaluator<'p> {
         );
         let schema = &self.pack.schema;
         let version = tag_version(&self.tags, &card.model_id)?;
-        let model = model_entity(
-            card,
-            version.as_deref(),
-            self.now,
-            resource.clone(),
-            &self.dates,
-        )
-        .map_err(|e| format!("cannot build the Cedar entity for this card: {e}"))?;
+        let model = model_entity(card, version.as_deref(), self.now, resource.clone())
+            .map_err(|e| format!("cannot build the Cedar entity for this card: {e}"))?;
         let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
         let schema = self.per_card_schema.then_some(schema);
         let entities = Entities::from_entities([model, actor], schema)
@@ -291,6 +282,41 @@ impl<'p> Evaluator<'p> {
         report.findings = findings;
         (report, Vec::new())
     }
+}
+
+/// An error with its causes, which Cedar keeps the specifics in.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !out.contains(&more) {
+            out.push_str(": ");
+            out.push_str(&more);
+        }
+        cause = c.source();
+    }
+    out
+}
+
+thread_local! {
+    /// `datetime(...)` expressions by instant, per thread: making one re-parses the
+    /// constructor's name, and a repository's cards share few dates.
+    static DATES: RefCell<HashMap<i64, Expr>> = RefCell::new(HashMap::new());
+}
+
+fn datetime(d: Instant) -> Expr {
+    DATES.with(|dates| {
+        let mut dates = dates.borrow_mut();
+        // Bounded: a run over cards with ever new dates keeps no more than this.
+        if dates.len() >= 4096 {
+            dates.clear();
+        }
+        dates
+            .entry(d.millis())
+            .or_insert_with(|| Expr::new_datetime(d.to_cedar()))
+            .clone()
+    })
 }
 
 fn text(s: &str) -> Expr {
@@ -391,19 +417,9 @@ fn model_entity(
     tag_version: Option<&str>,
     now: Instant,
     uid: EntityUid,
-    dates: &Mutex<HashMap<i64, Expr>>,
 ) -> Result<Entity, String> {
-    let datetime = |d: Instant| -> Expr {
-        let mut cache = dates
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache
-            .entry(d.millis())
-            .or_insert_with(|| Expr::new_datetime(d.to_cedar()))
-            .clone()
-    };
     let g = &card.governance;
-    let mut attrs: HashMap<String, Expr> = HashMap::new();
+    let mut attrs: HashMap<String, Expr> = HashMap::with_capacity(32);
     let mut put = |k: &str, v: Option<Expr>| {
         if let Some(v) = v {
             attrs.insert(k.to_string(), v);
@@ -439,7 +455,7 @@ fn model_entity(
     let bias = g
         .bias_tests
         .as_ref()
-        .map(|b| bias_tests(b, now, &datetime))
+        .map(|b| bias_tests(b, now))
         .transpose();
     put("bias_tests", bias.map_err(|e| e.to_string())?);
     let data = g.data.as_ref().map(data).transpose();
@@ -470,7 +486,6 @@ fn model_entity(
 fn bias_tests(
     b: &BiasTests,
     now: Instant,
-    datetime: &dyn Fn(Instant) -> Expr,
 ) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
     let results = b
         .results
@@ -610,4 +625,93 @@ governance:
 
     pub const CARDS: &[(&str, Option<&str>)] =
         &[(FULL, Some("1.0.0")), (EMPTY, None), (HOLLOW, None)];
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Every attribute path (`bias_tests.results[].group`) of an entity's JSON.
+    fn paths(v: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) if !m.contains_key("__extn") => {
+                for (k, v) in m {
+                    let p = format!("{prefix}.{k}");
+                    out.insert(p.clone());
+                    paths(v, &p, out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for i in items {
+                    paths(i, &format!("{prefix}[]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn attribute_paths(card: &Card) -> BTreeSet<String> {
+        let uid =
+            EntityUid::from_type_name_and_id(type_name("Aims::Model").unwrap(), EntityId::new("m"));
+        let now = Instant::parse("2026-11-20").unwrap();
+        let entity = model_entity(card, Some("1.0.0"), now, uid).unwrap();
+        let mut out = BTreeSet::new();
+        paths(&entity.to_json_value().unwrap()["attrs"], "", &mut out);
+        out
+    }
+
+    fn cards_under(dir: &Path, out: &mut Vec<Card>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                cards_under(&path, out);
+            } else if let Ok(Some(card)) = crate::card::load(&path, &path.to_string_lossy(), true) {
+                out.push(card);
+            }
+        }
+    }
+
+    /// The full shape card of `check_shapes` holds every attribute path the builder produces
+    /// for any card of the fixtures: otherwise a path would escape the once-per-run check.
+    #[test]
+    fn the_full_shape_covers_every_attribute_the_builder_makes() {
+        let (full, _) = shapes::CARDS[0];
+        let full = crate::card::parse(
+            "full.yaml",
+            Arc::from(full),
+            crate::card::Format::Yaml,
+            true,
+            "m",
+        )
+        .unwrap()
+        .unwrap();
+        let covered = attribute_paths(&full);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut cards = Vec::new();
+        cards_under(&root, &mut cards);
+        assert!(cards.len() > 50, "the fixtures were read: {}", cards.len());
+        for card in &cards {
+            let extra: Vec<String> = attribute_paths(card)
+                .difference(&covered)
+                .cloned()
+                .collect();
+            assert!(
+                extra.is_empty(),
+                "{}: {extra:?} not in the full shape",
+                card.path
+            );
+        }
+        // And the shape is not trivially small.
+        assert!(
+            covered.contains(".bias_tests.results[].group"),
+            "{covered:?}"
+        );
+        assert!(
+            covered.contains(".data.sources[].personal_data"),
+            "{covered:?}"
+        );
+    }
 }

@@ -104,7 +104,7 @@ impl Pack {
                 text: Arc::from(*text),
             })
             .collect();
-        Pack::from_files("embedded".into(), files)
+        Pack::load("embedded".into(), files, Precompiled::embedded())
     }
 
     /// A pack read from a directory: one `.cedarschema` and every `.cedar` file below it.
@@ -135,6 +135,25 @@ impl Pack {
 
     /// Loads a pack from its files' texts.
     pub fn from_files(origin: String, files: Vec<PackFile>) -> Result<Pack, Vec<InputError>> {
+        Pack::load(origin, files, None)
+    }
+
+    fn load(
+        origin: String,
+        files: Vec<PackFile>,
+        precompiled: Option<Precompiled>,
+    ) -> Result<Pack, Vec<InputError>> {
+        Pack::load_with(origin, files, precompiled, true)
+    }
+
+    /// With `whole`, the policies are parsed in one go; diagnostics then point into the
+    /// joined text, so a pack with any is loaded again a file at a time to point into files.
+    fn load_with(
+        origin: String,
+        files: Vec<PackFile>,
+        precompiled: Option<Precompiled>,
+        whole: bool,
+    ) -> Result<Pack, Vec<InputError>> {
         let schemas: Vec<&PackFile> = files
             .iter()
             .filter(|f| f.name.ends_with(".cedarschema"))
@@ -157,13 +176,21 @@ impl Pack {
                 )]);
             }
         };
-        let schema = match Schema::from_cedarschema_str(&schema_file.text) {
-            Ok((schema, _warnings)) => schema,
+        let precompiled = precompiled.and_then(|p| p.schema_for(&schema_file.text));
+        let schema = match precompiled.map_or_else(
+            || {
+                Schema::from_cedarschema_str(&schema_file.text)
+                    .map(|(schema, _warnings)| schema)
+                    .map_err(Box::new)
+            },
+            Ok,
+        ) {
+            Ok(schema) => schema,
             Err(e) => {
                 return Err(vec![from_diagnostic(
                     &schema_file.name,
                     &schema_file.text,
-                    &e,
+                    &*e,
                     "the schema does not parse: ",
                 )]);
             }
@@ -178,35 +205,18 @@ impl Pack {
         let mut origin_of: HashMap<String, (usize, usize)> = HashMap::new();
         let mut warnings = Vec::new();
 
+        let parsed = parse_policies(&files, whole);
         for (file_index, file) in files.iter().enumerate() {
-            if !file.name.ends_with(".cedar") {
-                continue;
-            }
-            let set = match PolicySet::from_str(&file.text) {
-                Ok(set) => set,
-                Err(e) => {
-                    errors.extend(e.iter().map(|one| {
-                        from_diagnostic(&file.name, &file.text, one, "the policy does not parse: ")
-                    }));
+            let in_file = match &parsed[file_index] {
+                Parsed::NotPolicies => continue,
+                Parsed::Errors(e) => {
+                    errors.extend(e.iter().cloned());
                     continue;
                 }
+                Parsed::Policies(p) => p,
             };
-            if set.templates().next().is_some() {
-                errors.push(InputError::new(
-                    Some(&file.name),
-                    "policy templates are not supported in a pack: write static policies",
-                ));
-                continue;
-            }
-            let mut in_file: Vec<(usize, String, &Policy)> = set
-                .policies()
-                .map(|p| {
-                    let text = p.to_string();
-                    (file.text.find(&text).unwrap_or(0), text, p)
-                })
-                .collect();
-            in_file.sort_by_key(|(offset, _, _)| *offset);
-            for (n, (offset, policy_text, policy)) in in_file.into_iter().enumerate() {
+            for (n, (offset, policy_text, policy)) in in_file.iter().enumerate() {
+                let (offset, policy_text) = (*offset, policy_text.as_str());
                 let at = span_of(&file.text, offset, policy_text.len());
                 let here = |m: String| InputError::at(&file.name, &file.text, at, m);
                 // Read once: looking one up by key re-parses the key each time.
@@ -291,7 +301,7 @@ impl Pack {
                                 ),
                             ));
                         }
-                        match gate(&id, &notes, &policy_text, &file.name, at.start.line) {
+                        match gate(&id, &notes, policy_text, &file.name, at.start.line) {
                             Ok(g) => gates.push(g),
                             Err(m) => {
                                 errors.push(here(m));
@@ -309,6 +319,12 @@ impl Pack {
         }
 
         let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if whole
+            && (validation.validation_errors().next().is_some()
+                || validation.validation_warnings().next().is_some())
+        {
+            return Pack::load_with(origin, files, None, false);
+        }
         for e in validation.validation_errors() {
             let (file_index, _) = origin_of
                 .get(&e.policy_id().to_string())
@@ -385,6 +401,143 @@ impl Pack {
             .ok()
             .map(|i| &self.gates[i])
     }
+}
+
+/// The embedded schema in Cedar's JSON schema format, converted from
+/// `policies/aims.cedarschema` (tests/registry.rs keeps it current): it loads in a fraction of
+/// the time the schema's text takes to parse, which is most of a one-card run.
+const EMBEDDED_SCHEMA_JSON: &str = include_str!("embedded_schema.json");
+
+/// A schema converted ahead of time, with the SHA-256 of the text it was converted from.
+struct Precompiled {
+    text_sha256: String,
+    schema: serde_json::Value,
+}
+
+impl Precompiled {
+    fn embedded() -> Option<Precompiled> {
+        let mut doc: serde_json::Value = serde_json::from_str(EMBEDDED_SCHEMA_JSON).ok()?;
+        Some(Precompiled {
+            text_sha256: doc.get("cedarschema_sha256")?.as_str()?.to_string(),
+            schema: doc.get_mut("schema")?.take(),
+        })
+    }
+
+    /// The schema, if it was converted from exactly `text`; else the text must be parsed.
+    fn schema_for(self, text: &str) -> Option<Schema> {
+        (sha256_hex(text) == self.text_sha256)
+            .then(|| Schema::from_json_value(self.schema).ok())
+            .flatten()
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The JSON document `embedded_schema.json` holds for a schema's text, or why there is none.
+pub fn precompiled_schema(text: &str) -> Result<serde_json::Value, String> {
+    let (fragment, _) =
+        cedar_policy::SchemaFragment::from_cedarschema_str(text).map_err(|e| e.to_string())?;
+    Ok(serde_json::json!({
+        "cedarschema_sha256": sha256_hex(text),
+        "schema": fragment.to_json_value().map_err(|e| e.to_string())?,
+    }))
+}
+
+/// One file's policies, each with its offset in the file and its text, in file order.
+enum Parsed {
+    NotPolicies,
+    Errors(Vec<InputError>),
+    Policies(Vec<(usize, String, Policy)>),
+}
+
+/// Parses every `.cedar` file. All at once when that works (one parse of the whole pack is
+/// several times faster than one a file), and a file at a time otherwise, so that errors name
+/// their file and a policy never spans two files.
+fn parse_policies(files: &[PackFile], whole: bool) -> Vec<Parsed> {
+    let is_policy = |f: &PackFile| f.name.ends_with(".cedar");
+    let mut all = String::new();
+    let mut ranges = Vec::new();
+    for f in files.iter().filter(|_| whole) {
+        let start = all.len();
+        if is_policy(f) {
+            all.push_str(&f.text);
+            all.push('\n');
+        }
+        ranges.push(start..all.len());
+    }
+    if whole
+        && let Ok(set) = PolicySet::from_str(&all)
+        && set.templates().next().is_none()
+    {
+        let mut out: Vec<Vec<(usize, String, Policy)>> = vec![Vec::new(); files.len()];
+        let mut whole = true;
+        for p in set.policies() {
+            let text = p.to_string();
+            let place = all.find(&text).and_then(|at| {
+                ranges
+                    .iter()
+                    .position(|r| r.contains(&at) && at + text.len() <= r.end)
+                    .map(|i| (i, at - ranges[i].start))
+            });
+            match place {
+                Some((i, offset)) => out[i].push((offset, text, p.clone())),
+                None => whole = false,
+            }
+        }
+        if whole {
+            return files
+                .iter()
+                .zip(out)
+                .map(|(f, mut policies)| {
+                    if !is_policy(f) {
+                        return Parsed::NotPolicies;
+                    }
+                    policies.sort_by_key(|(offset, _, _)| *offset);
+                    Parsed::Policies(policies)
+                })
+                .collect();
+        }
+    }
+    files.iter().map(|f| parse_file(f, is_policy(f))).collect()
+}
+
+fn parse_file(file: &PackFile, is_policy: bool) -> Parsed {
+    if !is_policy {
+        return Parsed::NotPolicies;
+    }
+    let set = match PolicySet::from_str(&file.text) {
+        Ok(set) => set,
+        Err(e) => {
+            return Parsed::Errors(
+                e.iter()
+                    .map(|one| {
+                        from_diagnostic(&file.name, &file.text, one, "the policy does not parse: ")
+                    })
+                    .collect(),
+            );
+        }
+    };
+    if set.templates().next().is_some() {
+        return Parsed::Errors(vec![InputError::new(
+            Some(&file.name),
+            "policy templates are not supported in a pack: write static policies",
+        )]);
+    }
+    let mut policies: Vec<(usize, String, Policy)> = set
+        .policies()
+        .map(|p| {
+            let text = p.to_string();
+            (file.text.find(&text).unwrap_or(0), text, p.clone())
+        })
+        .collect();
+    policies.sort_by_key(|(offset, _, _)| *offset);
+    Parsed::Policies(policies)
 }
 
 fn push(

@@ -64,16 +64,19 @@ pub struct Card {
 pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec<InputError>> {
     let one = |m: String| vec![InputError::new(Some(path), m)];
     let f = std::fs::File::open(file).map_err(|e| one(format!("cannot open the card: {e}")))?;
-    let mut bytes = Vec::new();
+    // Sized from the file's length, so it is read without growing the buffer.
+    let size = f.metadata().map_or(0, |m| m.len()).min(MAX_CARD_BYTES + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
     f.take(MAX_CARD_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| one(format!("cannot read the card: {e}")))?;
     let format = Format::of(file);
     // A discovered Markdown file is held to the card limits only if it may be a card: a huge
     // or binary document page without governance front matter is simply not a card.
-    let may_be_card = explicit || format != Format::Markdown || may_carry_governance(&bytes);
+    let may_be_card =
+        |bytes: &[u8]| explicit || format != Format::Markdown || may_carry_governance(bytes);
     if bytes.len() as u64 > MAX_CARD_BYTES {
-        if !may_be_card {
+        if !may_be_card(&bytes) {
             return Ok(None);
         }
         return Err(one(format!(
@@ -83,7 +86,7 @@ pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
-        Err(_) if !may_be_card => return Ok(None),
+        Err(e) if !may_be_card(e.as_bytes()) => return Ok(None),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..valid]
@@ -96,7 +99,7 @@ pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec
             )));
         }
     };
-    if !may_be_card && text.contains('\0') {
+    if text.contains('\0') && !may_be_card(text.as_bytes()) {
         return Ok(None);
     }
     let fallback_id = folder_name(file);
