@@ -81,20 +81,6 @@ impl Candidate {
     }
 }
 
-/// Cards found under `paths` (the repository root when empty), and what could not be read.
-pub fn discover(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Card>, Vec<InputError>) {
-    let (candidates, mut errors) = candidates(cwd, root, paths);
-    let mut cards = Vec::new();
-    for c in candidates {
-        match c.load() {
-            Ok(Some(card)) => cards.push(card),
-            Ok(None) => {}
-            Err(e) => errors.extend(e),
-        }
-    }
-    (cards, errors)
-}
-
 /// The files under `paths` (the repository root when empty) that may be cards, in path order,
 /// each once, and what could not be walked. Nothing is read yet.
 pub fn candidates(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Candidate>, Vec<InputError>) {
