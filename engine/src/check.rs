@@ -77,6 +77,8 @@ enum Outcome {
     NotACard,
     Unreadable(Vec<InputError>),
     Skipped(Seen),
+    /// Read, but not judged: the request could not be built (that error is the run's).
+    Unjudged(Seen),
     Judged {
         seen: Seen,
         model: ModelReport,
@@ -122,7 +124,7 @@ fn judge(
         return Outcome::Skipped(seen);
     }
     let Some(evaluator) = evaluator else {
-        return Outcome::Skipped(seen);
+        return Outcome::Unjudged(seen);
     };
     let (mut model, mut errors) = evaluator.evaluate(&card);
     let (waived, waiver_errors) = waivers.apply(&mut model, &card, now);
@@ -203,7 +205,9 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         match outcome {
             Outcome::NotACard => {}
             Outcome::Unreadable(e) => errors.extend(e.iter().cloned()),
-            Outcome::Skipped(seen) | Outcome::Judged { seen, .. } => cards.push(seen),
+            Outcome::Skipped(seen) | Outcome::Unjudged(seen) | Outcome::Judged { seen, .. } => {
+                cards.push(seen);
+            }
         }
     }
     let mut by_id: HashMap<&str, &str> = HashMap::new();
@@ -246,7 +250,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
                 models.push(model);
                 errors.extend(errs);
             }
-            Outcome::Skipped(seen) if evaluator.is_ok() => {
+            Outcome::Skipped(seen) => {
                 if let Some(change) = &evidence.change {
                     skipped.push(Skipped {
                         id: seen.id,
