@@ -205,7 +205,7 @@ fn a_pull_request_that_breaks_two_gates_fails_and_the_fix_turns_it_green() {
     let good = std::fs::read_to_string(root().join(GOOD)).unwrap();
     // The pull request removes the owner and lets a bias result drift out of its threshold.
     let broken = good
-        .replace("  owner: \"@acme/support-ml\"\n", "")
+        .replacen("\n  owner: \"@acme/support-ml\"\n", "\n", 1)
         .replace("        value: 0.02\n", "        value: 0.09\n");
     assert_ne!(broken, good);
     write(&repo, "models/sentiment/model-card.yaml", broken.as_bytes());

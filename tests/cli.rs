@@ -401,10 +401,9 @@ fn finding_no_card_is_an_error() {
 }
 
 #[test]
-fn discovery_honours_gitignore_and_names_paths_from_the_repository_root() {
+fn discovery_honours_gitignore_for_untracked_files_and_names_paths_from_the_repository_root() {
     let broken: &[u8] = b"governance: [unclosed\n";
     let dir = scratch(&[
-        (".git/HEAD", b"ref: refs/heads/main\n"),
         (".gitignore", b"build/\n"),
         ("build/copy/model-card.yaml", broken),
         (
@@ -417,6 +416,9 @@ fn discovery_honours_gitignore_and_names_paths_from_the_repository_root() {
             &example_card("fraud-detector/README.md"),
         ),
     ]);
+    // A repository in which nothing is committed yet: every file is untracked, and git's
+    // ignore rules leave the copy under build/ out.
+    git2::Repository::init(dir.path()).expect("git init");
     let r = run_in(
         &dir.path().join("models"),
         &["check", "--now", "2026-11-20", "--format", "json"],

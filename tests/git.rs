@@ -317,7 +317,7 @@ fn a_change_that_weakens_a_policy_is_still_judged_by_the_protected_branch() {
     let (dir, repo) = repo();
     copy_policies(&repo);
     let card = String::from_utf8(card("sentiment-classifier/model-card.yaml")).unwrap();
-    let ownerless = card.replace("  owner: \"@acme/support-ml\"\n", "");
+    let ownerless = card.replacen("\n  owner: \"@acme/support-ml\"\n", "\n", 1);
     assert_ne!(card, ownerless);
     write(&repo, "models/m/model-card.yaml", ownerless.as_bytes());
     commit(&repo, "Model and policies", JANE);
@@ -358,7 +358,7 @@ fn a_change_that_weakens_a_policy_is_still_judged_by_the_protected_branch() {
 }
 
 #[test]
-fn policies_ref_errors_exit_2() {
+fn a_protected_ref_without_a_pack_uses_the_embedded_one_and_a_named_one_must_exist() {
     let (dir, repo) = repo();
     write(
         &repo,
@@ -366,13 +366,24 @@ fn policies_ref_errors_exit_2() {
         &card("sentiment-classifier/model-card.yaml"),
     );
     commit(&repo, "No policies here", JANE);
-    let (code, doc) = check(dir.path(), &["--policies-ref", "main"]);
+    // No pack at the ref, none named: the embedded pack judges, and waivers would still come
+    // from the ref.
+    let (code, doc) = check(dir.path(), &["--protected-ref", "main"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["policies"], "embedded");
+    assert_eq!(doc["protected_ref"]["ref"], "refs/heads/main");
+    // A pack named but not at the ref is an error.
+    let (code, doc) = check(
+        dir.path(),
+        &["--protected-ref", "main", "--policies", "policies"],
+    );
     assert_eq!(code, 2);
     assert!(
         doc["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("`policies` does not exist at main")
+            .contains("`policies` does not exist at main"),
+        "{doc}"
     );
     let (code, doc) = check(dir.path(), &["--policies-ref", "no-such-branch"]);
     assert_eq!(code, 2);
@@ -380,6 +391,7 @@ fn policies_ref_errors_exit_2() {
         doc["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("no such commit or ref")
+            .contains("no ref or commit `no-such-branch`"),
+        "{doc}"
     );
 }

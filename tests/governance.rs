@@ -184,7 +184,7 @@ fn validate_warns_about_weak_annotations_and_deny_warnings_fails() {
 fn the_default_packs_own_suite_passes() {
     let (code, out, err) = aimsgate(&common::root(), &["test"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("policy tests: 25 passed, 0 failed"), "{out}");
+    assert!(out.contains("policy tests: 27 passed, 0 failed"), "{out}");
 }
 
 #[test]
@@ -291,7 +291,7 @@ fn init_writes_a_new_card_a_workflow_and_a_pack_that_validates_and_passes_its_te
     assert_eq!(code, 0, "{out}");
     let (code, out, _) = aimsgate(dir.path(), &["test", "--policies", "policies"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("25 passed, 0 failed"), "{out}");
+    assert!(out.contains("27 passed, 0 failed"), "{out}");
     let (code, _, err) = aimsgate(
         dir.path(),
         &["init", "--policies", "--no-workflow", "--force"],
@@ -342,7 +342,7 @@ fn the_readmes_custom_gate_walkthrough_works() {
     assert!(out.contains("20 policies (19 gates"), "{out}");
     let (code, out, err) = aimsgate(dir.path(), &["test", "--policies", "policies"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("26 passed, 0 failed"), "{out}");
+    assert!(out.contains("28 passed, 0 failed"), "{out}");
 }
 
 /// A pack whose schema declares an attribute with another type than aimsgate builds it with

@@ -117,7 +117,7 @@ fn a_card_that_is_a_symbolic_link_outside_the_repository_is_not_followed() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("card.yaml"), GOOD).unwrap();
     let repo = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+    git2::Repository::init(repo.path()).unwrap();
     std::fs::create_dir_all(repo.path().join("m")).unwrap();
     std::os::unix::fs::symlink(
         outside.path().join("card.yaml"),
@@ -130,19 +130,25 @@ fn a_card_that_is_a_symbolic_link_outside_the_repository_is_not_followed() {
         out.contains("symbolic link that leads outside the repository"),
         "{out}"
     );
-    // Walking does not follow it either: no card is found.
+    // Found by discovery it is not followed either, and not passed over: where a card may
+    // be and cannot be read, the run cannot judge.
     let (code, out) = check(repo.path(), &[]);
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("no model card found"), "{out}");
-    // A link inside the repository is followed when named.
-    std::fs::write(repo.path().join("real.yaml"), GOOD).unwrap();
+    assert!(
+        out.contains("m/model-card.yaml: is a symbolic link that leads outside"),
+        "{out}"
+    );
+    // A link inside the repository is followed, named or discovered.
+    std::fs::write(repo.path().join("real.txt"), GOOD).unwrap();
     std::fs::remove_file(repo.path().join("m/model-card.yaml")).unwrap();
     std::os::unix::fs::symlink(
-        repo.path().join("real.yaml"),
+        repo.path().join("real.txt"),
         repo.path().join("m/model-card.yaml"),
     )
     .unwrap();
     let (code, out) = check(repo.path(), &["m/model-card.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = check(repo.path(), &[]);
     assert_eq!(code, 0, "{out}");
 }
 

@@ -128,7 +128,14 @@ fn request(n: u8) -> RequestSpec {
 
 /// The verdict on a card given as JSON or YAML text.
 fn verdict(text: &str, format: Format, spec: &RequestSpec) -> (Decision, BTreeSet<String>) {
-    let card = match card::parse("m/model-card", Arc::from(text), format, true, "m") {
+    let card = match card::parse(
+        "m/model-card",
+        Arc::from(text),
+        format,
+        true,
+        "m",
+        &card::Keys::engine(),
+    ) {
         Ok(Some(c)) => c,
         _ => return (Decision::Error, BTreeSet::new()),
     };
@@ -233,7 +240,7 @@ proptest! {
     }
 
     #[test]
-    fn key_order_and_unknown_keys_never_change_the_verdict(
+    fn key_order_and_unknown_keys_outside_governance_never_change_the_verdict(
         order in Just((0..12usize).collect::<Vec<_>>()).prop_shuffle(),
         unknown in proptest::collection::vec(("[a-z]{3,8}", "[a-z0-9 ]{0,12}"), 0..4),
         drop in proptest::option::of(0usize..12),
@@ -254,24 +261,34 @@ proptest! {
             "id: m",
         ];
         let kept: Vec<usize> = (0..entries.len()).filter(|i| Some(*i) != drop).collect();
-        let render = |indices: &[usize], extra: &[(String, String)]| {
-            let mut text = String::from("model-index: [{name: m, results: [{metrics: [{type: auc, value: 0.9}]}]}]\ngovernance:\n");
+        // Unknown keys stand beside the Hugging Face keys (outside `governance`), or, with
+        // `inside`, in the governance block, where an unknown key is an error.
+        let render = |indices: &[usize], extra: &[(String, String)], inside: bool| {
+            let mut text = String::from("model-index: [{name: m, results: [{metrics: [{type: auc, value: 0.9}]}]}]\n");
+            for (k, v) in extra.iter().filter(|_| !inside) {
+                text.push_str(&format!("x_{k}: \"{v}\"\n"));
+            }
+            text.push_str("governance:\n");
             for i in indices {
                 text.push_str(&format!("  {}\n", entries[*i]));
             }
-            for (k, v) in extra {
+            for (k, v) in extra.iter().filter(|_| inside) {
                 text.push_str(&format!("  x_{k}: \"{v}\"\n"));
             }
             text
         };
         let spec = request(req);
-        let plain = verdict(&render(&kept, &[]), Format::Yaml, &spec);
+        let plain = verdict(&render(&kept, &[], false), Format::Yaml, &spec);
         let shuffled: Vec<usize> = order.into_iter().filter(|i| kept.contains(i)).collect();
         let mut extra = unknown.clone();
         extra.sort();
         extra.dedup_by(|a, b| a.0 == b.0);
-        let other = verdict(&render(&shuffled, &extra), Format::Yaml, &spec);
+        let other = verdict(&render(&shuffled, &extra, false), Format::Yaml, &spec);
         prop_assert_eq!(plain, other);
+        if !extra.is_empty() {
+            let (decision, _) = verdict(&render(&shuffled, &extra, true), Format::Yaml, &spec);
+            prop_assert_eq!(decision, Decision::Error, "an unknown governance key is an error");
+        }
     }
 }
 

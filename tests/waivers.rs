@@ -27,7 +27,7 @@ fn repository(waivers: &str) -> tempfile::TempDir {
         root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"),
     )
     .unwrap()
-    .replace("  owner: \"@acme/support-ml\"\n", "");
+    .replacen("\n  owner: \"@acme/support-ml\"\n", "\n", 1);
     std::fs::create_dir_all(dir.path().join("models/ownerless")).unwrap();
     std::fs::write(dir.path().join("models/ownerless/model-card.yaml"), card).unwrap();
     std::fs::create_dir_all(dir.path().join(".aimsgate")).unwrap();
@@ -204,16 +204,20 @@ fn a_waiver_for_an_unknown_gate_is_refused() {
 
 #[test]
 fn a_waiver_that_matches_nothing_is_stale_and_changes_nothing() {
+    // The model `ownerless` is judged and `bias-tests-passed` does not fire on it: the second
+    // waiver is stale. The third is for models this run did not judge: not stale, only unused.
     let stale = format!(
-        "{WAIVER}  - gate: bias-tests-passed\n    model: \"fraud-*\"\n    reason: r\n    approved_by: \"@x\"\n    expires: 2026-12-01\n"
+        "{WAIVER}  - gate: bias-tests-passed\n    model: \"owner*\"\n    reason: r\n    approved_by: \"@x\"\n    expires: 2026-12-01\n  - gate: bias-tests-passed\n    model: \"fraud-*\"\n    reason: r\n    approved_by: \"@x\"\n    expires: 2026-12-01\n"
     );
     let dir = repository(&stale);
     let (code, doc) = json(dir.path(), "2026-11-20");
     assert_eq!(code, 0);
+    assert_eq!(doc["stale_waivers"].as_array().unwrap().len(), 1, "{doc}");
     assert_eq!(doc["stale_waivers"][0]["line"], 9);
-    assert_eq!(doc["stale_waivers"][0]["model"], "fraud-*");
+    assert_eq!(doc["stale_waivers"][0]["model"], "owner*");
     let (_, human) = check(dir.path(), "2026-11-20", "human");
-    assert!(human.contains("warning: the waiver at .aimsgate/waivers.yaml:9 (bias-tests-passed for fraud-*) matches no finding"), "{human}");
+    assert!(human.contains("warning: the waiver at .aimsgate/waivers.yaml:9 (bias-tests-passed for owner*) matches no finding"), "{human}");
+    assert!(!human.contains("fraud-*"), "{human}");
 }
 
 #[test]
@@ -235,5 +239,9 @@ fn a_named_waivers_file_must_exist() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the waivers file"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no/such.yaml: the waivers file does not exist"),
+        "{stderr}"
+    );
 }

@@ -59,7 +59,14 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
         })
         .collect::<Result<_, _>>()?;
     let parse = |(path, text): &(String, Arc<str>)| -> Result<Card, String> {
-        card::parse(path, Arc::clone(text), Format::Markdown, false, "model")
+        card::parse(
+            path,
+            Arc::clone(text),
+            Format::Markdown,
+            false,
+            "model",
+            &card::Keys::engine(),
+        )
             .map_err(|e| format!("{path}: {e:?}"))?
             .ok_or_else(|| format!("{path}: not a card"))
     };

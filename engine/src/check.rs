@@ -1,31 +1,27 @@
 //! `aimsgate check` as a library call: discover cards, keep those the change touches, evaluate
-//! each against the pack, and gather the verdicts into one [`Report`].
+//! each against the pack, apply the waivers the protected configuration grants, account for
+//! the cards the change removed, and gather the verdicts into one [`Report`].
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::discover;
+use git2::Repository;
+
+use crate::card::{self, Keys};
+use crate::config::Governance;
+use crate::discover::{self, Loaded};
 use crate::error::InputError;
 use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::Evidence;
 use crate::pack::Pack;
-use crate::report::{ChangeSummary, EvidenceNote, Judged, ModelReport, Report, Rule, Skipped};
-use crate::waivers::{self, Waivers};
+use crate::report::{
+    ChangeSummary, EvidenceNote, Finding, Judged, ModelReport, RefUsed, Removed, Report, Rule,
+    Skipped, Warning,
+};
+use crate::waivers::{Identity, Waivers};
 use crate::yaml::Span;
-
-/// Where waivers come from.
-#[derive(Debug, Clone, Default)]
-pub enum WaiverSource {
-    /// `.aimsgate/waivers.yaml` under the repository root, when it exists.
-    #[default]
-    Default,
-    /// `--waivers FILE`, which must exist.
-    File(PathBuf),
-    /// None at all.
-    None,
-}
 
 /// What to check and how.
 #[derive(Debug, Clone)]
@@ -36,45 +32,48 @@ pub struct CheckOptions {
     pub cwd: PathBuf,
     /// Git evidence, gathered beforehand.
     pub evidence: Evidence,
-    pub waivers: WaiverSource,
+    /// Where the waivers come from, and the protected ref; `None`: no waivers at all.
+    pub governance: Option<Governance>,
 }
 
-/// Reads the waivers file, if any.
+/// Reads the waivers the governance configuration names (from the protected ref when there
+/// is one).
 fn load_waivers(
-    source: &WaiverSource,
-    root: &std::path::Path,
-    cwd: &std::path::Path,
+    governance: &Governance,
     pack: &Pack,
     now: crate::date::Instant,
 ) -> Result<Waivers, Vec<InputError>> {
-    let (file, required) = match source {
-        WaiverSource::None => return Ok(Waivers::default()),
-        WaiverSource::Default => (root.join(waivers::DEFAULT_PATH), false),
-        WaiverSource::File(f) => (cwd.join(f), true),
-    };
-    let shown = discover::display(root, &discover::absolute(cwd, &file), &file);
-    match std::fs::read_to_string(&file) {
-        Ok(text) => Waivers::parse(&shown, &text, pack, now),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Waivers::default()),
-        Err(e) => Err(vec![InputError::new(
-            Some(&shown),
-            format!("cannot read the waivers file: {e}"),
+    let (file, required) = &governance.waivers;
+    match governance.read(file)? {
+        Some(f) => Waivers::parse(&f.shown, &f.text, pack, now),
+        None if *required => Err(vec![InputError::new(
+            Some(&discover::display(&governance.root, file, file)),
+            match governance.protected() {
+                Some(r) => format!("the waivers file does not exist at {}", r.given),
+                None => "the waivers file does not exist".to_string(),
+            },
         )]),
+        None => Ok(Waivers::default()),
     }
 }
 
 /// The card behind a verdict, as much of it as the run needs once the card is judged: its id
-/// and where it is, to name duplicates.
+/// and where it is, to name duplicates; its owner, for the waivers.
 struct Seen {
     id: String,
     path: String,
     source: Arc<str>,
     anchor: Span,
+    owner: Option<String>,
 }
 
 /// What became of one candidate file.
 enum Outcome {
-    NotACard,
+    /// Not a card; `changed` when the committed version must be looked at (see
+    /// [`Loaded::NotACard`]).
+    NotACard {
+        changed: bool,
+    },
     Unreadable(Vec<InputError>),
     Skipped(Seen),
     /// Read, but not judged: the request could not be built (that error is the run's).
@@ -83,13 +82,11 @@ enum Outcome {
         seen: Seen,
         model: ModelReport,
         errors: Vec<InputError>,
-        /// The waivers that matched its findings.
-        waived: Vec<usize>,
     },
 }
 
 /// Whether the change (if any) asks for this card: a model is checked when the change touches
-/// its card or the card's folder; a change to the policy pack re-checks every model.
+/// its card or the card's folder; a change to governance configuration re-checks every model.
 fn wanted(path: &str, evidence: &Evidence) -> bool {
     match &evidence.change {
         Some(change) if !evidence.policies_changed => {
@@ -105,13 +102,12 @@ fn wanted(path: &str, evidence: &Evidence) -> bool {
 fn judge(
     candidate: &discover::Candidate,
     evaluator: Option<&Evaluator>,
-    waivers: &Waivers,
+    keys: &Keys,
     evidence: &Evidence,
-    now: crate::date::Instant,
 ) -> Outcome {
-    let card = match candidate.load() {
-        Ok(Some(card)) => card,
-        Ok(None) => return Outcome::NotACard,
+    let card = match candidate.load(keys) {
+        Ok(Loaded::Card(card)) => card,
+        Ok(Loaded::NotACard { changed }) => return Outcome::NotACard { changed },
         Err(errors) => return Outcome::Unreadable(errors),
     };
     let seen = Seen {
@@ -119,6 +115,7 @@ fn judge(
         path: card.path.clone(),
         source: Arc::clone(&card.source),
         anchor: card.anchor,
+        owner: card.governance.owner.clone(),
     };
     if !wanted(&card.path, evidence) {
         return Outcome::Skipped(seen);
@@ -126,14 +123,11 @@ fn judge(
     let Some(evaluator) = evaluator else {
         return Outcome::Unjudged(seen);
     };
-    let (mut model, mut errors) = evaluator.evaluate(&card);
-    let (waived, waiver_errors) = waivers.apply(&mut model, &card, now);
-    errors.extend(waiver_errors);
+    let (model, errors) = evaluator.evaluate(&card);
     Outcome::Judged {
         seen,
         model,
         errors,
-        waived,
     }
 }
 
@@ -190,20 +184,27 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     };
     let (candidates, mut errors) = discover::candidates(&options.cwd, &root, &options.paths);
     let now = options.request.now;
-    let (waivers, waiver_errors) =
-        match load_waivers(&options.waivers, &root, &options.cwd, pack, now) {
+    let (waivers, waiver_errors) = match &options.governance {
+        Some(g) => match load_waivers(g, pack, now) {
             Ok(w) => (w, Vec::new()),
             Err(e) => (Waivers::default(), e),
-        };
+        },
+        None => (Waivers::default(), Vec::new()),
+    };
     let evaluator = Evaluator::new(pack, &options.request, evidence);
+    let keys = &pack.card_keys;
     let outcomes = spread(&candidates, |c| {
-        judge(c, evaluator.as_ref().ok(), &waivers, evidence, now)
+        judge(c, evaluator.as_ref().ok(), keys, evidence)
     });
+    let repo = Repository::open(&root).ok();
 
     let mut cards: Vec<&Seen> = Vec::new();
-    for outcome in &outcomes {
+    for (outcome, candidate) in outcomes.iter().zip(&candidates) {
         match outcome {
-            Outcome::NotACard => {}
+            Outcome::NotACard { changed: true } => {
+                errors.extend(committed_card(candidate, keys));
+            }
+            Outcome::NotACard { .. } => {}
             Outcome::Unreadable(e) => errors.extend(e.iter().cloned()),
             Outcome::Skipped(seen) | Outcome::Unjudged(seen) | Outcome::Judged { seen, .. } => {
                 cards.push(seen);
@@ -228,27 +229,96 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         }
     }
     let no_card = cards.is_empty();
+    // Cards at HEAD (or in the work tree), by path: what was a card before the change and is
+    // not among them was removed.
+    let present: std::collections::HashSet<&str> = outcomes
+        .iter()
+        .zip(&candidates)
+        .filter(|(o, _)| !matches!(o, Outcome::NotACard { .. }))
+        .map(|(_, c)| c.shown.as_str())
+        .collect();
+    let (removed_models, removed) = match (&evidence.change, &repo) {
+        (Some(change), Some(repo)) => removed_cards(repo, change, &present, keys),
+        _ => (Vec::new(), Vec::new()),
+    };
     errors.extend(waiver_errors);
     if let Err(e) = &evaluator {
         errors.push(InputError::clone(e));
     }
 
+    // Waivers apply to the identity the protected configuration granted them to.
+    let reference = options
+        .governance
+        .as_ref()
+        .and_then(|g| g.protected())
+        .map(|r| (r.given.clone(), r.commit.clone()))
+        .or_else(|| {
+            evidence.change.as_ref().map(|c| {
+                (
+                    format!("the merge base {}", short(&c.merge_base)),
+                    c.merge_base.clone(),
+                )
+            })
+        });
+    let mut warnings = Vec::new();
     let mut used = vec![false; waivers.waivers.len()];
     let mut models = Vec::new();
     let mut skipped = Vec::new();
     for outcome in outcomes {
         match outcome {
             Outcome::Judged {
-                model,
+                seen,
+                mut model,
                 errors: errs,
-                waived,
-                ..
             } => {
+                let fired: Vec<&str> = model.findings.iter().map(|f| f.gate.as_str()).collect();
+                let concerned = waivers
+                    .waivers
+                    .iter()
+                    .any(|w| fired.contains(&w.gate.as_str()));
+                let was = match (&reference, &repo) {
+                    (Some((_, commit)), Some(repo)) if concerned => {
+                        Some(id_at(repo, commit, &seen.path, keys))
+                    }
+                    _ => None,
+                };
+                let id = model.id.clone();
+                let identity = match &was {
+                    None => Identity::Known(&id),
+                    Some(Ok(Some(old))) => Identity::Known(old),
+                    Some(Ok(None)) => Identity::New(&id),
+                    Some(Err(_)) => Identity::Unknown,
+                };
+                if let (Some(Ok(Some(old))), Some((name, _))) = (&was, &reference)
+                    && *old != model.id
+                {
+                    warnings.push(Warning {
+                        message: format!(
+                            "model `{}` was `{old}` at {name}: its id changed in this change, so waivers are judged against `{old}`, the identity they were granted to",
+                            model.id
+                        ),
+                        path: Some(seen.path.clone()),
+                        line: None,
+                    });
+                }
+                if let (Some(Err(why)), Some((name, _))) = (&was, &reference) {
+                    warnings.push(Warning {
+                        message: format!(
+                            "model `{}`: its identity at {name} cannot be read ({why}), so no waiver applies to it",
+                            model.id
+                        ),
+                        path: Some(seen.path.clone()),
+                        line: None,
+                    });
+                }
+                let (waived, waiver_errors) =
+                    waivers.apply(&mut model, seen.owner.as_deref(), &identity, now);
                 for i in waived {
                     used[i] = true;
                 }
-                models.push(model);
                 errors.extend(errs);
+                errors.extend(waiver_errors);
+                models.push(model);
             }
             Outcome::Skipped(seen) => {
                 if let Some(change) = &evidence.change {
@@ -266,16 +336,23 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
             _ => {}
         }
     }
-    // A waiver that matched nothing is stale, unless it may be for a model this run skipped.
+    models.extend(removed_models);
+    // A waiver that matched nothing is stale, but only if it is for a model that was judged:
+    // it may be for one this run did not check.
     let stale_waivers = waivers
         .waivers
         .iter()
         .zip(&used)
-        .filter(|(w, used)| !**used && !skipped.iter().any(|s: &Skipped| w.matches(&w.gate, &s.id)))
+        .filter(|(w, used)| {
+            !**used
+                && models
+                    .iter()
+                    .any(|m| crate::waivers::glob_matches(&w.model, &m.id))
+        })
         .map(|(w, _)| w.clone())
         .collect();
 
-    if no_card && errors.is_empty() {
+    if no_card && errors.is_empty() && removed.is_empty() && models.is_empty() {
         let place = if options.paths.is_empty() {
             discover::display(&root, &root, &root)
         } else {
@@ -288,11 +365,24 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         };
         errors.push(
             InputError::new(None, format!("no model card found in {place}"))
-                .with_help("a card is a `model-card.yaml|yml|json`, or a Markdown file whose front matter has a `governance` block; name a card file to check it even without one"),
+                .with_help("a card is a `model-card.yaml|yml|json`, or a Markdown file whose front matter has a `governance` block (or a key only a model card has: `model-index`, `base_model`, `library_name`, `pipeline_tag`); name a card file to check it even without one"),
         );
     }
+    if let Some(g) = &options.governance
+        && !g.protected_by_flag
+        && evidence
+            .event
+            .as_ref()
+            .is_some_and(|e| e.name.starts_with("pull_request"))
+    {
+        warnings.insert(0, Warning {
+            message: "no protected ref was named, so the policy pack, the waivers and the configuration were read from the pull request itself, which can edit them: pass the base branch in full (`--protected-ref refs/remotes/origin/<base>`; the action does) so that a change is judged by configuration it has not changed".into(),
+            path: None,
+            line: None,
+        });
+    }
 
-    let mut report = Report::new(
+    let mut report = Report::with_removed(
         Judged {
             action: options.request.action,
             environment: options.request.environment.clone(),
@@ -301,18 +391,178 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         },
         models,
         skipped,
+        removed,
         evidence.change.as_ref().map(|c| ChangeSummary {
             base: c.base.clone(),
+            base_ref: RefUsed {
+                given: c.base_ref.given.clone(),
+                full: c.base_ref.full.clone(),
+                commit: c.base_ref.commit.clone(),
+            },
             merge_base: c.merge_base.clone(),
             files: c.files.len(),
             policies_changed: evidence.policies_changed,
         }),
         errors,
     );
+    report.protected = options
+        .governance
+        .as_ref()
+        .and_then(|g| g.protected())
+        .map(|r| RefUsed {
+            given: r.given.clone(),
+            full: r.full.clone(),
+            commit: r.commit.clone(),
+        });
+    report.warnings = warnings;
     report.evidence = EvidenceNote::all(evidence);
     report.rules = pack.gates.iter().map(Rule::of).collect();
     report.stale_waivers = stale_waivers;
     report
+}
+
+/// For a tracked file that is not a card in the work tree but whose bytes are not its
+/// committed blob: if the committed version is a card, the checkout hides it (an encoding or
+/// filter in `.gitattributes`), or the card was edited to stop being one — an error either
+/// way, never "not a card".
+fn committed_card(candidate: &discover::Candidate, keys: &Keys) -> Option<InputError> {
+    let tracked = candidate.tracked.as_ref()?;
+    let repo = Repository::open(tracked.repo.as_path()).ok()?;
+    let blob = repo.find_blob(tracked.blob).ok()?;
+    let text = std::str::from_utf8(blob.content()).ok()?;
+    let was_card = matches!(
+        card::parse(
+            &candidate.shown,
+            Arc::from(text),
+            card::Format::of(&candidate.file),
+            false,
+            "model",
+            keys,
+        ),
+        Ok(Some(_)) | Err(_)
+    );
+    was_card.then(|| {
+        InputError::new(
+            Some(&candidate.shown),
+            "the file in the work tree is not a model card, but the version git has committed is one: a `.gitattributes` encoding or filter changes it on checkout, or it was edited and not committed",
+        )
+        .with_help("cards are judged as git holds them: remove the `working-tree-encoding` or filter for cards, or commit the change (removing a card's governance block is itself reported)")
+    })
+}
+
+/// The id the card at `path` has in the tree of `commit`: `Ok(None)` when there is no file
+/// there (a new model), `Err` when it cannot be read as a card.
+fn id_at(
+    repo: &Repository,
+    commit: &str,
+    path: &str,
+    keys: &Keys,
+) -> Result<Option<String>, String> {
+    let tree = git2::Oid::from_str(commit)
+        .and_then(|oid| repo.find_commit(oid))
+        .and_then(|c| c.tree())
+        .map_err(|e| e.message().to_string())?;
+    let entry = match tree.get_path(Path::new(path)) {
+        Ok(e) => e,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e.message().to_string()),
+    };
+    let blob = repo
+        .find_blob(entry.id())
+        .map_err(|e| e.message().to_string())?;
+    let text = std::str::from_utf8(blob.content()).map_err(|_| "not UTF-8".to_string())?;
+    let file = Path::new(path);
+    let source: Arc<str> = Arc::from(text);
+    Ok(card::identify(
+        path,
+        &source,
+        card::Format::of(file),
+        &folder_of(file),
+        keys,
+    )
+    .map(|(id, _)| id))
+}
+
+/// The name of a file's folder: a card's id when it declares none.
+fn folder_of(file: &Path) -> String {
+    file.parent()
+        .and_then(Path::file_name)
+        .map_or_else(|| "model".to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The cards the change removed: every file that was a card at the merge base, changed in the
+/// change, and is not a card now. While its folder still holds tracked files the model is
+/// blocked (`card-removed`); with the folder gone it is listed as removed.
+fn removed_cards(
+    repo: &Repository,
+    change: &crate::evidence::ChangeSet,
+    present: &std::collections::HashSet<&str>,
+    keys: &Keys,
+) -> (Vec<ModelReport>, Vec<Removed>) {
+    let mut blocked = Vec::new();
+    let mut gone = Vec::new();
+    let index = repo.index().ok();
+    for (path, blob) in &change.before {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if !discover::card_name(name) || present.contains(path.as_str()) {
+            continue;
+        }
+        let Ok(blob) = repo.find_blob(*blob) else {
+            continue;
+        };
+        let Ok(text) = std::str::from_utf8(blob.content()) else {
+            continue;
+        };
+        let file = Path::new(path);
+        let source: Arc<str> = Arc::from(text);
+        let Some((id, anchor)) = card::identify(
+            path,
+            &source,
+            card::Format::of(file),
+            &folder_of(file),
+            keys,
+        ) else {
+            continue;
+        };
+        let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
+        let now_what = if repo.workdir().is_some_and(|w| w.join(path).exists()) {
+            "is no longer a model card"
+        } else {
+            "was deleted"
+        };
+        let remains = index.as_ref().is_some_and(|index| {
+            index.iter().any(|e| {
+                let p = String::from_utf8_lossy(&e.path);
+                folder.is_empty() || p.starts_with(&format!("{folder}/"))
+            })
+        });
+        let base = short(&change.merge_base);
+        if remains {
+            let message = format!(
+                "`{path}` was the card of model `{}` at the merge base {base} and {now_what} in this change, while {} still holds the model's files",
+                id,
+                if folder.is_empty() {
+                    "the repository".to_string()
+                } else {
+                    format!("`{folder}/`")
+                }
+            );
+            blocked.push(ModelReport {
+                id,
+                path: path.clone(),
+                decision: crate::report::Decision::Blocked,
+                findings: vec![Finding::card_removed(path, anchor, message)],
+                source,
+            });
+        } else {
+            gone.push(Removed {
+                id,
+                path: path.clone(),
+                reason: format!("the card and its folder were removed since the merge base {base}"),
+            });
+        }
+    }
+    (blocked, gone)
 }
 
 /// A commit id shortened for display.

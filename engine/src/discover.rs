@@ -1,12 +1,18 @@
-//! Finds model cards: files named on the command line, and in directories every
-//! `model-card.{yaml,yml,json}` and every Markdown file whose front matter has a `governance`
-//! key, walking the tree the way git sees it (`.gitignore` honoured, `.git` skipped).
+//! Finds model cards: files named on the command line, and under directories every
+//! `model-card.{yaml,yml,json}` and every Markdown file whose front matter makes it a card.
+//!
+//! In a git repository the candidates are what git tracks — the index, and the index of every
+//! checked-out submodule — whatever any ignore file says, plus untracked files that git's own
+//! ignore rules do not exclude: a change cannot hide a committed card by listing it in
+//! `.gitignore`, `.ignore` or `.git/info/exclude`. Outside a repository every file is walked.
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::card::{self, Card};
+use git2::{Oid, Repository, StatusOptions};
+
+use crate::card::{self, Card, Keys};
 use crate::error::InputError;
 
 /// The root that paths in reports are relative to: the enclosing git repository's work tree,
@@ -50,18 +56,29 @@ pub fn display(root: &Path, abs: &Path, given: &Path) -> String {
     }
 }
 
-/// Whether a discovered file may be a card by its name.
-fn candidate(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return false;
-    };
+/// Whether a file may be a card by its name.
+pub fn card_name(name: &str) -> bool {
     matches!(
         name,
         "model-card.yaml" | "model-card.yml" | "model-card.json"
-    ) || path
+    ) || Path::new(name)
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+}
+
+fn candidate(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(card_name)
+}
+
+/// Where a tracked candidate's committed content is: the blob the index lists, in the
+/// repository (a submodule's, for a file inside one) whose work tree is `repo`.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    pub repo: Arc<PathBuf>,
+    pub blob: Oid,
 }
 
 /// A file that may be a card.
@@ -72,103 +89,268 @@ pub struct Candidate {
     pub shown: String,
     /// Named on the command line (then a Markdown file is a card even without governance).
     pub explicit: bool,
+    /// For a file git tracks: its blob in the index.
+    pub tracked: Option<Tracked>,
+    /// The repository's root, canonical: a card that is a symbolic link is read only when
+    /// it leads to a file inside it.
+    root: Arc<PathBuf>,
+}
+
+/// What reading a candidate gave.
+#[derive(Debug)]
+pub enum Loaded {
+    Card(Box<Card>),
+    /// Not a card; `changed` when git tracks it and the work tree's bytes are not the
+    /// committed blob's (the committed version must then be looked at: it may be a card).
+    NotACard {
+        changed: bool,
+    },
 }
 
 impl Candidate {
-    /// Reads and parses it: `Ok(None)` when it is not a card after all.
-    pub fn load(&self) -> Result<Option<Card>, Vec<InputError>> {
-        card::load(&self.file, &self.shown, self.explicit)
+    /// Reads and parses it. A symbolic link is followed only to a regular file inside the
+    /// repository, and a path that is not a regular file (a FIFO, a device) is refused rather
+    /// than opened: anything else where a card may be is an error, never "not a card".
+    pub fn load(&self, keys: &Keys) -> Result<Loaded, Vec<InputError>> {
+        let one = |m: &str, help: &str| vec![InputError::new(Some(&self.shown), m).with_help(help)];
+        let link = std::fs::symlink_metadata(&self.file)
+            .map_err(|e| one(&format!("cannot read: {e}"), "name a card that exists"))?;
+        if link.file_type().is_symlink() {
+            let inside = self
+                .file
+                .canonicalize()
+                .is_ok_and(|target| target.starts_with(self.root.as_path()));
+            if !inside {
+                return Err(one(
+                    "is a symbolic link that leads outside the repository (or nowhere); it is not followed",
+                    "a card must be a file inside the repository; replace the link with the card itself",
+                ));
+            }
+        }
+        let meta = std::fs::metadata(&self.file)
+            .map_err(|e| one(&format!("cannot read: {e}"), "name a card that exists"))?;
+        if !meta.is_file() {
+            return Err(one(
+                "is not a regular file (a FIFO, a device or a socket cannot be a card); it is not opened",
+                "a card must be a regular file",
+            ));
+        }
+        let bytes = card::read_bytes(&self.file, &self.shown)?;
+        let changed = self.tracked.as_ref().is_some_and(|t| {
+            Oid::hash_object(git2::ObjectType::Blob, &bytes).is_ok_and(|oid| oid != t.blob)
+        });
+        match card::from_bytes(bytes, &self.file, &self.shown, self.explicit, keys)? {
+            Some(c) => Ok(Loaded::Card(Box::new(c))),
+            None => Ok(Loaded::NotACard { changed }),
+        }
     }
 }
 
 /// The files under `paths` (the repository root when empty) that may be cards, in path order,
-/// each once, and what could not be walked. Nothing is read yet.
+/// each once, and what could not be listed. Nothing is read yet.
 pub fn candidates(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Candidate>, Vec<InputError>) {
-    let mut files: Vec<(PathBuf, String, bool)> = Vec::new();
     let mut errors = Vec::new();
+    let canonical_root = Arc::new(root.canonicalize().unwrap_or_else(|_| root.to_path_buf()));
     let targets: Vec<PathBuf> = if paths.is_empty() {
         vec![root.to_path_buf()]
     } else {
         paths.to_vec()
     };
+    let mut named = Vec::new();
+    let mut dirs = Vec::new();
     for given in &targets {
         let abs = absolute(cwd, given);
         let shown = display(root, &abs, given);
-        // A named symbolic link is followed only when it leads inside the repository.
-        if let Ok(link) = std::fs::symlink_metadata(&abs)
-            && link.file_type().is_symlink()
-        {
-            let inside = match (abs.canonicalize(), root.canonicalize()) {
-                (Ok(target), Ok(root)) => target.starts_with(&root),
-                _ => false,
-            };
-            if !inside {
-                errors.push(
-                    InputError::new(
-                        Some(&shown),
-                        "is a symbolic link that leads outside the repository (or nowhere); it is not followed",
-                    )
-                    .with_help("name the card itself, inside the repository"),
-                );
-                continue;
-            }
+        match std::fs::metadata(&abs) {
+            Ok(m) if m.is_dir() => dirs.push((abs, shown)),
+            // A named file (or link, or FIFO) is a candidate; reading it says what it is.
+            Ok(_) => named.push((abs, shown)),
+            Err(_) if std::fs::symlink_metadata(&abs).is_ok() => named.push((abs, shown)),
+            Err(e) => errors.push(InputError::new(Some(&shown), format!("cannot read: {e}"))),
         }
-        let meta = match std::fs::metadata(&abs) {
-            Ok(m) => m,
-            Err(e) => {
-                errors.push(InputError::new(Some(&shown), format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        if !meta.is_dir() {
-            files.push((abs, shown, true));
-            continue;
-        }
-        // Walked on every core: in a monorepo the walk (a few system calls a directory, for
-        // its ignore files) is a good part of the run.
-        let found = Mutex::new((Vec::new(), Vec::new()));
-        ignore::WalkBuilder::new(&abs)
-            .hidden(false)
-            .filter_entry(|e| e.file_name() != ".git")
-            .build_parallel()
-            .run(|| {
-                Box::new(|entry| {
-                    let lock = || found.lock().unwrap_or_else(PoisonError::into_inner);
-                    match entry {
-                        Ok(e)
-                            if e.file_type().is_some_and(|t| t.is_file())
-                                && candidate(e.path()) =>
-                        {
-                            let p = e.path().to_path_buf();
-                            let shown = display(root, &p, &p);
-                            lock().0.push((p, shown, false));
-                        }
-                        Ok(_) => {}
-                        Err(e) => lock().1.push(InputError::new(
-                            Some(&shown),
-                            format!("cannot walk the directory: {e}"),
-                        )),
-                    }
-                    ignore::WalkState::Continue
-                })
-            });
-        let (walked, mut walk_errors) = found.into_inner().unwrap_or_else(PoisonError::into_inner);
-        files.extend(walked);
-        // In a stable order, whatever order the threads met them in.
-        walk_errors.sort_by(|a, b| a.message.cmp(&b.message));
-        errors.extend(walk_errors);
     }
-    // A file named twice, or named and also found by a walk, is read once; named wins.
+    let mut found: Vec<(PathBuf, String, Option<Tracked>)> = Vec::new();
+    if !dirs.is_empty() {
+        let git = root.join(".git");
+        if std::fs::symlink_metadata(&git).is_ok() {
+            match Repository::open(root) {
+                Ok(repo) => {
+                    let scope: Vec<&Path> = dirs.iter().map(|(d, _)| d.as_path()).collect();
+                    if let Err(e) = from_git(&repo, root, &scope, &mut found) {
+                        errors.push(e);
+                    }
+                }
+                Err(e) => errors.push(InputError::new(
+                    Some(".git"),
+                    format!(
+                        "the git repository cannot be opened ({}), so the files it tracks cannot be listed",
+                        e.message()
+                    ),
+                )),
+            }
+        } else {
+            for (dir, shown) in &dirs {
+                walk(root, dir, shown, &mut found, &mut errors);
+            }
+        }
+    }
+    // A file named twice, or named and also found under a directory, is read once; named wins.
+    let tracked_by_path: std::collections::HashMap<PathBuf, Tracked> = found
+        .iter()
+        .filter_map(|(p, _, t)| t.clone().map(|t| (p.clone(), t)))
+        .collect();
+    let mut files: Vec<(PathBuf, String, bool)> = named
+        .into_iter()
+        .map(|(p, s)| (p, s, true))
+        .chain(found.into_iter().map(|(p, s, _)| (p, s, false)))
+        .collect();
     files.sort_by(|a, b| (&a.0, !a.2).cmp(&(&b.0, !b.2)));
     let mut seen = HashSet::new();
     files.retain(|(p, _, _)| seen.insert(p.clone()));
     let candidates = files
         .into_iter()
         .map(|(file, shown, explicit)| Candidate {
+            tracked: tracked_by_path.get(&file).cloned(),
             file,
             shown,
             explicit,
+            root: Arc::clone(&canonical_root),
         })
         .collect();
+    errors.sort_by(|a, b| a.message.cmp(&b.message));
     (candidates, errors)
+}
+
+/// The candidates git knows under `scope`: every tracked file with a card's name (in the
+/// index of `repo` and, recursively, of each checked-out submodule), and every untracked one
+/// that git's ignore rules do not exclude. A tracked file missing from the work tree (deleted
+/// and not yet committed, or outside a sparse checkout) is not a candidate: `--changed-since`
+/// reports a card that went missing.
+fn from_git(
+    repo: &Repository,
+    root: &Path,
+    scope: &[&Path],
+    out: &mut Vec<(PathBuf, String, Option<Tracked>)>,
+) -> Result<(), InputError> {
+    let Some(work) = repo.workdir().map(Path::to_path_buf) else {
+        return Ok(());
+    };
+    let fail = |what: &str, e: git2::Error| {
+        InputError::new(
+            Some(&display(root, &work, &work)),
+            format!("cannot read git's {what} ({})", e.message()),
+        )
+    };
+    let in_scope = |p: &Path| scope.iter().any(|s| p.starts_with(s) || s.starts_with(p));
+    let this = Arc::new(work.clone());
+    let index = repo.index().map_err(|e| fail("index", e))?;
+    let mut listed = HashSet::new();
+    for entry in index.iter() {
+        let rel = path_of(&entry.path);
+        if !listed.insert(rel.clone()) {
+            continue; // another stage of a conflicted file
+        }
+        let abs = work.join(&rel);
+        if !in_scope(&abs) {
+            continue;
+        }
+        const GITLINK: u32 = 0o160_000;
+        if entry.mode & 0o170_000 == GITLINK {
+            // A submodule: its own index lists its files, when it is checked out.
+            if let Ok(sub) = Repository::open(&abs) {
+                from_git(&sub, root, scope, out)?;
+            }
+            continue;
+        }
+        if !candidate(&abs)
+            || !scope.iter().any(|s| abs.starts_with(s))
+            || std::fs::symlink_metadata(&abs).is_err()
+        {
+            continue;
+        }
+        let shown = display(root, &abs, &abs);
+        out.push((
+            abs,
+            shown,
+            Some(Tracked {
+                repo: Arc::clone(&this),
+                blob: entry.id,
+            }),
+        ));
+    }
+    let mut options = StatusOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false)
+        .exclude_submodules(true)
+        .include_unmodified(false);
+    let statuses = repo
+        .statuses(Some(&mut options))
+        .map_err(|e| fail("status", e))?;
+    for s in statuses.iter() {
+        if !s.status().contains(git2::Status::WT_NEW) {
+            continue;
+        }
+        let abs = work.join(path_of(s.path_bytes()));
+        if candidate(&abs) && scope.iter().any(|d| abs.starts_with(d)) {
+            let shown = display(root, &abs, &abs);
+            out.push((abs, shown, None));
+        }
+    }
+    Ok(())
+}
+
+/// A path as git stores it (bytes, `/`-separated), as a path of this system.
+#[cfg(unix)]
+fn path_of(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Outside a repository: every file under `dir` with a card's name (links included, which
+/// reading resolves), on every core. No ignore file applies: nothing here is git's to ignore.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    shown: &str,
+    out: &mut Vec<(PathBuf, String, Option<Tracked>)>,
+    errors: &mut Vec<InputError>,
+) {
+    let found = Mutex::new((Vec::new(), Vec::new()));
+    ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .ignore(false)
+        .git_ignore(false)
+        .git_global(false)
+        .git_exclude(false)
+        .parents(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                let lock = || found.lock().unwrap_or_else(PoisonError::into_inner);
+                match entry {
+                    Ok(e) if e.file_type().is_some_and(|t| !t.is_dir()) && candidate(e.path()) => {
+                        let p = e.path().to_path_buf();
+                        let shown = display(root, &p, &p);
+                        lock().0.push((p, shown, None));
+                    }
+                    Ok(_) => {}
+                    Err(e) => lock().1.push(InputError::new(
+                        Some(shown),
+                        format!("cannot walk the directory: {e}"),
+                    )),
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    let (walked, walk_errors) = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    out.extend(walked);
+    errors.extend(walk_errors);
 }

@@ -170,6 +170,7 @@ impl<'p> Evaluator<'p> {
                 crate::card::Format::Yaml,
                 true,
                 "shape",
+                &crate::card::Keys::engine(),
             )
             .map_err(|e| format!("internal: a shape card does not read: {e:?}"))?
             .ok_or("internal: a shape card is not a card")?;
@@ -400,6 +401,13 @@ fn git_record(
                 .change
                 .as_ref()
                 .map(|_| Expr::new_bool(evidence.policies_changed)),
+        ),
+        (
+            "head_on_default_branch",
+            match evidence.tag_reachable {
+                Ok(Some(on)) => Some(Expr::new_bool(on)),
+                _ => None,
+            },
         ),
     ])
 }
@@ -668,7 +676,12 @@ mod tests {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 cards_under(&path, out);
-            } else if let Ok(Some(card)) = crate::card::load(&path, &path.to_string_lossy(), true) {
+            } else if let Ok(Some(card)) = crate::card::load(
+                &path,
+                &path.to_string_lossy(),
+                true,
+                &crate::card::Keys::engine(),
+            ) {
                 out.push(card);
             }
         }
@@ -685,6 +698,7 @@ mod tests {
             crate::card::Format::Yaml,
             true,
             "m",
+            &crate::card::Keys::engine(),
         )
         .unwrap()
         .unwrap();

@@ -20,7 +20,14 @@ pub fn card(data: &[u8]) {
     let text: Arc<str> = Arc::from(text);
     for format in [Format::Markdown, Format::Yaml, Format::Json] {
         for explicit in [true, false] {
-            let _ = card::parse("fuzz/card", Arc::clone(&text), format, explicit, "m");
+            let _ = card::parse(
+                "fuzz/card",
+                Arc::clone(&text),
+                format,
+                explicit,
+                "m",
+                &card::Keys::engine(),
+            );
         }
     }
 }
@@ -49,7 +56,14 @@ pub fn pipeline(pack: &Pack, data: &[u8]) {
             now,
             policies: "embedded".into(),
         };
-        let parsed = card::parse("fuzz/card.md", Arc::from(text), Format::Markdown, true, "m");
+        let parsed = card::parse(
+            "fuzz/card.md",
+            Arc::from(text),
+            Format::Markdown,
+            true,
+            "m",
+            &pack.card_keys,
+        );
         let card = match parsed {
             Ok(Some(card)) => card,
             Ok(None) => unreachable_card(),

@@ -9,6 +9,7 @@
 pub mod annex_a;
 pub mod card;
 pub mod check;
+pub mod config;
 pub mod date;
 pub mod discover;
 pub mod error;

@@ -12,7 +12,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use aimsgate::check::{CheckOptions, WaiverSource, check};
+use aimsgate::check::{CheckOptions, check};
+use aimsgate::config::{Flags, Governance};
 use aimsgate::date::Instant;
 use aimsgate::error::InputError;
 use aimsgate::evaluate::RequestSpec;
@@ -153,15 +154,29 @@ struct ValidateArgs {
     deny_warnings: bool,
 }
 
-/// Where the policy pack comes from (as for `check`).
+/// Where the policy pack and the governance configuration come from.
 #[derive(Debug, Clone, clap::Args)]
 struct PackArgs {
-    /// A policy pack directory instead of the embedded one.
+    /// A policy pack directory instead of the embedded one (or the configuration's `policies`).
     #[arg(long, value_name = "DIR")]
     policies: Option<PathBuf>,
-    /// Read the pack from the tree of this git ref.
-    #[arg(long, value_name = "GIT_REF")]
-    policies_ref: Option<String>,
+    /// The protected ref (for example `refs/remotes/origin/main`): the pack, the waivers, the
+    /// statement and `.aimsgate/config.yaml` are read from its tree, never from the working
+    /// tree, so a change cannot loosen the gate that judges it. A name that matches more than
+    /// one ref is an error.
+    #[arg(long, visible_alias = "policies-ref", value_name = "GIT_REF")]
+    protected_ref: Option<String>,
+}
+
+impl PackArgs {
+    fn flags(&self) -> Flags {
+        Flags {
+            policies: self.policies.clone(),
+            protected_ref: self.protected_ref.clone(),
+            waivers: None,
+            soa: None,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -255,14 +270,8 @@ struct CheckArgs {
     /// The instant ages are measured from: YYYY-MM-DD or RFC 3339 (default: now).
     #[arg(long, value_name = "DATE|DATETIME")]
     now: Option<String>,
-    /// A policy pack directory (one .cedarschema and .cedar files) instead of the embedded one.
-    #[arg(long, value_name = "DIR")]
-    policies: Option<PathBuf>,
-    /// Read the policy pack from the tree of this git ref (the protected branch), not from the
-    /// working tree: a change cannot weaken the gate that judges it. The pack directory is
-    /// `--policies DIR` or the repository's `policies/`.
-    #[arg(long, value_name = "GIT_REF")]
-    policies_ref: Option<String>,
+    #[command(flatten)]
+    pack: PackArgs,
     /// Check only the models whose card or card folder changed since the merge base of this
     /// ref and HEAD (uncommitted changes count too); a change to the policy pack checks all.
     #[arg(long, value_name = "GIT_REF")]
@@ -283,7 +292,8 @@ struct CheckArgs {
     /// Seconds to wait for each GitHub API answer.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     github_timeout: u64,
-    /// The waivers file (default: .aimsgate/waivers.yaml under the repository root, if it exists).
+    /// The waivers file (default: the configuration's `waivers`, else .aimsgate/waivers.yaml
+    /// if it exists), read from the protected ref when there is one.
     #[arg(long, value_name = "FILE")]
     waivers: Option<PathBuf>,
     /// Append this run's decision record (a JSON line) to FILE; if it cannot be written, the
@@ -627,27 +637,6 @@ fn run_validate(args: &ValidateArgs) -> Exit {
     }
 }
 
-/// The pack: from a ref's tree, a directory, or the embedded one.
-fn load_pack(
-    cwd: &std::path::Path,
-    policies: Option<&std::path::Path>,
-    policies_ref: Option<&str>,
-) -> Result<Pack, Vec<InputError>> {
-    match (policies_ref, policies) {
-        (Some(reference), dir) => evidence::pack_at_ref(cwd, reference, dir)
-            .map_err(|e| vec![*e])
-            .and_then(|files| {
-                let origin = files
-                    .first()
-                    .and_then(|f| f.name.rsplit_once('/').map(|(d, _)| d.to_string()))
-                    .unwrap_or_else(|| reference.to_string());
-                Pack::from_files(origin, files)
-            }),
-        (None, None) => Pack::embedded(),
-        (None, Some(dir)) => Pack::from_dir(&cwd.join(dir), &dir.to_string_lossy()),
-    }
-}
-
 /// Prints errors to standard error; exit 2.
 fn fail(errors: &[InputError]) -> Exit {
     let mut err = std::io::stderr().lock();
@@ -660,9 +649,16 @@ fn fail(errors: &[InputError]) -> Exit {
 
 /// The current directory and the pack the arguments name.
 fn setup(pack: &PackArgs) -> Result<(PathBuf, Pack), Vec<InputError>> {
-    let cwd = current_dir()?;
-    let pack = load_pack(&cwd, pack.policies.as_deref(), pack.policies_ref.as_deref())?;
+    let (cwd, _, pack) = setup_with(&pack.flags())?;
     Ok((cwd, pack))
+}
+
+/// The current directory, the governance set-up and the pack it names.
+fn setup_with(flags: &Flags) -> Result<(PathBuf, Governance, Pack), Vec<InputError>> {
+    let cwd = current_dir()?;
+    let governance = Governance::resolve(&cwd, flags)?;
+    let pack = governance.load_pack()?;
+    Ok((cwd, governance, pack))
 }
 
 fn current_dir() -> Result<PathBuf, Vec<InputError>> {
@@ -709,29 +705,26 @@ fn run_explain(args: &ExplainArgs) -> Exit {
 }
 
 fn run_controls(args: &ControlsArgs) -> Exit {
-    let (cwd, pack) = match setup(&args.pack) {
+    let mut flags = args.pack.flags();
+    flags.soa = args.soa.clone();
+    let (_, governance, pack) = match setup_with(&flags) {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };
-    let root = aimsgate::discover::repository_root(&cwd);
-    let (file, required) = match &args.soa {
-        Some(f) => (cwd.join(f), true),
-        None => (root.join(aimsgate::soa::DEFAULT_PATH), false),
-    };
-    let shown =
-        aimsgate::discover::display(&root, &aimsgate::discover::absolute(&cwd, &file), &file);
-    let decisions = match std::fs::read_to_string(&file) {
-        Ok(text) => match aimsgate::soa::read_decisions(&shown, &text) {
+    let (file, required) = &governance.soa;
+    let decisions = match governance.read(file) {
+        Ok(Some(f)) => match aimsgate::soa::read_decisions(&f.shown, &f.text) {
             Ok(d) => d,
             Err(e) => return fail(&e),
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Vec::new(),
-        Err(e) => {
+        Ok(None) if !required => Vec::new(),
+        Ok(None) => {
             return fail(&[InputError::new(
-                Some(&shown),
-                format!("cannot read the statement: {e}"),
+                Some(&file.to_string_lossy()),
+                "the statement does not exist",
             )]);
         }
+        Err(e) => return fail(&e),
     };
     let rows = aimsgate::soa::statement(&pack, &decisions);
     let mut out = std::io::stdout().lock();
@@ -755,12 +748,16 @@ fn env(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Where evidence comes from: flags first, then GitHub Actions' environment.
-fn gather_options(args: &CheckArgs) -> GatherOptions {
+/// Where evidence comes from: flags first, then the governance configuration, then GitHub
+/// Actions' environment.
+fn gather_options(args: &CheckArgs, governance: Option<&Governance>) -> GatherOptions {
     GatherOptions {
         changed_since: args.changed_since.clone(),
-        policies: args.policies.clone(),
-        default_branch: args.default_branch.clone(),
+        governance_paths: governance.map(Governance::paths).unwrap_or_default(),
+        default_branch: args
+            .default_branch
+            .clone()
+            .or_else(|| governance.and_then(|g| g.config.default_branch.clone())),
         github: GitHubOptions {
             event_path: env("GITHUB_EVENT_PATH").map(PathBuf::from),
             event_name: env("GITHUB_EVENT_NAME"),
@@ -772,6 +769,7 @@ fn gather_options(args: &CheckArgs) -> GatherOptions {
                 .and_then(|t| Token::new(&t)),
             repo: args.repo.clone().or_else(|| env("GITHUB_REPOSITORY")),
             timeout: std::time::Duration::from_secs(args.github_timeout.max(1)),
+            accept_stale_approvals: governance.is_some_and(|g| g.config.accept_stale_approvals),
         },
     }
 }
@@ -833,12 +831,17 @@ fn run_check(args: CheckArgs) -> Exit {
         Ok(r) => r,
         Err(errors) => return emit_errors(&args, errors),
     };
-    let pack = load_pack(&cwd, args.policies.as_deref(), args.policies_ref.as_deref());
-    let pack = match pack {
+    let mut flags = args.pack.flags();
+    flags.waivers = args.waivers.clone();
+    let governance = match Governance::resolve(&cwd, &flags) {
+        Ok(g) => g,
+        Err(errors) => return emit_errors(&args, errors),
+    };
+    let pack = match governance.load_pack() {
         Ok(p) => p,
         Err(errors) => return emit_errors(&args, errors),
     };
-    let evidence = match Evidence::gather(&cwd, &gather_options(&args)) {
+    let evidence = match Evidence::gather(&cwd, &gather_options(&args, Some(&governance))) {
         Ok(e) => e,
         Err(e) => return emit_errors(&args, vec![*e]),
     };
@@ -847,10 +850,7 @@ fn run_check(args: CheckArgs) -> Exit {
         request,
         cwd,
         evidence,
-        waivers: match &args.waivers {
-            Some(file) => WaiverSource::File(file.clone()),
-            None => WaiverSource::Default,
-        },
+        governance: Some(governance),
     };
     let report = check(&pack, &options);
     let mut exit = emit(&args, &report);
@@ -891,7 +891,7 @@ fn record(
 
 /// Publishes the report as asked, printing what happened; never changes the exit code.
 fn publish_report(args: &CheckArgs, report: &Report, evidence: &Evidence) {
-    let gather = gather_options(args);
+    let gather = gather_options(args, None);
     let github = &gather.github;
     let repo = github
         .repo

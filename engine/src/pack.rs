@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use cedar_policy::{Effect, Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator};
 
-use crate::card::FieldPath;
+use crate::card::{FieldPath, Keys};
 use crate::error::{InputError, from_diagnostic, span_of};
 
 mod embedded {
@@ -78,6 +78,9 @@ pub struct Pack {
     /// `embedded` or the directory the pack was read from.
     pub origin: String,
     pub schema: Schema,
+    /// The keys a card's `governance` block may hold: the engine's, and those the schema
+    /// declares for the model.
+    pub card_keys: Keys,
     /// The pack as written, re-keyed by `@id`.
     pub policies: PolicySet,
     /// The permit policies alone. Authorizing against [`Pack::policies`] names every
@@ -177,15 +180,22 @@ impl Pack {
             }
         };
         let precompiled = precompiled.and_then(|p| p.schema_for(&schema_file.text));
-        let schema = match precompiled.map_or_else(
+        let (schema, card_keys) = match precompiled.map_or_else(
             || {
-                Schema::from_cedarschema_str(&schema_file.text)
+                let schema = Schema::from_cedarschema_str(&schema_file.text)
                     .map(|(schema, _warnings)| schema)
-                    .map_err(Box::new)
+                    .map_err(Box::new)?;
+                // The keys a card may hold come from the schema's JSON form; a schema that
+                // parsed converts (if it did not, only the engine's own keys would be known).
+                let keys = cedar_policy::SchemaFragment::from_cedarschema_str(&schema_file.text)
+                    .ok()
+                    .and_then(|(fragment, _)| fragment.to_json_value().ok())
+                    .map_or_else(Keys::engine, |json| Keys::with_schema(&json));
+                Ok::<_, Box<cedar_policy::CedarSchemaError>>((schema, keys))
             },
             Ok,
         ) {
-            Ok(schema) => schema,
+            Ok(loaded) => loaded,
             Err(e) => {
                 return Err(vec![from_diagnostic(
                     &schema_file.name,
@@ -359,6 +369,7 @@ impl Pack {
         Ok(Pack {
             origin,
             schema,
+            card_keys,
             policies,
             permit_set,
             gates,
@@ -424,10 +435,14 @@ impl Precompiled {
     }
 
     /// The schema, if it was converted from exactly `text`; else the text must be parsed.
-    fn schema_for(self, text: &str) -> Option<Schema> {
-        (sha256_hex(text) == self.text_sha256)
-            .then(|| Schema::from_json_value(self.schema).ok())
-            .flatten()
+    fn schema_for(self, text: &str) -> Option<(Schema, Keys)> {
+        if sha256_hex(text) != self.text_sha256 {
+            return None;
+        }
+        let keys = Keys::with_schema(&self.schema);
+        Schema::from_json_value(self.schema)
+            .ok()
+            .map(|schema| (schema, keys))
     }
 }
 

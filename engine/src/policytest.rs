@@ -11,7 +11,8 @@
 //!     action: release                # release (default) or deploy
 //!     environment: production        # optional
 //!     now: 2026-11-20                # optional; default 2026-01-01
-//!     git: { branch: main, tags: [v1.2.3], policy_files_changed: false }  # optional
+//!     git: { branch: main, tags: [v1.2.3], head_on_default_branch: true,
+//!            policy_files_changed: false }  # optional
 //!     default_branch: main           # optional
 //!     review: { pr_author: bob, commit_author: bob, approvers: [jane] }  # optional
 //!     expect:
@@ -63,6 +64,7 @@ fn strings(node: Option<&Node>) -> Vec<String> {
 }
 
 struct File<'a> {
+    keys: &'a card::Keys,
     path: &'a str,
     dir: &'a Path,
     source: &'a Arc<str>,
@@ -93,7 +95,7 @@ impl File<'_> {
                     "`card` is the card's front matter, a mapping".into(),
                 )]);
             }
-            return card::from_node(self.path, self.source, node.clone(), "model");
+            return card::from_node(self.path, self.source, node.clone(), "model", self.keys);
         }
         if let Some(node) = self.field(case, "card_text") {
             let body = text(node).unwrap_or_default();
@@ -103,13 +105,15 @@ impl File<'_> {
                 card::Format::Yaml,
                 true,
                 "model",
+                self.keys,
             )
             .and_then(|c| self.present(c, node.span));
         }
         if let Some(node) = self.field(case, "card_file") {
             let rel = text(node).unwrap_or_default();
             let file: PathBuf = self.dir.join(&rel);
-            return card::load(&file, &rel, true).and_then(|c| self.present(c, node.span));
+            return card::load(&file, &rel, true, self.keys)
+                .and_then(|c| self.present(c, node.span));
         }
         Err(vec![self.error(
             case.span,
@@ -134,6 +138,23 @@ impl File<'_> {
                     }
                 )
             });
+            let flag = |key: &str| {
+                self.field(git, key).map(|n| {
+                    matches!(
+                        n.value,
+                        Value::Scalar {
+                            kind: ScalarKind::Bool(true),
+                            ..
+                        }
+                    )
+                })
+            };
+            evidence.tag_reachable = match flag("head_on_default_branch") {
+                Some(on) => Ok(Some(on)),
+                None => {
+                    Err("the test case does not say whether HEAD is on the default branch".into())
+                }
+            };
             evidence.git = Ok(GitFacts {
                 root: PathBuf::from("."),
                 commit: "0".repeat(40),
@@ -151,8 +172,15 @@ impl File<'_> {
             if let Some(changed) = changed {
                 evidence.change = Some(ChangeSet {
                     base: "main".into(),
+                    base_ref: crate::evidence::git::Resolved {
+                        given: "main".into(),
+                        full: Some("refs/heads/main".into()),
+                        commit: "0".repeat(40),
+                    },
                     merge_base: "0".repeat(40),
                     files: BTreeSet::new(),
+                    submodules: BTreeSet::new(),
+                    before: Vec::new(),
                 });
                 evidence.policies_changed = changed;
             }
@@ -166,6 +194,7 @@ impl File<'_> {
                     .and_then(text)
                     .unwrap_or_else(|| "author".into()),
                 approvers: strings(self.field(review, "approvers")),
+                stale_approvers: Vec::new(),
                 changes_requested: Vec::new(),
                 commit_author: self.field(review, "commit_author").and_then(text),
             });
@@ -208,6 +237,7 @@ pub fn run_file(
 ) -> Result<Vec<CaseResult>, Vec<InputError>> {
     let source: Arc<str> = Arc::from(content);
     let file = File {
+        keys: &pack.card_keys,
         path,
         dir,
         source: &source,

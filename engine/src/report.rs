@@ -76,6 +76,10 @@ pub struct Related {
 /// The id of the finding given when no permit of the pack applies to the request.
 pub const NOT_PERMITTED: &str = "not-permitted";
 
+/// The id of the finding given when a change removed a model's card (or made it no longer a
+/// card) while the model's folder still holds files.
+pub const CARD_REMOVED: &str = "card-removed";
+
 /// One gate that fired on one model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -218,6 +222,60 @@ impl ModelReport {
     }
 }
 
+impl Finding {
+    /// The finding on a card that the change removed, or made no longer a card, while its
+    /// folder still holds tracked files: the model would otherwise leave the gate unjudged.
+    /// `source` is the card as it was; the finding points at its first line.
+    pub fn card_removed(path: &str, anchor: Span, message: String) -> Finding {
+        Finding {
+            gate: CARD_REMOVED.into(),
+            controls: Vec::new(),
+            severity: Severity::Error,
+            title: "A model card was removed while the model's files remain".into(),
+            label: message.clone(),
+            message,
+            help: Some(
+                "restore the card with its `governance` block; to retire the model, remove its whole folder (then it is listed as removed)"
+                    .into(),
+            ),
+            location: Location {
+                path: path.to_string(),
+                span: anchor,
+            },
+            related: Vec::new(),
+            policy: None,
+            waived: None,
+            expired_waiver: None,
+        }
+    }
+}
+
+/// A model whose card the change removed together with its folder: listed, not judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    pub id: String,
+    pub path: String,
+    pub reason: String,
+}
+
+/// Something the run says about itself that does not change the verdict: configuration read
+/// from the change itself, a model whose id changed, a waiver that matched nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub message: String,
+    /// The file and line it is about, if any.
+    pub path: Option<String>,
+    pub line: Option<usize>,
+}
+
+/// A ref resolved without ambiguity: as given, in full, and its commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefUsed {
+    pub given: String,
+    pub full: Option<String>,
+    pub commit: String,
+}
+
 /// A model that was found but not checked, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -231,6 +289,8 @@ pub struct Skipped {
 pub struct ChangeSummary {
     /// The ref as given, and the merge base it resolved to.
     pub base: String,
+    /// The full ref and commit the base resolved to.
+    pub base_ref: RefUsed,
     pub merge_base: String,
     pub files: usize,
     /// The change touches the policy pack: every model is checked.
@@ -358,6 +418,12 @@ pub struct Report {
     pub models: Vec<ModelReport>,
     /// Models found but not checked (`--changed-since`), sorted by path.
     pub skipped: Vec<Skipped>,
+    /// Models the change removed with their folder (`--changed-since`), sorted by path.
+    pub removed: Vec<Removed>,
+    /// The protected ref governance configuration was read from, if any.
+    pub protected: Option<RefUsed>,
+    /// What the run says about itself beside the verdict.
+    pub warnings: Vec<Warning>,
     /// What `--changed-since` found.
     pub change: Option<ChangeSummary>,
     /// What evidence the verdict had.
@@ -372,18 +438,32 @@ pub struct Report {
 
 impl Report {
     /// Builds the report and its overall decision: error if anything could not be evaluated,
-    /// otherwise blocked if any model is, otherwise allowed. With neither a model checked nor
-    /// one skipped, nothing was judged: that is an error too.
+    /// otherwise blocked if any model is, otherwise allowed. With no model checked, skipped or
+    /// removed, nothing was judged: that is an error too.
     pub fn new(
+        judged: Judged,
+        models: Vec<ModelReport>,
+        skipped: Vec<Skipped>,
+        change: Option<ChangeSummary>,
+        errors: Vec<InputError>,
+    ) -> Report {
+        Report::with_removed(judged, models, skipped, Vec::new(), change, errors)
+    }
+
+    /// [`Report::new`], with the models the change removed.
+    pub fn with_removed(
         judged: Judged,
         mut models: Vec<ModelReport>,
         mut skipped: Vec<Skipped>,
+        mut removed: Vec<Removed>,
         change: Option<ChangeSummary>,
         errors: Vec<InputError>,
     ) -> Report {
         models.sort_by(|a, b| a.path.cmp(&b.path));
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
-        let decision = if !errors.is_empty() || (models.is_empty() && skipped.is_empty()) {
+        removed.sort_by(|a, b| a.path.cmp(&b.path));
+        let nothing = models.is_empty() && skipped.is_empty() && removed.is_empty();
+        let decision = if !errors.is_empty() || nothing {
             Decision::Error
         } else {
             models
@@ -400,6 +480,9 @@ impl Report {
             policies: judged.policies,
             models,
             skipped,
+            removed,
+            protected: None,
+            warnings: Vec::new(),
             change,
             evidence: Vec::new(),
             rules: Vec::new(),

@@ -10,7 +10,7 @@ pub mod server;
 
 use std::path::{Path, PathBuf};
 
-use aimsgate::check::{CheckOptions, WaiverSource, check};
+use aimsgate::check::{CheckOptions, check};
 use aimsgate::date::Instant;
 use aimsgate::evaluate::RequestSpec;
 use aimsgate::evidence::git::{GitFacts, Person};
@@ -37,7 +37,8 @@ pub struct Expectations {
     pub at: Vec<(String, usize)>,
     /// `error-at:` the line of the first input error.
     pub error_at: Option<usize>,
-    /// Evidence lines: `git: unavailable`, `git-tags:`, `branch:`, `default-branch:`,
+    /// Evidence lines: `git: unavailable`, `git-tags:`, `tag-on-default-branch:` (true by
+    /// default, `false` or `unknown`), `branch:`, `default-branch:`,
     /// `review:` (approvers, `none`, or `unavailable`), `policies-changed: true`.
     pub evidence: Vec<(String, String)>,
 }
@@ -86,7 +87,12 @@ pub fn expectations(text: &str) -> Expectations {
                 }
             }
             "error-at" => e.error_at = Some(value.parse().expect("a line number")),
-            k @ ("git" | "git-tags" | "branch" | "default-branch" | "review"
+            k @ ("git"
+            | "git-tags"
+            | "tag-on-default-branch"
+            | "branch"
+            | "default-branch"
+            | "review"
             | "policies-changed") => {
                 e.evidence.push((k.to_string(), value.to_string()));
             }
@@ -143,12 +149,14 @@ pub fn evidence(e: &Expectations) -> Evidence {
         pr_number: 7,
         pr_author: "pr-author".into(),
         approvers: vec!["jane".into(), "omar".into()],
+        stale_approvers: Vec::new(),
         changes_requested: Vec::new(),
         commit_author: Some("commit-author".into()),
     };
     let mut evidence = Evidence::unavailable("");
     let (mut git_ok, mut review_ok) = (true, true);
     let mut default_branch = Some("main".to_string());
+    let mut tag_on_default: Result<bool, String> = Ok(true);
     let list = |v: &str| -> Vec<String> {
         v.split(',')
             .map(|s| s.trim().to_string())
@@ -159,6 +167,10 @@ pub fn evidence(e: &Expectations) -> Evidence {
         match (key.as_str(), value.as_str()) {
             ("git", "unavailable") => git_ok = false,
             ("git-tags", v) => git.tags = list(v),
+            ("tag-on-default-branch", "unknown") => {
+                tag_on_default = Err("the fixture says it is unknown".into());
+            }
+            ("tag-on-default-branch", v) => tag_on_default = Ok(v == "true"),
             ("branch", v) => git.branch = Some(v.to_string()),
             ("default-branch", "none") => default_branch = None,
             ("default-branch", v) => default_branch = Some(v.to_string()),
@@ -168,8 +180,15 @@ pub fn evidence(e: &Expectations) -> Evidence {
             ("policies-changed", "true") => {
                 evidence.change = Some(ChangeSet {
                     base: "main".into(),
+                    base_ref: aimsgate::evidence::git::Resolved {
+                        given: "main".into(),
+                        full: Some("refs/heads/main".into()),
+                        commit: "1".repeat(40),
+                    },
                     merge_base: "1".repeat(40),
                     files: ["policies/gates/owner-assigned.cedar".to_string()].into(),
+                    submodules: Default::default(),
+                    before: Vec::new(),
                 });
                 evidence.policies_changed = true;
             }
@@ -187,6 +206,12 @@ pub fn evidence(e: &Expectations) -> Evidence {
         Err("the fixture says reviews are unavailable".into())
     };
     evidence.default_branch = default_branch;
+    let tagged = git_ok && !evidence.git.as_ref().is_ok_and(|g| g.tags.is_empty());
+    evidence.tag_reachable = if tagged {
+        tag_on_default.map(Some)
+    } else {
+        Ok(None)
+    };
     evidence
 }
 
@@ -199,7 +224,7 @@ pub fn check_card(pack: &Pack, card: &Path, e: &Expectations) -> Report {
             request: request(&e.args),
             cwd: root(),
             evidence: evidence(e),
-            waivers: WaiverSource::None,
+            governance: None,
         },
     )
 }

@@ -2,6 +2,7 @@
 //! tree. A value of the wrong type, an unknown enum value or a date that is not a date is an
 //! error at its line, never a silent default. Free text is trimmed, and blank text is absent.
 
+use super::Keys;
 use crate::date::Instant;
 use crate::yaml::{Node, ScalarKind, Span, Value};
 
@@ -188,12 +189,33 @@ pub struct HubMetadata {
     pub metric_count: usize,
 }
 
-/// Reads the typed view of a card's top-level mapping, collecting every error.
-pub fn read(root: Option<&Node>) -> Result<(Governance, HubMetadata), Vec<(Span, String)>> {
+/// Reads the typed view of a card's top-level mapping, collecting every error. Every key of the
+/// `governance` block must be one of `keys`; a top-level key that resembles `governance` is
+/// an error too (the block would otherwise be silently missing).
+pub fn read(
+    root: Option<&Node>,
+    keys: &Keys,
+) -> Result<(Governance, HubMetadata), Vec<(Span, String)>> {
     let mut r = Reader { errors: Vec::new() };
+    if let Some(Value::Map(entries)) = root.map(|r| &r.value) {
+        for e in entries {
+            if super::keys::resembles(&e.key, "governance") {
+                r.error(
+                    e.key_span,
+                    format!(
+                        "`{}` is not `governance`, though it looks like it: the governance block must be spelled exactly `governance`",
+                        super::keys::escape(&e.key)
+                    ),
+                );
+            }
+        }
+    }
     let hub = root.map(|root| r.hub(root)).unwrap_or_default();
     let governance = match root.and_then(|root| r.block(root, "governance")) {
-        Some(g) => r.governance(g),
+        Some(g) => {
+            super::keys::check(g, keys, "governance", &mut r.errors);
+            r.governance(g)
+        }
         None => Governance::default(),
     };
     if r.errors.is_empty() {

@@ -7,6 +7,7 @@
 pub mod field;
 pub mod frontmatter;
 pub mod governance;
+pub mod keys;
 
 use std::io::Read;
 use std::path::Path;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 pub use field::{FieldPath, Segment, Selector};
 pub use governance::{Governance, HubMetadata};
+pub use keys::Keys;
 
 use crate::error::InputError;
 use crate::yaml::{self, Limits, Node, Origin, Pos, Span, Value};
@@ -61,7 +63,17 @@ pub struct Card {
 /// Reads the card at `file` (shown as `path`). `explicit` is true for a file named on the
 /// command line: then a Markdown file is a card even without a `governance` block. For a
 /// discovered Markdown file without one, `Ok(None)`: it is not a card.
-pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec<InputError>> {
+pub fn load(
+    file: &Path,
+    path: &str,
+    explicit: bool,
+    keys: &Keys,
+) -> Result<Option<Card>, Vec<InputError>> {
+    from_bytes(read_bytes(file, path)?, file, path, explicit, keys)
+}
+
+/// The bytes of the card file at `file` (shown as `path`), up to one byte past the size bound.
+pub fn read_bytes(file: &Path, path: &str) -> Result<Vec<u8>, Vec<InputError>> {
     let one = |m: String| vec![InputError::new(Some(path), m)];
     let f = std::fs::File::open(file).map_err(|e| one(format!("cannot open the card: {e}")))?;
     // Sized from the file's length, so it is read without growing the buffer.
@@ -70,6 +82,30 @@ pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec
     f.take(MAX_CARD_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| one(format!("cannot read the card: {e}")))?;
+    Ok(bytes)
+}
+
+/// Whether bytes look like UTF-16 text: a UTF-16 byte-order mark, or ASCII with a NUL beside
+/// every character.
+fn looks_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(64) & !1];
+    head.len() >= 8
+        && (head.iter().step_by(2).all(|b| *b == 0)
+            || head.iter().skip(1).step_by(2).all(|b| *b == 0))
+}
+
+/// Parses the bytes of the card file `file` (shown as `path`). See [`load`].
+pub fn from_bytes(
+    bytes: Vec<u8>,
+    file: &Path,
+    path: &str,
+    explicit: bool,
+    keys: &Keys,
+) -> Result<Option<Card>, Vec<InputError>> {
+    let one = |m: String| vec![InputError::new(Some(path), m)];
     let format = Format::of(file);
     // A discovered Markdown file is held to the card limits only if it may be a card: a huge
     // or binary document page without governance front matter is simply not a card.
@@ -83,6 +119,11 @@ pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec
             "the card is larger than {} MiB; a model card that large is refused rather than read",
             MAX_CARD_BYTES / (1024 * 1024)
         )));
+    }
+    if looks_utf16(&bytes) && may_be_card(&bytes) {
+        return Err(one(
+            "the card is UTF-16 text, and cards are read as UTF-8: is it checked out with a `working-tree-encoding` (.gitattributes)? Git and GitHub show its UTF-8 blob, so it must be read as that".into(),
+        ));
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -103,17 +144,36 @@ pub fn load(file: &Path, path: &str, explicit: bool) -> Result<Option<Card>, Vec
         return Ok(None);
     }
     let fallback_id = folder_name(file);
-    parse(path, Arc::from(text), format, explicit, &fallback_id)
+    parse(path, Arc::from(text), format, explicit, &fallback_id, keys)
 }
 
-/// Whether the start of a Markdown file has front matter that mentions `governance` (or a
-/// front matter that never closes and mentions it): then it is held to the card limits.
+/// Keys of a front matter that only a Hugging Face model card carries: a Markdown file whose
+/// front matter has one is a model card, with or without a `governance` block.
+pub const MODEL_CARD_KEYS: &[&str] = &["model-index", "base_model", "library_name", "pipeline_tag"];
+
+/// Whether YAML text mentions what would make its document a card: `governance` (or something
+/// spelled much like it) or a key only a model card carries. A cheap test on text, before
+/// parsing; it may say yes for a document that turns out not to be a card, never no for one
+/// that is.
+fn mentions_card_keys(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("vernance")
+        || MODEL_CARD_KEYS.iter().any(|k| text.contains(k))
+}
+
+/// Whether the start of a Markdown file has front matter that may make it a card (or a front
+/// matter that never closes and mentions such keys): then it is held to the card limits.
 fn may_carry_governance(bytes: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]);
+    // UTF-16 text (a `working-tree-encoding` checkout) reads as ASCII with NULs between.
+    let head = if head.contains('\0') {
+        std::borrow::Cow::Owned(head.replace('\0', ""))
+    } else {
+        head
+    };
     match frontmatter::find(&head) {
         Ok(None) => false,
-        Ok(Some(fm)) => head[fm.yaml_start..fm.yaml_end].contains("governance"),
-        Err(_) => head.contains("governance"),
+        Ok(Some(fm)) => mentions_card_keys(&head[fm.yaml_start..fm.yaml_end]),
+        Err(_) => mentions_card_keys(&head),
     }
 }
 
@@ -140,6 +200,7 @@ pub fn parse(
     format: Format,
     explicit: bool,
     fallback_id: &str,
+    keys: &Keys,
 ) -> Result<Option<Card>, Vec<InputError>> {
     if source.contains('\0') {
         let line = source[..source.find('\0').unwrap_or(0)]
@@ -171,6 +232,7 @@ pub fn parse(
                     None,
                     anchor,
                     fallback_id,
+                    keys,
                 )?));
             }
             Ok(None) => return Ok(None),
@@ -197,7 +259,7 @@ pub fn parse(
         Ok(root) => root,
         // A discovered Markdown file whose front matter is broken is a card only if it may
         // carry governance: then the error stands (fail closed), otherwise it is not a card.
-        Err(_) if format == Format::Markdown && !explicit && !yaml_text.contains("governance") => {
+        Err(_) if format == Format::Markdown && !explicit && !mentions_card_keys(yaml_text) => {
             return Ok(None);
         }
         Err(e) => {
@@ -226,8 +288,7 @@ pub fn parse(
             ));
         }
     };
-    let has_governance = root.as_ref().is_some_and(|r| r.get("governance").is_some());
-    if format == Format::Markdown && !explicit && !has_governance {
+    if format == Format::Markdown && !explicit && !root.as_ref().is_some_and(is_card_front_matter) {
         return Ok(None);
     }
     Ok(Some(card(
@@ -237,7 +298,21 @@ pub fn parse(
         root,
         anchor,
         fallback_id,
+        keys,
     )?))
+}
+
+/// Whether a Markdown file's front matter makes it a card: it has `governance`, a key that
+/// resembles it (an error then, never "not a card"), or a key only a model card carries.
+fn is_card_front_matter(root: &Node) -> bool {
+    let Value::Map(entries) = &root.value else {
+        return false;
+    };
+    entries.iter().any(|e| {
+        e.key == "governance"
+            || keys::resembles(&e.key, "governance")
+            || MODEL_CARD_KEYS.contains(&e.key.as_str())
+    })
 }
 
 fn card(
@@ -247,8 +322,9 @@ fn card(
     root: Option<Node>,
     anchor: Span,
     fallback_id: &str,
+    keys: &Keys,
 ) -> Result<Card, Vec<InputError>> {
-    let (governance, hub) = governance::read(root.as_ref()).map_err(|errors| {
+    let (governance, hub) = governance::read(root.as_ref(), keys).map_err(|errors| {
         errors
             .into_iter()
             .map(|(span, m)| InputError::at(path, source, span, m))
@@ -277,12 +353,73 @@ pub fn from_node(
     source: &Arc<str>,
     root: Node,
     model_id: &str,
+    keys: &Keys,
 ) -> Result<Card, Vec<InputError>> {
     let anchor = Span {
         start: root.span.start,
         end: root.span.start.offset + 1,
     };
-    card(path, source, Format::Yaml, Some(root), anchor, model_id)
+    card(
+        path,
+        source,
+        Format::Yaml,
+        Some(root),
+        anchor,
+        model_id,
+        keys,
+    )
+}
+
+/// The model id and anchor of a card's text as it stands in git (at a protected ref or a merge
+/// base), found as leniently as can be: a card that does not parse there (an older version
+/// may not meet today's rules) still has the id its `governance.id` or its folder gives it.
+/// `None` when the text is not a card.
+pub fn identify(
+    path: &str,
+    source: &Arc<str>,
+    format: Format,
+    fallback_id: &str,
+    keys: &Keys,
+) -> Option<(String, Span)> {
+    match parse(path, Arc::clone(source), format, false, fallback_id, keys) {
+        Ok(Some(card)) => return Some((card.model_id, card.anchor)),
+        Ok(None) => return None,
+        Err(_) => {}
+    }
+    let (yaml_text, origin, anchor) = match format {
+        Format::Markdown => match frontmatter::find(source) {
+            Ok(Some(fm)) => (
+                &source[fm.yaml_start..fm.yaml_end],
+                Origin {
+                    line: fm.yaml_line,
+                    offset: fm.yaml_start,
+                },
+                fm.open,
+            ),
+            Ok(None) => return None,
+            Err(unclosed) => ("", Origin::default(), unclosed.open),
+        },
+        Format::Yaml | Format::Json => (
+            &source[..],
+            Origin { line: 1, offset: 0 },
+            first_line(source, 0),
+        ),
+    };
+    let id = yaml::parse(yaml_text, origin, Limits::default())
+        .ok()
+        .flatten()
+        .and_then(|root| {
+            let id = root.get("governance")?.value.get("id")?;
+            match &id.value.value {
+                Value::Scalar { text, .. } if !text.trim().is_empty() => {
+                    Some(text.trim().to_string())
+                }
+                _ => None,
+            }
+        });
+    let is_card =
+        format != Format::Markdown || mentions_card_keys(yaml_text) || yaml_text.is_empty();
+    is_card.then(|| (id.unwrap_or_else(|| fallback_id.to_string()), anchor))
 }
 
 /// The span of the first non-blank line at or after `from` (the whole card's anchor).
@@ -464,13 +601,28 @@ mod tests {
     use super::*;
 
     fn md(text: &str) -> Card {
-        parse("m/README.md", Arc::from(text), Format::Markdown, true, "m")
-            .unwrap()
-            .unwrap()
+        parse(
+            "m/README.md",
+            Arc::from(text),
+            Format::Markdown,
+            true,
+            "m",
+            &Keys::engine(),
+        )
+        .unwrap()
+        .unwrap()
     }
 
     fn errors(text: &str, format: Format) -> Vec<InputError> {
-        parse("m/card", Arc::from(text), format, true, "m").unwrap_err()
+        parse(
+            "m/card",
+            Arc::from(text),
+            format,
+            true,
+            "m",
+            &Keys::engine(),
+        )
+        .unwrap_err()
     }
 
     const CARD: &str = "---\nlicense: mit\ngovernance:\n  owner: \"@a\"\n  impact_assessment:\n    status: in_progress\n  bias_tests:\n    results:\n      - metric: dpd\n        value: 0.2\n        threshold: 0.1\n      - metric: di\n        value: 0.9\n        threshold: 0.8\n        direction: at_least\n---\n# Card\n";
@@ -515,18 +667,35 @@ mod tests {
     fn discovered_markdown_without_governance_is_not_a_card() {
         let text: Arc<str> = Arc::from("---\ntitle: docs\n---\n");
         assert!(
-            parse("d.md", text, Format::Markdown, false, "d")
+            parse("d.md", text, Format::Markdown, false, "d", &Keys::engine())
                 .unwrap()
                 .is_none()
         );
         let broken: Arc<str> = Arc::from("---\ntitle: [docs\n---\n");
         assert!(
-            parse("d.md", broken, Format::Markdown, false, "d")
-                .unwrap()
-                .is_none()
+            parse(
+                "d.md",
+                broken,
+                Format::Markdown,
+                false,
+                "d",
+                &Keys::engine()
+            )
+            .unwrap()
+            .is_none()
         );
         let broken_gov: Arc<str> = Arc::from("---\ngovernance: [docs\n---\n");
-        assert!(parse("d.md", broken_gov, Format::Markdown, false, "d").is_err());
+        assert!(
+            parse(
+                "d.md",
+                broken_gov,
+                Format::Markdown,
+                false,
+                "d",
+                &Keys::engine()
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -49,14 +49,22 @@ pub struct GitFacts {
 pub struct ChangeSet {
     /// The ref as given (`origin/main`).
     pub base: String,
+    /// The ref it resolved to, without ambiguity, and its commit.
+    pub base_ref: Resolved,
     /// The merge base of that ref and HEAD.
     pub merge_base: String,
     /// Changed paths relative to the work tree root, `/`-separated, sorted.
     pub files: BTreeSet<String>,
+    /// Submodules whose pointer changed: everything inside them counts as changed.
+    pub submodules: BTreeSet<String>,
+    /// Files that changed (or went) with their blob at the merge base: where a card may have
+    /// been before the change.
+    pub before: Vec<(String, Oid)>,
 }
 
 impl ChangeSet {
-    /// Whether the change touches `path` or anything below it (`path` is a file or folder).
+    /// Whether the change touches `path` or anything below it (`path` is a file or folder),
+    /// or a submodule that holds it.
     pub fn touches(&self, path: &str) -> bool {
         let folder = format!("{}/", path.trim_end_matches('/'));
         self.files.contains(path)
@@ -65,6 +73,10 @@ impl ChangeSet {
                 .range(folder.clone()..)
                 .next()
                 .is_some_and(|f| f.starts_with(&folder))
+            || self
+                .submodules
+                .iter()
+                .any(|s| path.starts_with(&format!("{s}/")))
     }
 }
 
@@ -159,6 +171,137 @@ fn trailers(message: &str) -> Vec<String> {
     lines.into_iter().map(str::to_string).collect()
 }
 
+/// A ref resolved without ambiguity: the name as given, the one full ref it stands for (none
+/// for a commit id), and the commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub given: String,
+    pub full: Option<String>,
+    pub commit: String,
+}
+
+impl Resolved {
+    /// How it is shown: `origin/main (refs/remotes/origin/main at 3f1c2a9b8e7d)`.
+    pub fn describe(&self) -> String {
+        let short = &self.commit[..self.commit.len().min(12)];
+        match &self.full {
+            Some(full) if *full != self.given => format!("{} ({full} at {short})", self.given),
+            Some(full) => format!("{full} at {short}"),
+            None => format!("commit {short}"),
+        }
+    }
+}
+
+/// Resolves `given` (a ref, a short ref name, or a commit id, optionally followed by `~N` or
+/// `^N`) to one commit. A short name is looked up where git looks (`refs/NAME`,
+/// `refs/tags/NAME`, `refs/heads/NAME`, `refs/remotes/NAME`, `refs/remotes/NAME/HEAD`), and
+/// git takes the first that exists — so a pushed tag `origin/main` would shadow the
+/// remote-tracking branch `origin/main`. Here a name that matches more than one ref (or a ref
+/// and a commit id) is an error naming them all: a protected ref must not be one the change
+/// being judged can shadow.
+pub fn resolve(repo: &Repository, given: &str) -> Result<Resolved, String> {
+    let name = given.trim();
+    if name.is_empty() {
+        return Err("an empty ref".into());
+    }
+    let split = name.find(['~', '^']).unwrap_or(name.len());
+    let (base, suffix) = name.split_at(split);
+    if base.contains("@{") || base.contains(':') || base.contains("..") {
+        return Err(format!(
+            "`{name}` is a revision expression; name a ref (refs/remotes/origin/main) or a commit id"
+        ));
+    }
+    let exists = |full: &str| repo.find_reference(full).is_ok();
+    let mut refs: Vec<String> = if base.starts_with("refs/") || base == "HEAD" {
+        vec![base.to_string()]
+            .into_iter()
+            .filter(|r| exists(r))
+            .collect()
+    } else {
+        [
+            format!("refs/{base}"),
+            format!("refs/tags/{base}"),
+            format!("refs/heads/{base}"),
+            format!("refs/remotes/{base}"),
+            format!("refs/remotes/{base}/HEAD"),
+        ]
+        .into_iter()
+        .filter(|r| exists(r))
+        .collect()
+    };
+    refs.dedup();
+    let hex = base.len() >= 4 && base.len() <= 40 && base.bytes().all(|b| b.is_ascii_hexdigit());
+    let object = if hex {
+        repo.find_object_by_prefix(base, None).ok().map(|o| o.id())
+    } else {
+        None
+    };
+    let full = match (refs.as_slice(), object) {
+        ([], None) => {
+            return Err(format!("no ref or commit `{base}` in this repository"));
+        }
+        ([], Some(_)) => None,
+        ([one], None) => Some(one.clone()),
+        (many, object) => {
+            let mut names: Vec<String> = many.to_vec();
+            if let Some(oid) = object {
+                names.push(format!("commit {oid}"));
+            }
+            return Err(format!(
+                "`{base}` is ambiguous: it names {} — a ref pushed by anyone could shadow the one meant; name it in full (for example `{}`)",
+                names.join(", "),
+                many.iter()
+                    .find(|r| r.starts_with("refs/remotes/"))
+                    .unwrap_or(&many[0])
+            ));
+        }
+    };
+    let spec = match &full {
+        Some(r) => format!("{r}{suffix}"),
+        None => format!(
+            "{}{suffix}",
+            object.map(|o| o.to_string()).unwrap_or_default()
+        ),
+    };
+    let commit = repo
+        .revparse_single(&spec)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| format!("`{name}` is not a commit ({})", e.message()))?;
+    Ok(Resolved {
+        given: name.to_string(),
+        full,
+        commit: commit.id().to_string(),
+    })
+}
+
+/// Whether `head` is on the default branch as the remote has it: equal to, or an ancestor of,
+/// `refs/remotes/origin/<default>`. A tag pushed to an unreviewed commit is not; `Err` says why
+/// it cannot be known (no default branch, or its remote-tracking ref was not fetched).
+pub fn reachable_from_default(
+    repo: &Repository,
+    head: &str,
+    default: Option<&str>,
+) -> Result<bool, String> {
+    let default = default.ok_or("the default branch is unknown")?;
+    let tracking = format!("refs/remotes/origin/{default}");
+    let tip = repo
+        .find_reference(&tracking)
+        .and_then(|r| r.peel_to_commit())
+        .map_err(|_| {
+            format!(
+                "`{tracking}` is not in this clone (fetch it: in GitHub Actions, `fetch-depth: 0`)"
+            )
+        })?
+        .id();
+    let head =
+        Oid::from_str(head).map_err(|e| format!("HEAD is not a commit id ({})", e.message()))?;
+    if tip == head {
+        return Ok(true);
+    }
+    repo.graph_descendant_of(tip, head)
+        .map_err(|e| format!("cannot walk the history ({})", e.message()))
+}
+
 /// Why `--changed-since` could not be honoured: a clear error, never "nothing changed".
 fn change_error(base: &str, message: String) -> Box<InputError> {
     Box::new(InputError::new(
@@ -174,18 +317,17 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
         .head()
         .and_then(|h| h.peel_to_commit())
         .map_err(|e| change_error(base, format!("HEAD cannot be read ({})", e.message())))?;
+    let resolved = resolve(repo, base).map_err(|m| {
+        Box::new(change_error(base, m).with_help(
+            "fetch it first (in GitHub Actions use `fetch-depth: 0` so the base branch is present), and name it in full: refs/remotes/origin/main",
+        ))
+    })?;
     let target = repo
-        .revparse_single(base)
-        .and_then(|o| o.peel_to_commit())
-        .map_err(|e| {
-            let err = change_error(
-                base,
-                format!("no such commit or ref in this repository ({})", e.message()),
-            );
-            Box::new(err.with_help(
-                "fetch it first; in GitHub Actions use `fetch-depth: 0` so the base branch is present",
-            ))
-        })?;
+        .find_commit(
+            Oid::from_str(&resolved.commit)
+                .map_err(|e| change_error(base, format!("not a commit id ({})", e.message())))?,
+        )
+        .map_err(|e| change_error(base, format!("cannot read the commit ({})", e.message())))?;
     let merge_base = repo.merge_base(head.id(), target.id()).map_err(|e| {
         if repo.is_shallow() {
             Box::new(
@@ -218,6 +360,8 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
         )
     })?;
     let mut files = BTreeSet::new();
+    let mut submodules = BTreeSet::new();
+    let mut before: BTreeSet<(String, Oid)> = BTreeSet::new();
     let diff = repo
         .diff_tree_to_tree(
             Some(&base_tree),
@@ -231,8 +375,22 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
         }
         for file in [delta.old_file(), delta.new_file()] {
             if let Some(p) = file.path() {
-                files.insert(slash(p));
+                let p = slash(p);
+                if file.mode() == git2::FileMode::Commit {
+                    submodules.insert(p.clone());
+                }
+                files.insert(p);
             }
+        }
+        let old = delta.old_file();
+        if let Some(p) = old.path()
+            && matches!(
+                old.mode(),
+                git2::FileMode::Blob | git2::FileMode::BlobExecutable
+            )
+            && !old.id().is_zero()
+        {
+            before.insert((slash(p), old.id()));
         }
     }
     let mut opts = StatusOptions::new();
@@ -248,12 +406,31 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
     for entry in statuses.iter() {
         if let Some(p) = entry.path() {
             files.insert(p.to_string());
+            // A file deleted or changed in the work tree but unchanged since the merge base
+            // was, at the merge base, what it is in HEAD's tree.
+            if entry.status().intersects(
+                git2::Status::WT_DELETED
+                    | git2::Status::WT_MODIFIED
+                    | git2::Status::WT_TYPECHANGE
+                    | git2::Status::WT_RENAMED
+                    | git2::Status::INDEX_DELETED
+                    | git2::Status::INDEX_MODIFIED,
+            ) && !before.iter().any(|(b, _)| b == p)
+                && let Ok(e) = base_tree.get_path(Path::new(p))
+                && e.kind() == Some(ObjectType::Blob)
+                && e.filemode() != i32::from(git2::FileMode::Link)
+            {
+                before.insert((p.to_string(), e.id()));
+            }
         }
     }
     Ok(ChangeSet {
         base: base.to_string(),
+        base_ref: resolved,
         merge_base: merge_base.to_string(),
         files,
+        submodules,
+        before: before.into_iter().collect(),
     })
 }
 
@@ -264,23 +441,24 @@ fn slash(p: &Path) -> String {
         .join("/")
 }
 
-/// The `.cedarschema` and `.cedar` files under `dir` in the tree of `reference`, read from the
-/// object database (the work tree is never looked at). Names are shown as `REF:dir/file`.
+/// The `.cedarschema` and `.cedar` files under `dir` in the tree of the resolved ref, read from
+/// the object database (the work tree is never looked at). Names are shown as `REF:dir/file`.
 pub fn pack_at_ref(
     repo: &Repository,
-    reference: &str,
+    resolved: &Resolved,
     dir: &str,
 ) -> Result<Vec<PackFile>, Box<InputError>> {
+    let reference = resolved.given.as_str();
     let fail = |m: String| {
         Box::new(InputError::new(
             None,
-            format!("--policies-ref {reference}: {m}"),
+            format!("--protected-ref {reference}: {m}"),
         ))
     };
-    let tree = repo
-        .revparse_single(reference)
-        .and_then(|o| o.peel_to_tree())
-        .map_err(|e| fail(format!("no such commit or ref ({})", e.message())))?;
+    let tree = Oid::from_str(&resolved.commit)
+        .and_then(|oid| repo.find_commit(oid))
+        .and_then(|c| c.tree())
+        .map_err(|e| fail(format!("cannot read its commit ({})", e.message())))?;
     let dir = dir.trim_matches('/');
     let sub: Tree<'_> = if dir.is_empty() || dir == "." {
         tree
@@ -428,12 +606,21 @@ mod tests {
     fn change_sets_touch_files_and_folders() {
         let c = ChangeSet {
             base: "main".into(),
+            base_ref: Resolved {
+                given: "main".into(),
+                full: Some("refs/heads/main".into()),
+                commit: "0".into(),
+            },
             merge_base: "0".into(),
             files: ["models/a/README.md", "models/ab/x.yaml"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            submodules: ["vendor/sub".to_string()].into(),
+            before: Vec::new(),
         };
+        assert!(c.touches("vendor/sub/models/x/README.md"));
+        assert!(!c.touches("vendor/subway/README.md"));
         assert!(c.touches("models/a/README.md"));
         assert!(c.touches("models/a"));
         assert!(c.touches("models/ab"));

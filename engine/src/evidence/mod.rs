@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::card::{FieldPath, Segment};
-use crate::discover;
 use crate::error::InputError;
-use crate::pack::PackFile;
 
 pub use git::{ChangeSet, GitFacts};
 pub use github::{Event, Reviews, Token};
@@ -31,6 +29,9 @@ pub struct GitHubOptions {
     /// `--repo` or `GITHUB_REPOSITORY`; else the event's, else the `origin` remote's.
     pub repo: Option<String>,
     pub timeout: Duration,
+    /// Count approvals given to earlier commits of the pull request (the configuration's
+    /// `accept_stale_approvals`); by default only approvals of the commit judged count.
+    pub accept_stale_approvals: bool,
 }
 
 impl Default for GitHubOptions {
@@ -42,6 +43,7 @@ impl Default for GitHubOptions {
             token: None,
             repo: None,
             timeout: Duration::from_secs(10),
+            accept_stale_approvals: false,
         }
     }
 }
@@ -51,8 +53,9 @@ impl Default for GitHubOptions {
 pub struct GatherOptions {
     /// `--changed-since REF`.
     pub changed_since: Option<String>,
-    /// `--policies DIR` as given (relative to the current directory).
-    pub policies: Option<PathBuf>,
+    /// Governance configuration (the pack, `.aimsgate/`, waivers, statement), relative to the
+    /// repository root: a change to any of it is a policy change.
+    pub governance_paths: Vec<String>,
     /// `--default-branch`.
     pub default_branch: Option<String>,
     pub github: GitHubOptions,
@@ -65,7 +68,8 @@ pub struct Evidence {
     pub git: Result<GitFacts, String>,
     /// With `--changed-since`: what the change touched.
     pub change: Option<ChangeSet>,
-    /// With `--changed-since`: whether the change touches the policy pack's directory.
+    /// With `--changed-since`: whether the change touches governance configuration (the
+    /// policy pack's directory, `.aimsgate/`, the waivers file or the statement).
     pub policies_changed: bool,
     /// The GitHub event payload, when running in GitHub Actions.
     pub event: Option<Event>,
@@ -73,6 +77,10 @@ pub struct Evidence {
     pub review: Result<Reviews, String>,
     /// `--default-branch`, else the event's repository default branch, else `origin/HEAD`.
     pub default_branch: Option<String>,
+    /// Whether HEAD is on the default branch as the remote has it (reachable from
+    /// `refs/remotes/origin/<default>`): what makes a release tag at HEAD a protected release.
+    /// `Err` says why it is unknown; `Ok(None)` when HEAD carries no release tag.
+    pub tag_reachable: Result<Option<bool>, String>,
 }
 
 const NO_TOKEN: &str = "no GitHub token (set GITHUB_TOKEN or pass --github-token)";
@@ -87,6 +95,7 @@ impl Evidence {
             event: None,
             review: Err(why.to_string()),
             default_branch: None,
+            tag_reachable: Ok(None),
         }
     }
 
@@ -112,10 +121,10 @@ impl Evidence {
         let (change, policies_changed) = match (&repo, changed_since) {
             (Ok(repo), Some(base)) => {
                 let change = git::changed_since(repo, base)?;
-                let changed = match policy_dir(repo, cwd, options.policies.as_deref()) {
-                    Some(dir) => dir.is_empty() || change.touches(&dir),
-                    None => false,
-                };
+                let changed = options
+                    .governance_paths
+                    .iter()
+                    .any(|dir| dir.is_empty() || change.touches(dir));
                 (Some(change), changed)
             }
             _ => (None, false),
@@ -133,6 +142,15 @@ impl Evidence {
             .clone()
             .or_else(|| event.as_ref().and_then(|e| e.default_branch.clone()))
             .or_else(|| facts.as_ref().ok().and_then(|f| f.origin_head.clone()));
+        let tagged = facts.as_ref().is_ok_and(|f| !f.tags.is_empty())
+            || event.as_ref().is_some_and(|e| e.tag.is_some());
+        let tag_reachable = match (&repo, &facts) {
+            _ if !tagged => Ok(None),
+            (Ok(repo), Ok(f)) => {
+                git::reachable_from_default(repo, &f.commit, default_branch.as_deref()).map(Some)
+            }
+            (Err(why), _) | (_, Err(why)) => Err(why.clone()),
+        };
         let repo_name = gh
             .repo
             .clone()
@@ -162,6 +180,7 @@ impl Evidence {
             event,
             review,
             default_branch,
+            tag_reachable,
         })
     }
 
@@ -234,10 +253,27 @@ impl Evidence {
                 Err(why) => format!("git evidence is unavailable: {why}"),
                 Ok(g) => format!("HEAD is {}", &g.commit[..g.commit.len().min(12)]),
             },
-            "branch" => match self.branch() {
-                Some(b) => format!("the release is from branch `{b}`"),
-                None => "the branch is unknown (detached HEAD, no GitHub event)".into(),
-            },
+            "branch" => {
+                let branch = match self.branch() {
+                    Some(b) => format!("the release is from branch `{b}`"),
+                    None => "the branch is unknown (detached HEAD, no GitHub event)".into(),
+                };
+                let tags = self.tags();
+                match (&self.tag_reachable, tags.is_empty()) {
+                    (_, true) | (Ok(Some(true)), _) => branch,
+                    (Ok(_), false) => format!(
+                        "{branch}; the release tag{} {} {} on a commit that is not on the default branch as the remote has it (refs/remotes/origin/{}), so {} not make a protected release",
+                        if tags.len() == 1 { "" } else { "s" },
+                        tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
+                        if tags.len() == 1 { "is" } else { "are" },
+                        self.default_branch.as_deref().unwrap_or("<default>"),
+                        if tags.len() == 1 { "it does" } else { "they do" },
+                    ),
+                    (Err(why), false) => format!(
+                        "{branch}; whether the release tag's commit is on the default branch is unknown ({why}), so the tag does not make a protected release"
+                    ),
+                }
+            }
             "default_branch" => match &self.default_branch {
                 Some(b) => format!("the default branch is `{b}`"),
                 None => "the default branch is unknown (pass --default-branch, or run in GitHub Actions)".into(),
@@ -259,8 +295,12 @@ fn reviews(
     sha: Option<&str>,
 ) -> Result<Reviews, String> {
     let api = github::Api::new(&gh.api_url, token, repo, gh.timeout)?;
-    let (number, author) = match event.and_then(|e| e.pull_request.as_ref()) {
-        Some(pr) => (pr.number, pr.author.clone()),
+    let pull = match event.and_then(|e| e.pull_request.as_ref()) {
+        Some(pr) => github::Pull {
+            number: pr.number,
+            author: pr.author.clone(),
+            head_sha: pr.head_sha.clone(),
+        },
         None => {
             let sha = sha.ok_or("the commit being deployed is unknown")?;
             api.pull_for_commit(sha)?.ok_or_else(|| {
@@ -271,40 +311,5 @@ fn reviews(
             })?
         }
     };
-    api.reviews(number, &author, sha)
-}
-
-/// The pack's directory relative to the work tree root (`policies` unless `--policies` names
-/// another); `None` when it lies outside the repository.
-fn policy_dir(repo: &git2::Repository, cwd: &Path, policies: Option<&Path>) -> Option<String> {
-    let Some(given) = policies else {
-        return Some("policies".to_string());
-    };
-    let root = repo.workdir()?;
-    let abs = discover::absolute(cwd, given);
-    let rel = abs.strip_prefix(root).ok()?;
-    Some(
-        discover::display(root, &abs, rel)
-            .trim_start_matches('.')
-            .to_string(),
-    )
-}
-
-/// The policy pack in the tree of `reference` (`--policies-ref`), from the pack directory
-/// (`--policies`, relative to the current directory, or the repository's `policies/`).
-pub fn pack_at_ref(
-    cwd: &Path,
-    reference: &str,
-    policies: Option<&Path>,
-) -> Result<Vec<PackFile>, Box<InputError>> {
-    let fail = |m: String| {
-        Box::new(InputError::new(
-            None,
-            format!("--policies-ref {reference}: {m}"),
-        ))
-    };
-    let repo = git::open(cwd).map_err(fail)?;
-    let dir = policy_dir(&repo, cwd, policies)
-        .ok_or_else(|| fail("the policy directory is outside the repository".into()))?;
-    git::pack_at_ref(&repo, reference, &dir)
+    api.reviews(&pull, sha, gh.accept_stale_approvals)
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::error::InputError;
-use crate::report::{Decision, Finding, Report};
+use crate::report::{Decision, Finding, RefUsed, Report};
 use crate::waivers::Waiver;
 
 /// The version of this document's shape; bumped only on a breaking change.
@@ -24,10 +24,36 @@ struct V1<'a> {
     summary: Summary,
     models: Vec<Model<'a>>,
     skipped: Vec<SkippedV1<'a>>,
+    removed: Vec<SkippedV1<'a>>,
     changed_since: Option<ChangeV1<'a>>,
+    protected_ref: Option<RefV1<'a>>,
     evidence: Vec<EvidenceV1<'a>>,
     stale_waivers: Vec<WaiverV1<'a>>,
+    warnings: Vec<WarningV1<'a>>,
     errors: Vec<Error<'a>>,
+}
+
+#[derive(Serialize)]
+struct RefV1<'a> {
+    given: &'a str,
+    #[serde(rename = "ref")]
+    full: Option<&'a str>,
+    commit: &'a str,
+}
+
+fn ref_v1(r: &RefUsed) -> RefV1<'_> {
+    RefV1 {
+        given: &r.given,
+        full: r.full.as_deref(),
+        commit: &r.commit,
+    }
+}
+
+#[derive(Serialize)]
+struct WarningV1<'a> {
+    path: Option<&'a str>,
+    line: Option<usize>,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -47,6 +73,9 @@ struct EvidenceV1<'a> {
 #[derive(Serialize)]
 struct ChangeV1<'a> {
     base: &'a str,
+    #[serde(rename = "ref")]
+    full: Option<&'a str>,
+    commit: &'a str,
     merge_base: &'a str,
     files: usize,
     policy_files_changed: bool,
@@ -222,8 +251,20 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 reason: &s.reason,
             })
             .collect(),
+        removed: report
+            .removed
+            .iter()
+            .map(|s| SkippedV1 {
+                id: &s.id,
+                path: &s.path,
+                reason: &s.reason,
+            })
+            .collect(),
+        protected_ref: report.protected.as_ref().map(ref_v1),
         changed_since: report.change.as_ref().map(|c| ChangeV1 {
             base: &c.base,
+            full: c.base_ref.full.as_deref(),
+            commit: &c.base_ref.commit,
             merge_base: &c.merge_base,
             files: c.files,
             policy_files_changed: c.policies_changed,
@@ -238,6 +279,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect(),
         stale_waivers: report.stale_waivers.iter().map(waiver).collect(),
+        warnings: report
+            .warnings
+            .iter()
+            .map(|w| WarningV1 {
+                path: w.path.as_deref(),
+                line: w.line,
+                message: &w.message,
+            })
+            .collect(),
         errors: report.errors.iter().map(error).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
