@@ -15,12 +15,19 @@ args=(check --format github --output "json=$report" --output "markdown=$summary"
 args+=(--action "${INPUT_ACTION:-release}")
 [ -n "${INPUT_ENVIRONMENT:-}" ] && args+=(--env "$INPUT_ENVIRONMENT")
 [ -n "${INPUT_POLICIES:-}" ] && args+=(--policies "$INPUT_POLICIES")
-policies_ref="${INPUT_POLICIES_REF:-}"
-if [ -z "$policies_ref" ] && [ -n "${INPUT_POLICIES:-}" ] && [ -n "${GITHUB_BASE_REF:-}" ]; then
-  # On a pull request, a custom pack is read from the base branch: the change cannot weaken it.
-  policies_ref="origin/$GITHUB_BASE_REF"
+# All governance configuration is read from a protected ref, named in full so that no tag or
+# branch the change pushes can shadow it: the base branch on a pull request, else the default
+# branch. `none` reads it from the working tree (a pull request then judges itself).
+protected_ref="${INPUT_PROTECTED_REF:-${INPUT_POLICIES_REF:-}}"
+if [ -z "$protected_ref" ]; then
+  if [ -n "${GITHUB_BASE_REF:-}" ]; then
+    protected_ref="refs/remotes/origin/$GITHUB_BASE_REF"
+  elif [ -n "${GITHUB_EVENT_PATH:-}" ] && [ -r "$GITHUB_EVENT_PATH" ]; then
+    default_branch=$(jq -r '.repository.default_branch // empty' "$GITHUB_EVENT_PATH" 2>/dev/null || true)
+    [ -n "$default_branch" ] && protected_ref="refs/remotes/origin/$default_branch"
+  fi
 fi
-[ -n "$policies_ref" ] && args+=(--policies-ref "$policies_ref")
+[ -n "$protected_ref" ] && [ "$protected_ref" != "none" ] && args+=(--protected-ref "$protected_ref")
 [ -n "${INPUT_CHANGED_SINCE:-}" ] && args+=(--changed-since "$INPUT_CHANGED_SINCE")
 [ -n "${INPUT_SARIF:-}" ] && args+=(--output "sarif=$INPUT_SARIF")
 [ "${INPUT_CHECK_RUN:-false}" = "true" ] && args+=(--publish check-run)

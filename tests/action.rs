@@ -208,6 +208,9 @@ fn a_pull_request_that_breaks_two_gates_fails_and_the_fix_turns_it_green() {
         .replacen("\n  owner: \"@acme/support-ml\"\n", "\n", 1)
         .replace("        value: 0.02\n", "        value: 0.09\n");
     assert_ne!(broken, good);
+    write(&repo, "models/sentiment/model-card.yaml", good.as_bytes());
+    commit(&repo, "Sentiment model", ("Omar Ali", "omar@acme.example"));
+    common::track_origin(&repo, "main");
     write(&repo, "models/sentiment/model-card.yaml", broken.as_bytes());
     commit(&repo, "Retrain", ("Alice Dev", "alice@acme.example"));
     let server = serve(github_routes());
@@ -295,6 +298,7 @@ fn a_step_that_cannot_evaluate_fails_with_decision_error() {
         b"governance:\n  risk_tier: severe\n",
     );
     commit(&repo, "Bad card", ("Alice Dev", "alice@acme.example"));
+    common::track_origin(&repo, "main");
     let server = serve(github_routes());
     let r = run_check_step(
         dir.path(),

@@ -182,14 +182,24 @@ fn check_run(api: &Api, report: &Report, head_sha: &str) -> Note {
     )
 }
 
-/// Creates the sticky comment on pull request `number`, or updates the one already there.
+/// Creates the sticky comment on pull request `number`, or updates the one already there —
+/// only ever one written by the token's own identity: anyone can post a comment carrying the
+/// marker (the pull request's author, to have their text shown as the gate's).
 fn comment(api: &Api, report: &Report, number: u64) -> Note {
     let body = markdown(report, true);
+    let me = match api.identity() {
+        Ok(login) => login,
+        Err(e) => return failed("pull request comment", &e),
+    };
     let existing = match api.get_all(&format!("/issues/{number}/comments")) {
         Ok(comments) => comments.into_iter().find(|c| {
             c.get("body")
                 .and_then(Value::as_str)
                 .is_some_and(|b| b.contains(COMMENT_MARKER))
+                && c.get("user")
+                    .and_then(|u| u.get("login"))
+                    .and_then(Value::as_str)
+                    == Some(me.as_str())
         }),
         Err(e) => {
             return failed(

@@ -254,6 +254,9 @@ impl fmt::Debug for Api {
     }
 }
 
+/// The login under which a GitHub Actions token (`GITHUB_TOKEN`) writes.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
 /// Answers that may pass if asked again.
 const RETRIES: u32 = 2;
 /// Pages of 100 read at most (10,000 reviews).
@@ -303,7 +306,25 @@ impl Api {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, ApiError> {
-        let uri = format!("/repos/{}{path}", self.repo);
+        self.request(method, format!("/repos/{}{path}", self.repo), body)
+    }
+
+    /// The login of the token's own identity: `GET /user` for a user's token; an Actions or
+    /// app installation token cannot ask that (403), and writes as `github-actions[bot]`.
+    pub fn identity(&self) -> Result<String, ApiError> {
+        match self.request(Method::Get, "/user".to_string(), None) {
+            Ok(user) => text(&user, &["login"]).ok_or(ApiError {
+                status: None,
+                message: "GET /user: the answer has no `login`".into(),
+            }),
+            Err(e) if matches!(e.status, Some(401 | 403 | 404)) => {
+                Ok(ACTIONS_BOT.to_string())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn request(&self, method: Method, uri: String, body: Option<&Value>) -> Result<Value, ApiError> {
         let what = format!("{} {uri}", method.as_str());
         let mut attempt = 0;
         loop {

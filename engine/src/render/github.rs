@@ -117,6 +117,28 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         };
         emit(&a, out)?;
     }
+    for w in &report.warnings {
+        let a = Annotation {
+            level: "warning",
+            file: w.path.clone(),
+            line: w.line,
+            col: None,
+            title: "aimsgate".into(),
+            message: w.message.clone(),
+        };
+        emit(&a, out)?;
+    }
+    for r in &report.removed {
+        let a = Annotation {
+            level: "notice",
+            file: None,
+            line: None,
+            col: None,
+            title: "aimsgate: model removed".into(),
+            message: format!("model `{}` ({}): {}", r.id, r.path, r.reason),
+        };
+        emit(&a, out)?;
+    }
     // Blocked models first, then the rest; within a model, errors before warnings.
     let mut models: Vec<_> = report.models.iter().collect();
     models.sort_by_key(|m| std::cmp::Reverse(m.decision));

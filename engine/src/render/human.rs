@@ -195,7 +195,8 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         .models
         .iter()
         .map(|m| (&m.id, &m.path))
-        .chain(report.skipped.iter().map(|s| (&s.id, &s.path)));
+        .chain(report.skipped.iter().map(|s| (&s.id, &s.path)))
+        .chain(report.removed.iter().map(|s| (&s.id, &s.path)));
     let (id_width, path_width) = rows.fold((0, 0), |(i, p), (id, path)| {
         (i.max(id.len()), p.max(path.len()))
     });
@@ -231,19 +232,44 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             "skipped", s.id, s.path, s.reason
         )?;
     }
+    for r in &report.removed {
+        writeln!(
+            out,
+            "{:<8} {:<id_width$}  {:<path_width$}  {}",
+            "removed", r.id, r.path, r.reason
+        )?;
+    }
     if let Some(c) = &report.change {
         let scope = if c.policies_changed {
-            "the policy pack changed, so every model was checked"
+            "governance configuration changed, so every model was checked"
         } else {
             "models whose card or folder changed were checked"
         };
+        let base = match &c.base_ref.full {
+            Some(full) if *full != c.base => format!("{} ({full})", c.base),
+            _ => c.base.clone(),
+        };
         writeln!(
             out,
-            "changed since {} (merge base {}): {} files; {scope}",
-            c.base,
+            "changed since {base} (merge base {}): {} files; {scope}",
             &c.merge_base[..c.merge_base.len().min(12)],
             c.files
         )?;
+    }
+    if let Some(p) = &report.protected {
+        writeln!(
+            out,
+            "governance configuration from {} at {}",
+            p.full.as_deref().unwrap_or(&p.given),
+            &p.commit[..p.commit.len().min(12)]
+        )?;
+    }
+    for w in &report.warnings {
+        match (&w.path, w.line) {
+            (Some(path), Some(line)) => writeln!(out, "warning: {path}:{line}: {}", w.message)?,
+            (Some(path), None) => writeln!(out, "warning: {path}: {}", w.message)?,
+            _ => writeln!(out, "warning: {}", w.message)?,
+        }
     }
     for w in &report.stale_waivers {
         writeln!(
@@ -266,6 +292,9 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
     ];
     if !report.skipped.is_empty() {
         parts.push(format!("{} skipped", report.skipped.len()));
+    }
+    if !report.removed.is_empty() {
+        parts.push(format!("{} removed", report.removed.len()));
     }
     if report.count(Decision::Error) > 0 {
         parts.push(format!("{} not evaluated", report.count(Decision::Error)));

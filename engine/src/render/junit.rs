@@ -38,7 +38,20 @@ fn detail(f: &Finding) -> String {
 
 /// Writes the JUnit document.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let cases = report.models.len() * report.rules.len() + report.errors.len();
+    let extra = |m: &crate::report::ModelReport| {
+        m.findings
+            .iter()
+            .filter(|f| !report.rules.iter().any(|r| r.id == f.gate))
+            .map(|f| f.gate.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let cases = report
+        .models
+        .iter()
+        .map(|m| report.rules.len() + extra(m))
+        .sum::<usize>()
+        + report.errors.len();
     let failures: usize = report.models.iter().map(|m| m.count(Severity::Error)).sum();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
@@ -52,15 +65,23 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{model_failures}" errors="0" file="{}">"#,
             escape(&m.id),
-            report.rules.len(),
+            report.rules.len() + extra(m),
             escape(&m.path)
         )?;
-        for rule in &report.rules {
-            let found: Vec<&Finding> = m.findings.iter().filter(|f| f.gate == rule.id).collect();
+        // A test case per gate of the pack, and one per finding the engine gives of itself
+        // (no permit applies, a card removed).
+        let mut ids: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
+        for f in &m.findings {
+            if !ids.contains(&f.gate.as_str()) {
+                ids.push(&f.gate);
+            }
+        }
+        for id in ids {
+            let found: Vec<&Finding> = m.findings.iter().filter(|f| f.gate == id).collect();
             write!(
                 out,
                 r#"    <testcase name="{}" classname="aimsgate.{}" file="{}""#,
-                escape(&rule.id),
+                escape(id),
                 escape(&m.id),
                 escape(&m.path)
             )?;
@@ -100,6 +121,22 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             }
             writeln!(out, "    </testcase>")?;
         }
+        writeln!(out, "  </testsuite>")?;
+    }
+    if !report.warnings.is_empty() || !report.removed.is_empty() {
+        // Said of the run, not of a gate: kept beside the suites, never a failure.
+        let mut text = String::new();
+        for w in &report.warnings {
+            text.push_str(&format!("warning: {}\n", w.message));
+        }
+        for r in &report.removed {
+            text.push_str(&format!("removed: {} ({}): {}\n", r.id, r.path, r.reason));
+        }
+        writeln!(
+            out,
+            r#"  <testsuite name="aimsgate run" tests="0" failures="0" errors="0">"#
+        )?;
+        writeln!(out, "    <system-out>{}</system-out>", escape(&text))?;
         writeln!(out, "  </testsuite>")?;
     }
     if !report.errors.is_empty() {

@@ -72,6 +72,14 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
             format!(", {} skipped (unchanged)", report.skipped.len())
         }
     )?;
+    for w in &report.warnings {
+        let place = match (&w.path, w.line) {
+            (Some(p), Some(l)) => format!("{}:{l}: ", escape(p)),
+            (Some(p), None) => format!("{}: ", escape(p)),
+            _ => String::new(),
+        };
+        writeln!(out, "> ⚠️ {place}{}\n", escape(&w.message))?;
+    }
     if !report.errors.is_empty() {
         writeln!(out, "### Could not evaluate\n")?;
         writeln!(out, "| where | what | how to fix |\n|---|---|---|")?;
@@ -175,6 +183,24 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
         }
         writeln!(out, "\n</details>\n")?;
     }
+    if !report.removed.is_empty() {
+        writeln!(
+            out,
+            "<details><summary>{} model(s) removed</summary>\n",
+            report.removed.len()
+        )?;
+        writeln!(out, "| model | card | why |\n|---|---|---|")?;
+        for r in &report.removed {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                escape(&r.id),
+                escape(&r.path),
+                escape(&r.reason)
+            )?;
+        }
+        writeln!(out, "\n</details>\n")?;
+    }
     let missing: Vec<String> = report
         .evidence
         .iter()
@@ -184,9 +210,17 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
     if !missing.is_empty() {
         writeln!(out, "Evidence not available: {}.\n", missing.join("; "))?;
     }
+    let protected = match &report.protected {
+        Some(p) => format!(
+            " · configuration from {} at {}",
+            escape(p.full.as_deref().unwrap_or(&p.given)),
+            &p.commit[..p.commit.len().min(12)]
+        ),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "<sub>aimsgate {} · policies: {}</sub>",
+        "<sub>aimsgate {} · policies: {}{protected}</sub>",
         env!("CARGO_PKG_VERSION"),
         escape(&report.policies)
     )

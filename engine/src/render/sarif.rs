@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use crate::pack::Severity;
-use crate::report::{Finding, NOT_PERMITTED, Report, Rule};
+use crate::report::{CARD_REMOVED, Finding, NOT_PERMITTED, Report, Rule};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -55,18 +55,32 @@ fn region(line: usize, column: usize) -> Value {
 /// Writes the SARIF log.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut rules: Vec<Rule> = report.rules.clone();
-    let uses_not_permitted = report
-        .models
-        .iter()
-        .any(|m| m.findings.iter().any(|f| f.gate == NOT_PERMITTED));
-    if uses_not_permitted {
-        rules.push(Rule {
-            id: NOT_PERMITTED.into(),
-            title: "No policy permits this action".into(),
-            help: Some("Add or widen a `permit` policy for this action in the policy pack.".into()),
-            controls: Vec::new(),
-            severity: Severity::Error,
-        });
+    // Findings the engine gives of itself, without a gate of the pack behind them.
+    for (id, title, help) in [
+        (
+            NOT_PERMITTED,
+            "No policy permits this action",
+            "Add or widen a `permit` policy for this action in the policy pack.",
+        ),
+        (
+            CARD_REMOVED,
+            "A model card was removed while the model's files remain",
+            "Restore the card with its `governance` block; to retire the model, remove its whole folder.",
+        ),
+    ] {
+        if report
+            .models
+            .iter()
+            .any(|m| m.findings.iter().any(|f| f.gate == id))
+        {
+            rules.push(Rule {
+                id: id.into(),
+                title: title.into(),
+                help: Some(help.into()),
+                controls: Vec::new(),
+                severity: Severity::Error,
+            });
+        }
     }
     let index = |gate: &str| rules.iter().position(|r| r.id == gate);
     let mut results = Vec::new();
@@ -118,7 +132,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             results.push(result);
         }
     }
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .errors
         .iter()
         .map(|e| {
@@ -134,7 +148,24 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             n
         })
         .collect();
-    let log = json!({
+    for w in &report.warnings {
+        let mut n = json!({ "level": "warning", "message": { "text": w.message } });
+        if let Some(path) = &w.path {
+            let mut physical =
+                json!({ "artifactLocation": { "uri": path, "uriBaseId": "%SRCROOT%" } });
+            if let Some(line) = w.line {
+                physical["region"] = region(line, 1);
+            }
+            n["locations"] = json!([{ "physicalLocation": physical }]);
+        }
+        notifications.push(n);
+    }
+    let removed: Vec<Value> = report
+        .removed
+        .iter()
+        .map(|r| json!({ "model": r.id, "path": r.path, "reason": r.reason }))
+        .collect();
+    let mut log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -157,6 +188,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             },
         }]
     });
+    if !removed.is_empty() {
+        log["runs"][0]["properties"]["removed"] = json!(removed);
+    }
     serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
     writeln!(out)
 }
