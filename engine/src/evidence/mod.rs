@@ -228,8 +228,23 @@ impl Evidence {
                 Err(why) => format!("pull request reviews are unknown: {why}"),
                 Ok(r) => {
                     let independent = r.independent();
+                    let handles = |logins: &[String]| {
+                        logins
+                            .iter()
+                            .map(|a| format!("@{a}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let stale = if r.stale_approvers.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; not counted: {} approved an earlier commit, not the one judged",
+                            handles(&r.stale_approvers)
+                        )
+                    };
                     format!(
-                        "pull request #{} by @{}: {} independent approval{}{}",
+                        "pull request #{} by @{}: {} independent approval{}{}{stale}",
                         r.pr_number,
                         r.pr_author,
                         independent.len(),
@@ -237,14 +252,7 @@ impl Evidence {
                         if independent.is_empty() {
                             String::new()
                         } else {
-                            format!(
-                                " ({})",
-                                independent
-                                    .iter()
-                                    .map(|a| format!("@{a}"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
+                            format!(" ({})", handles(&independent))
                         }
                     )
                 }
