@@ -23,12 +23,17 @@ use common::root;
 use common::server::{recorded, route, serve};
 
 const NOW: &str = "2026-11-20";
+
+/// One variant of an attack: what the change does to the author's checkout.
+type Edit = Box<dyn Fn(&Path)>;
 const MAIN: &str = "refs/remotes/origin/main";
 
 /// A card that passes every release gate.
 fn good() -> String {
-    std::fs::read_to_string(root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"))
-        .unwrap()
+    std::fs::read_to_string(
+        root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"),
+    )
+    .unwrap()
 }
 
 /// The good card as a Markdown README with model `id`, without its owner: it fails only
@@ -128,20 +133,29 @@ impl Ci {
         git(&self.clone, &["checkout", "-q", "-b", "feature"]);
         edit(&self.clone);
         git(&self.clone, &["add", "-A"]);
-        git(&self.clone, &["commit", "-qm", "The change", "--allow-empty"]);
+        git(
+            &self.clone,
+            &["commit", "-qm", "The change", "--allow-empty"],
+        );
         let head = git(&self.clone, &["rev-parse", "HEAD"]);
         git(&self.clone, &["checkout", "-q", "--detach", MAIN]);
         git(
             &self.clone,
-            &["merge", "-q", "--no-ff", "-m", "Merge feature into main", "feature"],
+            &[
+                "merge",
+                "-q",
+                "--no-ff",
+                "-m",
+                "Merge feature into main",
+                "feature",
+            ],
         );
         head
     }
 
     /// A pull request event payload for the branch whose head is `head`.
     fn event(&self, head: &str) -> PathBuf {
-        let mut event: Value =
-            serde_json::from_str(&recorded("event-pull-request.json")).unwrap();
+        let mut event: Value = serde_json::from_str(&recorded("event-pull-request.json")).unwrap();
         event["pull_request"]["head"]["sha"] = json!(head);
         event["pull_request"]["head"]["ref"] = json!("feature");
         let path = self.clone.parent().unwrap().join("event.json");
@@ -261,12 +275,15 @@ fn waiver(gate: &str, model: &str, expires: &str) -> String {
 
 #[test]
 fn a_waiver_added_or_widened_by_the_change_does_not_apply() {
-    let variants: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    let variants: Vec<(&str, Edit)> = vec![
         (
             "a new waiver for the model",
             Box::new(|d: &Path| {
                 touch_victim(d);
-                let w = format!("{WAIVERS_ON_MAIN}{}", waiver("owner-assigned", "victim", "2026-12-10"));
+                let w = format!(
+                    "{WAIVERS_ON_MAIN}{}",
+                    waiver("owner-assigned", "victim", "2026-12-10")
+                );
                 put(d, ".aimsgate/waivers.yaml", &w);
             }),
         ),
@@ -274,7 +291,11 @@ fn a_waiver_added_or_widened_by_the_change_does_not_apply() {
             "the glob widened to every model",
             Box::new(|d: &Path| {
                 touch_victim(d);
-                put(d, ".aimsgate/waivers.yaml", &WAIVERS_ON_MAIN.replace("legacy-*", "*"));
+                put(
+                    d,
+                    ".aimsgate/waivers.yaml",
+                    &WAIVERS_ON_MAIN.replace("legacy-*", "*"),
+                );
             }),
         ),
         (
@@ -282,7 +303,10 @@ fn a_waiver_added_or_widened_by_the_change_does_not_apply() {
             Box::new(|d: &Path| {
                 touch_victim(d);
                 put(d, ".aimsgate/config.yaml", "waivers: ops/exceptions.yaml\n");
-                let w = format!("waivers:\n{}", waiver("owner-assigned", "victim", "2026-12-10"));
+                let w = format!(
+                    "waivers:\n{}",
+                    waiver("owner-assigned", "victim", "2026-12-10")
+                );
                 put(d, "ops/exceptions.yaml", &w);
             }),
         ),
@@ -296,7 +320,11 @@ fn a_waiver_added_or_widened_by_the_change_does_not_apply() {
                 let dest = d.join("policies");
                 for f in common::files(pack.path()) {
                     let rel = f.strip_prefix(pack.path()).unwrap();
-                    put(&dest, rel.to_str().unwrap(), &std::fs::read_to_string(&f).unwrap());
+                    put(
+                        &dest,
+                        rel.to_str().unwrap(),
+                        &std::fs::read_to_string(&f).unwrap(),
+                    );
                 }
                 put(d, ".aimsgate/config.yaml", "policies: policies\n");
             }),
@@ -315,12 +343,16 @@ fn a_waiver_added_or_widened_by_the_change_does_not_apply() {
         // Touching governance configuration is itself a policy change: it needs an
         // independent approval, which nobody gave.
         assert!(
-            r.gates("victim").contains(&"policy-change-reviewed".to_string()),
+            r.gates("victim")
+                .contains(&"policy-change-reviewed".to_string()),
             "{what}: {}",
             r.doc
         );
         assert_eq!(r.doc["policies"], "embedded", "{what}");
-        assert_eq!(r.doc["changed_since"]["policy_files_changed"], true, "{what}");
+        assert_eq!(
+            r.doc["changed_since"]["policy_files_changed"], true,
+            "{what}"
+        );
     }
 }
 
@@ -356,7 +388,10 @@ fn a_waiver_on_main_edited_by_the_change_keeps_its_protected_terms() {
             .cloned()
             .unwrap();
         assert!(finding["waived"].is_null(), "{finding}");
-        assert_eq!(finding["expired_waiver"]["expires"], "2026-11-10", "{finding}");
+        assert_eq!(
+            finding["expired_waiver"]["expires"], "2026-11-10",
+            "{finding}"
+        );
         assert!(
             finding["expired_waiver"]["path"]
                 .as_str()
@@ -431,10 +466,7 @@ fn a_ref_the_change_can_shadow_is_ambiguous_and_refused() {
             git(&ci.clone, &["branch", "-q", "-f", "main", MAIN]);
         }
         let event = ci.event(&head);
-        for flags in [
-            vec!["--changed-since", name],
-            vec!["--protected-ref", name],
-        ] {
+        for flags in [vec!["--changed-since", name], vec!["--protected-ref", name]] {
             let mut args = vec!["check", "--now", NOW, "--format", "json"];
             args.extend(&flags);
             let r = run(&ci.clone, &args, &event);
@@ -507,15 +539,33 @@ fn a_committed_card_hidden_by_ignore_rules_is_still_judged() {
         if file.starts_with(".git/") {
             put(&ci.clone, file, rule);
         }
-        let r = check(&ci.clone, &ci.event(&head), &[]);
+        let event = ci.event(&head);
+        let r = check(&ci.clone, &event, &[]);
         assert_not_allowed(&r, "victim");
         assert_eq!(r.code, 1, "{file}: {}", r.doc);
+        // Judged as the card it is, not merely missed.
+        assert_eq!(r.gates("victim"), ["owner-assigned"], "{file}: {}", r.doc);
+        // And in a full run, with no change to compare with.
+        let r = run(
+            &ci.clone,
+            &[
+                "check",
+                "--now",
+                NOW,
+                "--format",
+                "json",
+                "--protected-ref",
+                MAIN,
+            ],
+            &event,
+        );
+        assert_eq!(r.gates("victim"), ["owner-assigned"], "{file}: {}", r.doc);
     }
 }
 
 #[test]
 fn a_card_that_goes_away_while_its_model_stays_is_blocked() {
-    let variants: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    let variants: Vec<(&str, Edit)> = vec![
         (
             "deleted",
             Box::new(|d: &Path| std::fs::remove_file(d.join("models/victim/README.md")).unwrap()),
@@ -532,7 +582,13 @@ fn a_card_that_goes_away_while_its_model_stays_is_blocked() {
         ),
         (
             "stripped of its front matter",
-            Box::new(|d: &Path| put(d, "models/victim/README.md", "# victim\n\nJust prose now.\n")),
+            Box::new(|d: &Path| {
+                put(
+                    d,
+                    "models/victim/README.md",
+                    "# victim\n\nJust prose now.\n",
+                )
+            }),
         ),
         (
             "its governance key renamed",
@@ -551,8 +607,7 @@ fn a_card_that_goes_away_while_its_model_stays_is_blocked() {
                 std::fs::remove_file(d.join("models/victim/README.md")).unwrap();
                 put(d, "models/victim/notes.txt", "notes\n");
                 #[cfg(unix)]
-                std::os::unix::fs::symlink("notes.txt", d.join("models/victim/README.md"))
-                    .unwrap();
+                std::os::unix::fs::symlink("notes.txt", d.join("models/victim/README.md")).unwrap();
             }),
         ),
     ];
@@ -572,6 +627,30 @@ fn a_card_that_goes_away_while_its_model_stays_is_blocked() {
             "{finding}"
         );
     }
+}
+
+#[test]
+fn a_model_card_stripped_of_its_governance_block_is_still_a_card() {
+    // Without `governance`, a Hugging Face card (it has `model-index` and `base_model`) is
+    // still a model card: judged, and failing every gate that needs the block.
+    let ci = repository();
+    let head = ci.pull_request(|d| {
+        let text = std::fs::read_to_string(d.join("models/victim/README.md")).unwrap();
+        let (front, _) = text.split_once("governance:").unwrap();
+        put(
+            d,
+            "models/victim/README.md",
+            &format!("{front}---\n# victim\n"),
+        );
+    });
+    let r = check(&ci.clone, &ci.event(&head), &[]);
+    assert_not_allowed(&r, "victim");
+    let gates = r.gates("victim");
+    assert!(gates.contains(&"owner-assigned".to_string()), "{gates:?}");
+    assert!(
+        gates.contains(&"risk-tier-declared".to_string()),
+        "{gates:?}"
+    );
 }
 
 #[test]
@@ -599,7 +678,8 @@ fn a_governance_key_spelled_with_a_lookalike_is_an_error() {
         let r = check(&ci.clone, &ci.event(&head), &[]);
         assert_eq!(r.code, 2, "{key:?}: {}", r.doc);
         assert!(
-            r.errors().contains("is not `governance`, though it looks like it"),
+            r.errors()
+                .contains("is not `governance`, though it looks like it"),
             "{}",
             r.errors()
         );
@@ -635,13 +715,16 @@ fn a_card_checked_out_in_another_encoding_is_an_error() {
         );
         // In the author's checkout the card is UTF-16; git stores it as UTF-8, which is what
         // GitHub shows a reviewer.
-        let text = std::fs::read_to_string(d.join("models/victim/README.md")).unwrap()
-            + "\nRetrained.\n";
+        let text =
+            std::fs::read_to_string(d.join("models/victim/README.md")).unwrap() + "\nRetrained.\n";
         let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         std::fs::write(d.join("models/victim/README.md"), utf16).unwrap();
     });
     let blob = git(&ci.clone, &["show", "HEAD:models/victim/README.md"]);
-    assert!(blob.starts_with("---\ngovernance:") || blob.contains("governance:"), "{blob}");
+    assert!(
+        blob.starts_with("---\ngovernance:") || blob.contains("governance:"),
+        "{blob}"
+    );
     let bytes = std::fs::read(ci.clone.join("models/victim/README.md")).unwrap();
     assert!(bytes.contains(&0), "git wrote UTF-16");
     let r = check(&ci.clone, &ci.event(&head), &[]);
@@ -659,7 +742,16 @@ fn a_card_inside_a_submodule_changed_by_a_bump_is_judged() {
     git(&sub, &["add", "-A"]);
     git(&sub, &["commit", "-qm", "A passing vendored model"]);
     let ci = repository();
-    git(&ci.origin, &["submodule", "add", "-q", sub.to_str().unwrap(), "vendor/sub"]);
+    git(
+        &ci.origin,
+        &[
+            "submodule",
+            "add",
+            "-q",
+            sub.to_str().unwrap(),
+            "vendor/sub",
+        ],
+    );
     git(&ci.origin, &["commit", "-qm", "Vendor the submodule"]);
     git(&ci.clone, &["pull", "-q"]);
     git(&ci.clone, &["submodule", "update", "-q", "--init"]);
@@ -703,7 +795,10 @@ fn keys_that_look_right_are_errors_at_their_line() {
                 .replacen("governance:\n", "governance:\n  owner: \"@acme/ml\"\n", 1)
                 .replacen(
                     "        threshold: 0.05\n",
-                    &format!("        threshold: 0.05\n{}", failing_ratio.replace("KEY", key)),
+                    &format!(
+                        "        threshold: 0.05\n{}",
+                        failing_ratio.replace("KEY", key)
+                    ),
                     1,
                 );
             put(d, "models/victim/README.md", &text);
@@ -713,7 +808,10 @@ fn keys_that_look_right_are_errors_at_their_line() {
         let error = &r.doc["errors"][0];
         assert_eq!(error["path"], "models/victim/README.md");
         assert!(error["line"].as_u64().is_some(), "{error}");
-        assert!(error["message"].as_str().unwrap().contains(expect), "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(expect),
+            "{error}"
+        );
     }
     // Elsewhere in the block too: a source's `personal_data` with a Cyrillic `а`.
     let ci = repository();
@@ -727,7 +825,11 @@ fn keys_that_look_right_are_errors_at_their_line() {
     });
     let r = check(&ci.clone, &ci.event(&head), &[]);
     assert_eq!(r.code, 2, "{}", r.doc);
-    assert!(r.errors().contains("is not `personal_data`"), "{}", r.errors());
+    assert!(
+        r.errors().contains("is not `personal_data`"),
+        "{}",
+        r.errors()
+    );
 }
 
 // ---- 6. Evidence the change can manufacture ------------------------------------------------
@@ -754,19 +856,25 @@ fn release(dir: &Path) -> Run {
 fn a_release_tag_on_an_unmerged_commit_is_not_a_protected_release() {
     let ci = Ci::new(&[("models/fraud/README.md", &passing("fraud"))]);
     git(&ci.clone, &["checkout", "-q", "-b", "feature"]);
-    put(&ci.clone, "models/fraud/README.md", &(passing("fraud") + "\nUnreviewed.\n"));
+    put(
+        &ci.clone,
+        "models/fraud/README.md",
+        &(passing("fraud") + "\nUnreviewed.\n"),
+    );
     git(&ci.clone, &["commit", "-qam", "Unreviewed change"]);
     for tag in ["v1.4.0", "fraud/v1.4.0"] {
         git(&ci.clone, &["tag", "-f", tag]);
         git(&ci.clone, &["checkout", "-q", "--detach", tag]);
         let r = release(&ci.clone);
         assert_eq!(r.code, 1, "{tag}: {}", r.doc);
-        assert_eq!(r.gates("fraud"), ["release-from-protected-ref"], "{}", r.doc);
-        let message = r.doc["models"][0]["findings"][0]["message"].to_string();
-        assert!(
-            message.contains("not on the default branch"),
-            "{message}"
+        assert_eq!(
+            r.gates("fraud"),
+            ["release-from-protected-ref"],
+            "{}",
+            r.doc
         );
+        let message = r.doc["models"][0]["findings"][0]["message"].to_string();
+        assert!(message.contains("not on the default branch"), "{message}");
         git(&ci.clone, &["tag", "-d", tag]);
     }
     // The same tag on a commit of main is a protected release.
@@ -795,8 +903,18 @@ fn approvals_of_an_earlier_commit_do_not_approve_the_change() {
         ]);
         let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
             .args([
-                "check", "--now", NOW, "--format", "json", "--action", "deploy", "--env",
-                "production", "--protected-ref", MAIN, "models/fraud",
+                "check",
+                "--now",
+                NOW,
+                "--format",
+                "json",
+                "--action",
+                "deploy",
+                "--env",
+                "production",
+                "--protected-ref",
+                MAIN,
+                "models/fraud",
             ])
             .current_dir(&ci.clone)
             .env_clear()
@@ -815,7 +933,11 @@ fn approvals_of_an_earlier_commit_do_not_approve_the_change() {
     };
     let ci = Ci::new(&[("models/fraud/README.md", &passing("fraud"))]);
     let head = ci.pull_request(|d| {
-        put(d, "models/fraud/README.md", &(passing("fraud") + "\nPushed after the approvals.\n"));
+        put(
+            d,
+            "models/fraud/README.md",
+            &(passing("fraud") + "\nPushed after the approvals.\n"),
+        );
     });
     let r = deploy(&ci, &head, &reviews(&head, stale));
     assert_eq!(r.code, 1, "{}{}", r.doc, r.stderr);
@@ -832,7 +954,11 @@ fn approvals_of_an_earlier_commit_do_not_approve_the_change() {
         (".aimsgate/config.yaml", "accept_stale_approvals: true\n"),
     ]);
     let head = ci.pull_request(|d| {
-        put(d, "models/fraud/README.md", &(passing("fraud") + "\nPushed after.\n"));
+        put(
+            d,
+            "models/fraud/README.md",
+            &(passing("fraud") + "\nPushed after.\n"),
+        );
     });
     let r = deploy(&ci, &head, &reviews(&head, stale));
     assert_eq!(r.code, 0, "{}{}", r.doc, r.stderr);
@@ -856,17 +982,43 @@ fn a_planted_marker_comment_is_never_updated() {
     for (identity, expect) in [
         // An Actions token cannot ask who it is: it writes as github-actions[bot], and no
         // comment by that bot exists yet, so a new one is made.
-        (route("GET /user", 403, &recorded("error-403.json")), "POST /repos/acme/models/issues/42/comments"),
+        (
+            route("GET /user", 403, &recorded("error-403.json")),
+            "POST /repos/acme/models/issues/42/comments",
+        ),
         // A user's token that is `release-bot`: likewise, none of the comments is its own.
-        (route("GET /user", 200, r#"{"login": "release-bot", "type": "User"}"#), "POST /repos/acme/models/issues/42/comments"),
+        (
+            route(
+                "GET /user",
+                200,
+                r#"{"login": "release-bot", "type": "User"}"#,
+            ),
+            "POST /repos/acme/models/issues/42/comments",
+        ),
     ] {
         let server = serve(vec![
             identity,
-            route("GET /repos/acme/models/issues/42/comments", 200, &planted.to_string()),
-            route("POST /repos/acme/models/issues/42/comments", 201, r#"{"id": 99}"#),
+            route(
+                "GET /repos/acme/models/issues/42/comments",
+                200,
+                &planted.to_string(),
+            ),
+            route(
+                "POST /repos/acme/models/issues/42/comments",
+                201,
+                r#"{"id": 99}"#,
+            ),
         ]);
         let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-            .args(["check", "--now", NOW, "--format", "json", "--protected-ref", MAIN])
+            .args([
+                "check",
+                "--now",
+                NOW,
+                "--format",
+                "json",
+                "--protected-ref",
+                MAIN,
+            ])
             .args(["--publish", "comment"])
             .current_dir(&ci.clone)
             .env_clear()

@@ -331,7 +331,11 @@ pub fn commit(repo: &Repository, message: &str, author: (&str, &str)) -> Oid {
 /// Points `refs/remotes/origin/<branch>` at HEAD, as a clone's remote-tracking branch would:
 /// the protected ref that CI names in full.
 pub fn track_origin(repo: &Repository, branch: &str) {
-    let head = repo.head().expect("HEAD").peel_to_commit().expect("a commit");
+    let head = repo
+        .head()
+        .expect("HEAD")
+        .peel_to_commit()
+        .expect("a commit");
     repo.reference(
         &format!("refs/remotes/origin/{branch}"),
         head.id(),

@@ -317,14 +317,17 @@ impl Api {
                 status: None,
                 message: "GET /user: the answer has no `login`".into(),
             }),
-            Err(e) if matches!(e.status, Some(401 | 403 | 404)) => {
-                Ok(ACTIONS_BOT.to_string())
-            }
+            Err(e) if matches!(e.status, Some(401 | 403 | 404)) => Ok(ACTIONS_BOT.to_string()),
             Err(e) => Err(e),
         }
     }
 
-    fn request(&self, method: Method, uri: String, body: Option<&Value>) -> Result<Value, ApiError> {
+    fn request(
+        &self,
+        method: Method,
+        uri: String,
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
         let what = format!("{} {uri}", method.as_str());
         let mut attempt = 0;
         loop {
