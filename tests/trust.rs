@@ -475,10 +475,23 @@ fn a_ref_the_change_can_shadow_is_ambiguous_and_refused() {
             assert!(errors.contains("is ambiguous"), "{errors}");
             assert!(errors.contains(shadow), "{errors}");
         }
-        // Named in full, the shadow is beside the point: judged by main, still blocked.
-        let r = check(&ci.clone, &event, &[]);
+        // Named in full, the shadow is beside the point: judged by main, still blocked; the
+        // report and the decision record name the full refs and commits used.
+        let record = ci.clone.parent().unwrap().join("decisions.jsonl");
+        let r = check(&ci.clone, &event, &["--record", record.to_str().unwrap()]);
         assert_not_allowed(&r, "victim");
+        let main = git(&ci.origin, &["rev-parse", "HEAD"]);
         assert_eq!(r.doc["changed_since"]["ref"], MAIN);
+        assert_eq!(r.doc["changed_since"]["commit"], main.as_str());
+        assert_eq!(r.doc["protected_ref"]["ref"], MAIN);
+        let line = std::fs::read_to_string(&record).unwrap();
+        let rec: Value = serde_json::from_str(line.trim()).unwrap();
+        assert_eq!(rec["protected_ref"]["ref"], MAIN, "{rec}");
+        assert_eq!(rec["protected_ref"]["commit"], main.as_str(), "{rec}");
+        assert_eq!(rec["changed_since"]["ref"], MAIN, "{rec}");
+        assert_eq!(rec["event"]["pr_number"], 42, "{rec}");
+        assert_eq!(rec["event"]["head_sha"], head.as_str(), "{rec}");
+        assert_eq!(rec["branch"], "feature", "{rec}");
     }
 }
 

@@ -17,8 +17,8 @@ use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::Evidence;
 use crate::pack::Pack;
 use crate::report::{
-    ChangeSummary, EvidenceNote, Finding, Judged, ModelReport, RefUsed, Removed, Report, Rule,
-    Skipped, Warning,
+    ChangeSummary, EvidenceNote, Finding, Judged, ModelReport, RefUsed, Report, Rule, Skipped,
+    Warning,
 };
 use crate::waivers::{Identity, Waivers};
 use crate::yaml::Span;
@@ -498,7 +498,7 @@ fn removed_cards(
     change: &crate::evidence::ChangeSet,
     present: &std::collections::HashSet<&str>,
     keys: &Keys,
-) -> (Vec<ModelReport>, Vec<Removed>) {
+) -> (Vec<ModelReport>, Vec<Skipped>) {
     let mut blocked = Vec::new();
     let mut gone = Vec::new();
     let index = repo.index().ok();
@@ -555,7 +555,7 @@ fn removed_cards(
                 source,
             });
         } else {
-            gone.push(Removed {
+            gone.push(Skipped {
                 id,
                 path: path.clone(),
                 reason: format!("the card and its folder were removed since the merge base {base}"),

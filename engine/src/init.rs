@@ -58,12 +58,12 @@ jobs:
     steps:
       - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
         with:
-          fetch-depth: 0   # for changed-since and policies-ref
+          fetch-depth: 0   # for changed-since and the protected ref (the base branch)
           persist-credentials: false
       - uses: OWNER/aimsgate/action@COMMIT_SHA # pin aimsgate's action by commit
         with:
           action: release
-          changed-since: origin/${{ github.base_ref }}
+          changed-since: refs/remotes/origin/${{ github.base_ref }}
 "#;
 
 /// What `init` did, one line per file.

@@ -18,7 +18,9 @@ use crate::report::Report;
 /// The notes ref the records are kept under.
 pub const NOTES_REF: &str = "refs/notes/aimsgate";
 
-/// The version of the record's shape.
+/// The version of the record's shape. Fields are only ever added within a version (a reader
+/// of version 1 ignores fields it does not know; records written before a field existed read
+/// as if it were empty).
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,16 +30,69 @@ pub struct Record {
     pub recorded_at: String,
     /// The instant the gates judged ages from (`--now`).
     pub now: String,
+    /// The commit judged (HEAD: on a pull request, the test merge commit).
     pub commit: Option<String>,
+    /// The branch the judged change is on: a pull request's head branch, else the checked-out
+    /// branch, else the branch a push or manual run names.
     pub branch: Option<String>,
     pub actor: String,
     pub action: String,
     pub environment: Option<String>,
+    /// The GitHub event that ran the check.
+    #[serde(default)]
+    pub event: Option<EventRecord>,
+    /// The ref governance configuration was read from.
+    #[serde(default)]
+    pub protected_ref: Option<RefRecord>,
+    /// What `--changed-since` compared with.
+    #[serde(default)]
+    pub changed_since: Option<ChangeRecord>,
     pub policies: PolicyRecord,
     pub decision: String,
     pub models: Vec<ModelRecord>,
+    /// Models found but not checked, and models the change removed: what was not judged.
+    #[serde(default)]
+    pub skipped: Vec<ScopeRecord>,
+    #[serde(default)]
+    pub removed: Vec<ScopeRecord>,
     /// What could not be read or evaluated.
     pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub name: String,
+    pub pr_number: Option<u64>,
+    pub head_sha: Option<String>,
+    pub head_ref: Option<String>,
+    pub base_sha: Option<String>,
+    pub base_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefRecord {
+    pub given: String,
+    #[serde(rename = "ref")]
+    pub full: Option<String>,
+    pub commit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeRecord {
+    pub base: String,
+    #[serde(rename = "ref")]
+    pub full: Option<String>,
+    pub commit: String,
+    pub merge_base: String,
+    pub files: usize,
+    pub policy_files_changed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeRecord {
+    pub id: String,
+    pub path: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,15 +154,55 @@ pub fn pack_sha256(pack: &Pack) -> String {
 /// The decision record of a report.
 pub fn of(report: &Report, pack: &Pack, evidence: &Evidence, actor: &str) -> Record {
     let git = evidence.git.as_ref().ok();
+    let event = evidence.event.as_ref();
+    let pr = event.and_then(|e| e.pull_request.as_ref());
+    let scope = |items: &[crate::report::Skipped]| {
+        items
+            .iter()
+            .map(|s| ScopeRecord {
+                id: s.id.clone(),
+                path: s.path.clone(),
+                reason: s.reason.clone(),
+            })
+            .collect()
+    };
     Record {
         schema_version: SCHEMA_VERSION,
         recorded_at: Instant::now().to_cedar(),
         now: report.now.to_cedar(),
         commit: git.map(|g| g.commit.clone()),
-        branch: evidence.branch(),
+        branch: pr
+            .map(|p| p.head_ref.clone())
+            .or_else(|| git.and_then(|g| g.branch.clone()))
+            .or_else(|| event.and_then(|e| e.branch.clone())),
         actor: actor.to_string(),
         action: report.action.as_str().to_string(),
         environment: report.environment.clone(),
+        event: event.map(|e| EventRecord {
+            name: e.name.clone(),
+            pr_number: pr.map(|p| p.number),
+            head_sha: pr
+                .and_then(|p| p.head_sha.clone())
+                .or_else(|| e.sha.clone()),
+            head_ref: pr.map(|p| p.head_ref.clone()),
+            base_sha: pr.and_then(|p| p.base_sha.clone()),
+            base_ref: pr.map(|p| p.base_ref.clone()),
+        }),
+        protected_ref: report.protected.as_ref().map(|r| RefRecord {
+            given: r.given.clone(),
+            full: r.full.clone(),
+            commit: r.commit.clone(),
+        }),
+        changed_since: report.change.as_ref().map(|c| ChangeRecord {
+            base: c.base.clone(),
+            full: c.base_ref.full.clone(),
+            commit: c.base_ref.commit.clone(),
+            merge_base: c.merge_base.clone(),
+            files: c.files,
+            policy_files_changed: c.policies_changed,
+        }),
+        skipped: scope(&report.skipped),
+        removed: scope(&report.removed),
         policies: PolicyRecord {
             origin: pack.origin.clone(),
             sha256: pack_sha256(pack),

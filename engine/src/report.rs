@@ -250,14 +250,6 @@ impl Finding {
     }
 }
 
-/// A model whose card the change removed together with its folder: listed, not judged.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Removed {
-    pub id: String,
-    pub path: String,
-    pub reason: String,
-}
-
 /// Something the run says about itself that does not change the verdict: configuration read
 /// from the change itself, a model whose id changed, a waiver that matched nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,7 +268,7 @@ pub struct RefUsed {
     pub commit: String,
 }
 
-/// A model that was found but not checked, and why.
+/// A model that was found but not checked (or whose card went with its folder), and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub id: String,
@@ -418,8 +410,9 @@ pub struct Report {
     pub models: Vec<ModelReport>,
     /// Models found but not checked (`--changed-since`), sorted by path.
     pub skipped: Vec<Skipped>,
-    /// Models the change removed with their folder (`--changed-since`), sorted by path.
-    pub removed: Vec<Removed>,
+    /// Models whose card the change removed with its folder (`--changed-since`), sorted by
+    /// path: listed, not judged.
+    pub removed: Vec<Skipped>,
     /// The protected ref governance configuration was read from, if any.
     pub protected: Option<RefUsed>,
     /// What the run says about itself beside the verdict.
@@ -455,7 +448,7 @@ impl Report {
         judged: Judged,
         mut models: Vec<ModelReport>,
         mut skipped: Vec<Skipped>,
-        mut removed: Vec<Removed>,
+        mut removed: Vec<Skipped>,
         change: Option<ChangeSummary>,
         errors: Vec<InputError>,
     ) -> Report {

@@ -46,6 +46,7 @@ pub struct PullRequest {
     pub base_ref: String,
     pub head_ref: String,
     pub head_sha: Option<String>,
+    pub base_sha: Option<String>,
 }
 
 /// What the workflow's event payload says.
@@ -93,6 +94,7 @@ pub fn read_event(path: &Path, name: &str) -> Result<Event, Box<InputError>> {
             base_ref: text(pr, &["base", "ref"])?,
             head_ref: text(pr, &["head", "ref"])?,
             head_sha: text(pr, &["head", "sha"]),
+            base_sha: text(pr, &["base", "sha"]),
         })
     });
     if name.starts_with("pull_request") && pull_request.is_none() {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::error::InputError;
-use crate::report::{Decision, Finding, RefUsed, Report};
+use crate::report::{Decision, Finding, RefUsed, Report, Skipped};
 use crate::waivers::Waiver;
 
 /// The version of this document's shape; bumped only on a breaking change.
@@ -39,6 +39,17 @@ struct RefV1<'a> {
     #[serde(rename = "ref")]
     full: Option<&'a str>,
     commit: &'a str,
+}
+
+fn unjudged(models: &[Skipped]) -> Vec<SkippedV1<'_>> {
+    models
+        .iter()
+        .map(|s| SkippedV1 {
+            id: &s.id,
+            path: &s.path,
+            reason: &s.reason,
+        })
+        .collect()
 }
 
 fn ref_v1(r: &RefUsed) -> RefV1<'_> {
@@ -242,24 +253,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 findings: m.findings.iter().map(finding).collect(),
             })
             .collect(),
-        skipped: report
-            .skipped
-            .iter()
-            .map(|s| SkippedV1 {
-                id: &s.id,
-                path: &s.path,
-                reason: &s.reason,
-            })
-            .collect(),
-        removed: report
-            .removed
-            .iter()
-            .map(|s| SkippedV1 {
-                id: &s.id,
-                path: &s.path,
-                reason: &s.reason,
-            })
-            .collect(),
+        skipped: unjudged(&report.skipped),
+        removed: unjudged(&report.removed),
         protected_ref: report.protected.as_ref().map(ref_v1),
         changed_since: report.change.as_ref().map(|c| ChangeV1 {
             base: &c.base,
