@@ -60,9 +60,18 @@ if [ -s "$report" ]; then
     code=2
   fi
 fi
-{
-  echo "decision=$decision"
-  echo "blocked-models=$blocked"
-  echo "report=$report"
-} >> "${GITHUB_OUTPUT:?}"
+# Each output in GitHub's multi-line syntax (NAME<<DELIMITER, the value, DELIMITER) with a
+# delimiter nobody can guess, so that no value — model ids come from cards — can end its own
+# output early and add others ("decision=allowed") that later steps would read.
+set_output() {
+  local name=$1 value=$2 delimiter
+  delimiter="aimsgate_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+  while [[ "$value" == *"$delimiter"* ]]; do
+    delimiter="aimsgate_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+  done
+  printf '%s<<%s\n%s\n%s\n' "$name" "$delimiter" "$value" "$delimiter" >> "${GITHUB_OUTPUT:?}"
+}
+set_output decision "$decision"
+set_output blocked-models "$blocked"
+set_output report "$report"
 exit "$code"

@@ -162,14 +162,7 @@ fn run_check_step(workdir: &Path, server: &Server, inputs: &[(&str, &str)]) -> O
         !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
         "the token leaked"
     );
-    let outputs = std::fs::read_to_string(&output)
-        .unwrap()
-        .lines()
-        .filter_map(|l| {
-            l.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-        })
-        .collect();
+    let outputs = runner_outputs(&std::fs::read_to_string(&output).unwrap());
     Outcome {
         _runner: runner,
         code: out.status.code().expect("an exit code"),
@@ -380,14 +373,7 @@ fn run_install_step(
         cmd.env(key, value);
     }
     let out = cmd.output().expect("bash runs");
-    let outputs = std::fs::read_to_string(&output)
-        .unwrap()
-        .lines()
-        .filter_map(|l| {
-            l.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-        })
-        .collect();
+    let outputs = runner_outputs(&std::fs::read_to_string(&output).unwrap());
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -452,4 +438,40 @@ fn the_release_binary_is_installed_only_when_its_sha256_matches() {
         "{text}"
     );
     assert!(!outputs.contains_key("bin"));
+}
+
+/// The outputs file read as GitHub's runner reads it: `NAME=VALUE` lines, and
+/// `NAME<<DELIMITER` followed by the value's lines up to a line that is exactly `DELIMITER`
+/// (a missing delimiter fails the step). A later value of a name replaces an earlier one.
+fn runner_outputs(text: &str) -> std::collections::BTreeMap<String, String> {
+    let mut outputs = std::collections::BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.is_empty() {
+            continue;
+        }
+        let equals = line.find('=');
+        let heredoc = line.find("<<");
+        match (equals, heredoc) {
+            (Some(e), h) if h.is_none_or(|h| e < h) => {
+                outputs.insert(line[..e].to_string(), line[e + 1..].to_string());
+            }
+            (_, Some(h)) => {
+                let (name, delimiter) = (&line[..h], &line[h + 2..]);
+                let mut value = Vec::new();
+                loop {
+                    let next = lines
+                        .next()
+                        .unwrap_or_else(|| panic!("no delimiter `{delimiter}` closes `{name}`"));
+                    if next == delimiter {
+                        break;
+                    }
+                    value.push(next);
+                }
+                outputs.insert(name.to_string(), value.join("\n"));
+            }
+            _ => panic!("the runner rejects the output line `{line}`"),
+        }
+    }
+    outputs
 }

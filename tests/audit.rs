@@ -256,5 +256,167 @@ fn records_round_trip_through_git_notes_and_the_log_filters_them() {
         out.contains("deploy to staging") && out.contains("by auditor-test"),
         "{out}"
     );
-    assert!(out.ends_with("2 decision(s)\n"), "{out}");
+    assert!(out.ends_with("2 decisions\n"), "{out}");
+}
+
+/// Starts `n` real `aimsgate check` processes at once in `dir` with `extra` arguments, and
+/// waits for them all: their exit codes.
+fn at_once(dir: &Path, n: usize, extra: &[&str]) -> Vec<i32> {
+    let children: Vec<std::process::Child> = (0..n)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_aimsgate"))
+                .args([&["check"][..], &STAGING, extra, &["--format", "json"]].concat())
+                .current_dir(dir)
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("USER", "auditor-test")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            let code = out.status.code().unwrap();
+            assert!(
+                code == 1,
+                "a run failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            code
+        })
+        .collect()
+}
+
+#[test]
+fn many_runs_at_once_keep_every_record_in_the_file() {
+    let (dir, _repo, _) = repository();
+    let codes = at_once(dir.path(), 24, &["--record", "decisions.jsonl"]);
+    assert_eq!(codes.len(), 24);
+    let text = std::fs::read_to_string(dir.path().join("decisions.jsonl")).unwrap();
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(records.len(), 24, "one whole record per run");
+}
+
+#[test]
+fn many_runs_at_once_keep_every_record_in_the_git_note() {
+    let (dir, repo, sha) = repository();
+    let codes = at_once(dir.path(), 16, &["--record-git-note"]);
+    assert_eq!(codes.len(), 16);
+    let note = repo
+        .find_note(
+            Some("refs/notes/aimsgate"),
+            git2::Oid::from_str(&sha).unwrap(),
+        )
+        .unwrap();
+    let lines: Vec<&str> = note.message().unwrap().lines().collect();
+    assert_eq!(lines.len(), 16, "one record per run");
+    for l in lines {
+        serde_json::from_str::<Value>(l).unwrap();
+    }
+}
+
+#[test]
+fn a_torn_last_line_is_left_alone_and_the_log_names_it() {
+    let (dir, _repo, _) = repository();
+    // A crash halfway through an earlier write.
+    std::fs::write(
+        dir.path().join("d.jsonl"),
+        "{\"schema_version\": 1, \"recor",
+    )
+    .unwrap();
+    let args = [&["check"][..], &STAGING, &["--record", "d.jsonl"]].concat();
+    assert_eq!(aimsgate(dir.path(), &args).0, 1);
+    let text = std::fs::read_to_string(dir.path().join("d.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(
+        lines[0], "{\"schema_version\": 1, \"recor",
+        "never rewritten"
+    );
+    serde_json::from_str::<Value>(lines[1]).unwrap();
+    let (code, out, err) = aimsgate(dir.path(), &["log", "--record", "d.jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("d.jsonl:1: not a decision record, skipped"),
+        "{err}"
+    );
+    assert!(out.ends_with("1 decision\n"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_record_path_that_is_not_a_regular_file_is_refused_at_once() {
+    let (dir, _repo, _) = repository();
+    let fifo = dir.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // A FIFO with a reader waiting, so that opening it would succeed were it allowed.
+    let reader = Command::new("cat")
+        .arg(&fifo)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for target in [fifo.to_str().unwrap(), "/dev/full", "/dev/null", "."] {
+        let started = std::time::Instant::now();
+        let (code, _, err) = aimsgate(
+            dir.path(),
+            &[&["check"][..], &STAGING, &["--record", target]].concat(),
+        );
+        assert_eq!(code, 2, "{target}: {err}");
+        assert!(
+            err.contains("not a regular file") || err.contains("Is a directory"),
+            "{target}: {err}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{target}"
+        );
+    }
+    let mut reader = reader;
+    let _ = reader.kill();
+    let _ = reader.wait();
+}
+
+#[cfg(unix)]
+#[test]
+fn links_planted_where_the_run_writes_are_never_written_through() {
+    let (dir, _repo, _) = repository();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.txt");
+    std::fs::write(&secret, "do not touch\n").unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("d.jsonl")).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("report.sarif")).unwrap();
+    let (code, _, err) = aimsgate(
+        dir.path(),
+        &[&["check"][..], &STAGING, &["--record", "d.jsonl"]].concat(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    let (code, _, err) = aimsgate(
+        dir.path(),
+        &[
+            &["check"][..],
+            &STAGING,
+            &["--output", "sarif=report.sarif"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "do not touch\n");
+    // Nothing was written beside them either.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("tmp"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
 }

@@ -157,9 +157,10 @@ fn paths_with_newlines_and_percent_signs_stay_inside_their_workflow_command() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("a%b\nc");
     std::fs::create_dir_all(&folder).unwrap();
+    // With an id of its own, the card is judged (the folder's name is no model id).
     std::fs::write(
         folder.join("model-card.yaml"),
-        GOOD.replace("  owner: \"@a\"\n", ""),
+        GOOD.replace("  owner: \"@a\"\n", "  id: m\n"),
     )
     .unwrap();
     let (code, out) = check(dir.path(), &["--format", "github"]);
@@ -168,6 +169,18 @@ fn paths_with_newlines_and_percent_signs_stay_inside_their_workflow_command() {
         assert!(line.starts_with("::"), "{line:?}");
     }
     assert!(out.contains("file=a%25b%0Ac/model-card.yaml"), "{out}");
+    // Without one, the folder's name would be the id: refused at the card.
+    std::fs::write(
+        folder.join("model-card.yaml"),
+        GOOD.replace("  owner: \"@a\"\n", ""),
+    )
+    .unwrap();
+    let (code, out) = check(dir.path(), &["--format", "github"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("is not a valid model id"), "{out}");
+    for line in out.lines() {
+        assert!(line.starts_with("::"), "{line:?}");
+    }
 }
 
 #[test]

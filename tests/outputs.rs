@@ -162,16 +162,23 @@ fn sarif_with_input_errors_validates_and_reports_them() {
     );
 }
 
-/// A card whose id and bias metric try to break out of every format.
-const HOSTILE: &str = "---\ngovernance:\n  id: \"evil%0A\\r\\n::warning file=x::injected, <script>alert(1)</script> @acme/everyone | `tick`\"\n  owner: \"@acme/ml\"\n  risk_tier: limited\n  intended_use: x\n  data:\n    sources:\n      - {name: a, provenance: b, personal_data: false}\n  bias_tests:\n    results:\n      - metric: \"m\\r\\n::error::pwned,<img src=x onerror=alert(1)> @org/team ]]> &amp;\"\n        value: 0.5\n        threshold: 0.1\n---\n";
+/// A card whose bias metric (free text, shown in findings) tries to break out of every format.
+const HOSTILE: &str = "---\ngovernance:\n  id: m\n  owner: \"@acme/ml\"\n  risk_tier: limited\n  intended_use: x\n  data:\n    sources:\n      - {name: a, provenance: b, personal_data: false}\n  bias_tests:\n    results:\n      - metric: \"m\\r\\n::error::pwned,<img src=x onerror=alert(1)> @org/team ]]> &amp;\"\n        value: 0.5\n        threshold: 0.1\n---\n";
 
-fn hostile(format: &str) -> String {
+/// A card whose id tries it: not a valid id, so an error (quoting the id) in every format.
+const HOSTILE_ID: &str = "---\ngovernance:\n  id: \"evil%0A\\r\\n::warning file=x::injected, <script>alert(1)</script> @acme/everyone | `tick`\"\n  owner: \"@acme/ml\"\n---\n";
+
+fn hostile_with(card: &str, format: &str, code: i32) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("m")).unwrap();
-    std::fs::write(dir.path().join("m/README.md"), HOSTILE).unwrap();
+    std::fs::write(dir.path().join("m/README.md"), card).unwrap();
     let r = aimsgate(dir.path(), &["m/README.md", "--format", format]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.code, code, "{}", r.stdout);
     r.stdout
+}
+
+fn hostile(format: &str) -> String {
+    hostile_with(HOSTILE, format, 1)
 }
 
 #[test]
@@ -191,46 +198,69 @@ fn hostile_text_cannot_inject_workflow_commands() {
     assert_eq!(commands.len(), 2, "{out}");
     // The injected commands are there only as escaped text inside the real ones.
     assert!(
-        out.lines().all(|l| !l.starts_with("::error::pwned")
-            && !l.starts_with("::warning file=x")
-            && !l.contains('\r')),
+        out.lines()
+            .all(|l| !l.starts_with("::error::pwned") && !l.contains('\r')),
         "{out}"
     );
     assert!(out.contains("m%0D%0A::error::pwned"), "{out}");
-    assert!(out.contains("evil%250A%0D%0A::warning file=x"), "{out}");
+    // An id that tries the same is refused, and quoted escaped.
+    let out = hostile_with(HOSTILE_ID, "github", 2);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(
+        lines[0].starts_with("::error file=m/README.md,line=3,"),
+        "{out}"
+    );
+    assert!(!out.contains('\r') && !out.contains("\n::"), "{out}");
 }
 
 #[test]
 fn hostile_text_cannot_inject_markdown_html_or_mentions() {
-    let out = hostile("markdown");
-    assert!(!out.contains("<script>") && !out.contains("<img"), "{out}");
-    assert!(
-        !out.contains("@acme/everyone") && !out.contains("@org/team"),
-        "{out}"
-    );
-    assert!(out.contains("@\u{200B}org/team"));
-    for row in out.lines().filter(|l| l.starts_with("| ")) {
-        let cells = row.replace("\\|", "").matches('|').count();
-        assert!(cells == 6 || cells == 7, "a row with injected cells: {row}");
+    for out in [hostile("markdown"), hostile_with(HOSTILE_ID, "markdown", 2)] {
+        assert!(!out.contains("<script>") && !out.contains("<img"), "{out}");
+        assert!(
+            !out.contains("@acme/everyone") && !out.contains("@org/team"),
+            "{out}"
+        );
+        for row in out.lines().filter(|l| l.starts_with("| ")) {
+            let cells = row.replace("\\|", "").matches('|').count();
+            assert!(
+                cells == 4 || cells == 6 || cells == 7,
+                "a row with injected cells: {row}"
+            );
+        }
     }
+    assert!(hostile("markdown").contains("@\u{200B}org/team"));
 }
 
 #[test]
 fn hostile_text_stays_inside_sarif_json_and_junit_xml() {
     assert_valid_sarif(&hostile("sarif"));
+    assert_valid_sarif(&hostile_with(HOSTILE_ID, "sarif", 2));
     let doc: Value = serde_json::from_str(&hostile("json")).expect("JSON");
     assert!(
-        doc["models"][0]["id"]
-            .as_str()
+        doc["models"][0]["findings"]
+            .as_array()
             .unwrap()
-            .contains("<script>")
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("<img")),
+        "{doc}"
     );
-    let xml = hostile("junit");
-    assert!(!xml.contains("<script>") && !xml.contains("<img"), "{xml}");
-    assert!(xml.contains("&lt;script&gt;"));
-    let opened = xml.matches("<testcase ").count();
-    let closed = xml.matches("</testcase>").count() + xml.matches("/>\n").count();
-    assert_eq!(opened, closed, "{xml}");
+    for (xml, code) in [
+        (hostile("junit"), 1),
+        (hostile_with(HOSTILE_ID, "junit", 2), 2),
+    ] {
+        assert!(!xml.contains("<script>") && !xml.contains("<img"), "{xml}");
+        assert!(
+            xml.contains("&lt;script&gt;") || xml.contains("&lt;img"),
+            "{code}: {xml}"
+        );
+        // No text from the card starts a line of its own.
+        assert!(xml.lines().all(|l| !l.starts_with("::")), "{xml}");
+        let opened = xml.matches("<testcase ").count();
+        let closed = xml.matches("</testcase>").count() + xml.matches("/>\n").count();
+        assert_eq!(opened, closed, "{xml}");
+    }
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub mod evidence;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod init;
+pub mod output_file;
 pub mod pack;
 mod pack_files;
 pub mod policytest;

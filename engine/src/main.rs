@@ -106,14 +106,35 @@ struct LogArgs {
     /// Only models on which this gate fired.
     #[arg(long)]
     gate: Option<String>,
-    /// Only models with this decision: allowed, blocked or error.
-    #[arg(long)]
-    decision: Option<String>,
+    /// Only models with this decision.
+    #[arg(long, value_enum)]
+    decision: Option<DecisionArg>,
     /// Only records of this commit (a prefix of its id).
     #[arg(long)]
     commit: Option<String>,
+    /// Read the records of this file (written by `check --record FILE`) instead of the git
+    /// notes.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "human")]
     format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DecisionArg {
+    Allowed,
+    Blocked,
+    Error,
+}
+
+impl DecisionArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            DecisionArg::Allowed => "allowed",
+            DecisionArg::Blocked => "blocked",
+            DecisionArg::Error => "error",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -425,12 +446,19 @@ fn run_log(args: &LogArgs) -> Exit {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let records = match aimsgate::record::read_notes(&cwd) {
+    let read = match &args.record {
+        Some(file) => aimsgate::record::read_file(&cwd.join(file)),
+        None => aimsgate::record::read_notes(&cwd),
+    };
+    let read = match read {
         Ok(r) => r,
         Err(e) => return fail(&[InputError::new(None, e)]),
     };
+    for w in &read.warnings {
+        eprintln!("aimsgate: warning: {}", human::escape(w));
+    }
     let mut rows = Vec::new();
-    for mut r in records {
+    for mut r in read.records {
         if args
             .commit
             .as_ref()
@@ -440,7 +468,7 @@ fn run_log(args: &LogArgs) -> Exit {
         }
         r.models.retain(|m| {
             args.model.as_ref().is_none_or(|id| &m.id == id)
-                && args.decision.as_ref().is_none_or(|d| &m.decision == d)
+                && args.decision.is_none_or(|d| m.decision == d.as_str())
                 && args
                     .gate
                     .as_ref()
@@ -457,35 +485,7 @@ fn run_log(args: &LogArgs) -> Exit {
         LogFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out)),
-        LogFormat::Human => (|| {
-            for r in &rows {
-                let commit = r.commit.as_deref().map_or("-", |c| &c[..c.len().min(12)]);
-                let target = match &r.environment {
-                    Some(env) => format!("{} to {env}", r.action),
-                    None => r.action.clone(),
-                };
-                writeln!(
-                    out,
-                    "{commit}  {}  {target}  by {}  {}",
-                    r.recorded_at, r.actor, r.decision
-                )?;
-                for m in &r.models {
-                    let gates: Vec<String> = m
-                        .findings
-                        .iter()
-                        .map(|f| {
-                            if f.waived {
-                                format!("{} (waived)", f.gate)
-                            } else {
-                                f.gate.clone()
-                            }
-                        })
-                        .collect();
-                    writeln!(out, "    {:<8} {}  {}", m.decision, m.id, gates.join(", "))?;
-                }
-            }
-            writeln!(out, "{} decision(s)", rows.len())
-        })(),
+        LogFormat::Human => aimsgate::render::log::render(&rows, &mut out),
     };
     match written {
         Ok(()) => Exit::Allowed,
@@ -1028,7 +1028,9 @@ fn emit(args: &CheckArgs, report: &Report) -> Exit {
     }
     let mut exit: Exit = report.decision.into();
     for output in &args.outputs {
-        let written = std::fs::File::create(&output.path).and_then(|file| {
+        let opened =
+            aimsgate::output_file::open(&output.path, aimsgate::output_file::Mode::Replace);
+        let written = opened.and_then(|file| {
             let mut file = std::io::BufWriter::new(file);
             render(output.format, report, &mut file, false)?;
             file.flush()

@@ -1,17 +1,20 @@
 //! The audit trail: one decision record per check, as a JSON line appended to a file
-//! (`--record FILE`, written atomically: the file is rewritten beside itself and renamed into
-//! place, so a crash leaves the old file or the new one, never a torn line) and/or attached to
-//! the commit as a git note under `refs/notes/aimsgate` (`--record-git-note`). `aimsgate log`
-//! reads the notes back. When recording was asked and fails, the check fails.
+//! (`--record FILE`: appended under an exclusive lock, never rewritten, so many runs at once
+//! each keep their record) and/or attached to the commit as a git note under
+//! `refs/notes/aimsgate` (`--record-git-note`, moved by compare-and-swap). `aimsgate log`
+//! reads them back, reporting a torn or malformed line as a warning. When recording was asked
+//! and fails, the check fails.
 
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::date::Instant;
 use crate::evidence::Evidence;
+use crate::output_file;
 use crate::pack::Pack;
 use crate::report::Report;
 
@@ -252,94 +255,222 @@ impl Record {
     }
 }
 
-/// Appends `line` to `file` atomically: the old content and the line are written to a temporary
-/// file beside it, flushed to disk, and renamed over it.
+/// Appends `line` to `file`: opened for appending (created if missing; never through a link,
+/// never a FIFO or device), under an exclusive lock, written in one call and synced. Existing
+/// content is never read or rewritten — but for its last byte: when a crash left a torn line,
+/// the record starts on a line of its own. Many runs at once each add their line.
 pub fn append(file: &Path, line: &str) -> Result<(), String> {
     let shown = file.display();
-    let mut content = match std::fs::read(file) {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(format!("cannot read {shown}: {e}")),
+    let mut f = output_file::open(file, output_file::Mode::Append)
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    f.lock().map_err(|e| format!("cannot lock {shown}: {e}"))?;
+    let written = (|| -> std::io::Result<()> {
+        let len = f.metadata()?.len();
+        let mut last = [b'\n'];
+        if len > 0 {
+            f.seek(SeekFrom::Start(len - 1))?;
+            f.read_exact(&mut last)?;
+        }
+        let mut bytes = Vec::with_capacity(line.len() + 2);
+        if last[0] != b'\n' {
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        f.write_all(&bytes)?;
+        f.sync_all()
+    })();
+    let unlocked = f.unlock();
+    written.map_err(|e| format!("cannot write {shown}: {e}"))?;
+    unlocked.map_err(|e| format!("cannot unlock {shown}: {e}"))
+}
+
+/// How long concurrent runs may take turns at the notes ref before one gives up.
+const NOTE_PATIENCE: Duration = Duration::from_secs(20);
+
+/// Appends `line` to the note of `commit` under [`NOTES_REF`] in the repository at `dir`, by
+/// compare-and-swap: the notes commit is made on the ref's current tip, and the ref moves only
+/// if it still points there; otherwise the note is made again on the new tip, with a growing,
+/// jittered back-off, for a bounded time. Many runs at once each add their line.
+pub fn note(dir: &Path, commit: &str, line: &str) -> Result<(), String> {
+    let repo = git2::Repository::discover(dir)
+        .map_err(|e| format!("not inside a git repository ({})", e.message()))?;
+    let oid = git2::Oid::from_str(commit)
+        .map_err(|e| format!("`{commit}` is not a commit id ({})", e.message()))?;
+    let sig = repo
+        .signature()
+        .or_else(|_| git2::Signature::now("aimsgate", "aimsgate@localhost"))
+        .map_err(|e| format!("cannot sign the note ({})", e.message()))?;
+    let started = std::time::Instant::now();
+    let mut attempt: u32 = 0;
+    loop {
+        match note_once(&repo, oid, line, &sig) {
+            Ok(()) => return Ok(()),
+            Err(e) if contended(&e) && started.elapsed() < NOTE_PATIENCE => {
+                attempt += 1;
+                // 10 ms doubling to 640 ms, with jitter from the clock so that runs that
+                // collided do not collide again in step.
+                let base = 5u64 << attempt.min(7);
+                let jitter = u64::from(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.subsec_nanos()),
+                ) % base;
+                std::thread::sleep(Duration::from_millis(base + jitter));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "cannot write the git note ({}){}",
+                    e.message(),
+                    if contended(&e) {
+                        format!(" after {attempt} attempts in {:?}", started.elapsed())
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+        }
+    }
+}
+
+/// Whether a failure means another writer moved or held the notes ref first.
+fn contended(e: &git2::Error) -> bool {
+    matches!(
+        e.code(),
+        git2::ErrorCode::Modified | git2::ErrorCode::Locked | git2::ErrorCode::Exists
+    )
+}
+
+/// One try: the note of `commit` with `line` appended, as a notes commit on the ref's tip,
+/// and the ref moved from that tip to it (or created, if there was none).
+fn note_once(
+    repo: &git2::Repository,
+    commit: git2::Oid,
+    line: &str,
+    sig: &git2::Signature<'_>,
+) -> Result<(), git2::Error> {
+    let tip = match repo.find_reference(NOTES_REF) {
+        Ok(r) => Some(r.peel_to_commit()?),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    let tree = tip.as_ref().map(git2::Commit::tree).transpose()?;
+    // Where the note of `commit` stands in the notes tree: flat, or fanned out by git.
+    let hex = commit.to_string();
+    let places = [
+        hex.clone(),
+        format!("{}/{}", &hex[..2], &hex[2..]),
+        format!("{}/{}/{}", &hex[..2], &hex[2..4], &hex[4..]),
+    ];
+    let existing = tree.as_ref().and_then(|t| {
+        places
+            .iter()
+            .find_map(|p| t.get_path(Path::new(p)).ok().map(|e| (p.clone(), e.id())))
+    });
+    let mut content = match &existing {
+        Some((_, blob)) => repo.find_blob(*blob)?.content().to_vec(),
+        None => Vec::new(),
     };
     if !content.is_empty() && !content.ends_with(b"\n") {
         content.push(b'\n');
     }
     content.extend_from_slice(line.as_bytes());
     content.push(b'\n');
-    let dir = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.aimsgate-{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&temp).and_then(|mut f| {
-        f.write_all(&content)?;
-        f.sync_all()
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&temp, file)) {
-        let _ = std::fs::remove_file(&temp);
-        return Err(format!("cannot write {shown}: {e}"));
-    }
+    let blob = repo.blob(&content)?;
+    let place = existing.map_or(hex, |(p, _)| p);
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    update.upsert(place.as_str(), blob, git2::FileMode::Blob);
+    let base = match tree {
+        Some(t) => t,
+        None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
+    };
+    let new_tree = repo.find_tree(update.create_updated(repo, &base)?)?;
+    let parents: Vec<&git2::Commit<'_>> = tip.iter().collect();
+    let notes_commit = repo.commit(
+        None,
+        sig,
+        sig,
+        "Notes added by 'aimsgate check --record-git-note'",
+        &new_tree,
+        &parents,
+    )?;
+    match &tip {
+        Some(tip) => repo.reference_matching(
+            NOTES_REF,
+            notes_commit,
+            true,
+            tip.id(),
+            "aimsgate: decision record",
+        )?,
+        None => repo.reference(NOTES_REF, notes_commit, false, "aimsgate: decision record")?,
+    };
     Ok(())
 }
 
-/// Appends `line` to the note of `commit` under [`NOTES_REF`] in the repository at `dir`.
-pub fn note(dir: &Path, commit: &str, line: &str) -> Result<(), String> {
-    let repo = git2::Repository::discover(dir)
-        .map_err(|e| format!("not inside a git repository ({})", e.message()))?;
-    let oid = git2::Oid::from_str(commit)
-        .map_err(|e| format!("`{commit}` is not a commit id ({})", e.message()))?;
-    let existing = repo
-        .find_note(Some(NOTES_REF), oid)
-        .ok()
-        .and_then(|n| n.message().map(str::to_string))
-        .unwrap_or_default();
-    let mut content = existing;
-    if !content.is_empty() && !content.ends_with('\n') {
-        content.push('\n');
-    }
-    content.push_str(line);
-    content.push('\n');
-    let sig = repo
-        .signature()
-        .or_else(|_| git2::Signature::now("aimsgate", "aimsgate@localhost"))
-        .map_err(|e| format!("cannot sign the note ({})", e.message()))?;
-    repo.note(&sig, &sig, Some(NOTES_REF), oid, &content, true)
-        .map_err(|e| format!("cannot write the git note ({})", e.message()))?;
-    Ok(())
+/// What reading records gave: the records, and a warning for each line that is not one (a
+/// torn line a crash left, or one that was edited), naming where it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Records {
+    pub records: Vec<Record>,
+    pub warnings: Vec<String>,
 }
 
-/// Every record in the notes of the repository at `dir`, oldest first.
-pub fn read_notes(dir: &Path) -> Result<Vec<Record>, String> {
+impl Records {
+    /// Reads the records of one text (a note, or a records file), lines shown as `place:N`.
+    fn lines(&mut self, place: &str, text: &str) {
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Record>(line) {
+                Ok(r) => self.records.push(r),
+                Err(e) => self.warnings.push(format!(
+                    "{place}:{}: not a decision record, skipped ({e})",
+                    i + 1
+                )),
+            }
+        }
+    }
+
+    fn sorted(mut self) -> Records {
+        self.records
+            .sort_by(|a, b| a.recorded_at.cmp(&b.recorded_at));
+        self
+    }
+}
+
+/// Every record in a records file (`--record FILE`), oldest first; a line that is not a record
+/// is a warning. Read as a regular file only.
+pub fn read_file(file: &Path) -> Result<Records, String> {
+    let shown = file.display().to_string();
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("cannot read {shown}: it is not a regular file"));
+    }
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let mut read = Records::default();
+    read.lines(&shown, &String::from_utf8_lossy(&bytes));
+    Ok(read.sorted())
+}
+
+/// Every record in the notes of the repository at `dir`, oldest first; a line that is not a
+/// record is a warning.
+pub fn read_notes(dir: &Path) -> Result<Records, String> {
     let repo = git2::Repository::discover(dir)
         .map_err(|e| format!("not inside a git repository ({})", e.message()))?;
     let notes = match repo.notes(Some(NOTES_REF)) {
         Ok(n) => n,
-        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Records::default()),
         Err(e) => return Err(format!("cannot read {NOTES_REF} ({})", e.message())),
     };
-    let mut records = Vec::new();
+    let mut read = Records::default();
     for item in notes {
         let (_, annotated) = item.map_err(|e| format!("cannot read a note ({})", e.message()))?;
         let note = repo
             .find_note(Some(NOTES_REF), annotated)
             .map_err(|e| format!("cannot read the note of {annotated} ({})", e.message()))?;
-        for (i, line) in note.message().unwrap_or_default().lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let record: Record = serde_json::from_str(line).map_err(|e| {
-                format!(
-                    "the note of {annotated}, line {}: not a decision record ({e})",
-                    i + 1
-                )
-            })?;
-            records.push(record);
-        }
+        let text = String::from_utf8_lossy(note.message_bytes()).into_owned();
+        read.lines(&format!("the note of {annotated}"), &text);
     }
-    records.sort_by(|a, b| a.recorded_at.cmp(&b.recorded_at));
-    Ok(records)
+    Ok(read.sorted())
 }

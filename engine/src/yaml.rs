@@ -115,6 +115,9 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most nodes in the tree, counting every expansion of an alias.
     pub max_nodes: usize,
+    /// Most bytes of text (scalars and keys) in the tree, counting every expansion of an
+    /// alias: one long string aliased a few thousand times is few nodes but gigabytes.
+    pub max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -122,6 +125,7 @@ impl Default for Limits {
         Limits {
             max_depth: 64,
             max_nodes: 250_000,
+            max_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -164,6 +168,7 @@ pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>,
         offsets: Offsets::new(text, origin),
         anchors: HashMap::new(),
         nodes: 0,
+        bytes: 0,
         limits,
         last: Pos::default(),
     };
@@ -173,9 +178,11 @@ pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>,
 struct Builder<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     offsets: Offsets,
-    /// Anchored nodes with the number of nodes each contains.
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with the number of nodes and of text bytes each contains.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     nodes: usize,
+    /// Bytes of text in the tree so far, expansions of aliases included.
+    bytes: usize,
     limits: Limits,
     last: Pos,
 }
@@ -252,6 +259,20 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    fn weigh(&mut self, n: usize, at: Pos) -> Result<(), YamlError> {
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > self.limits.max_bytes {
+            return Err(YamlError {
+                message: format!(
+                    "the document expands to more than {} MiB of text (aliases of a long text, or far larger than a model card)",
+                    self.limits.max_bytes / (1024 * 1024)
+                ),
+                pos: at,
+            });
+        }
+        Ok(())
+    }
+
     fn check_tag(&self, tag: Option<&Tag>, at: Pos) -> Result<Option<String>, YamlError> {
         let Some(tag) = tag else { return Ok(None) };
         if tag.is_yaml_core_schema() {
@@ -283,11 +304,13 @@ impl<'a> Builder<'a> {
         span: Span,
         depth: usize,
     ) -> Result<(Node, usize), YamlError> {
+        let bytes_before = self.bytes;
         let (node, count, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = self.check_tag(tag.as_deref(), span.start)?;
                 let kind = resolve(&text, style, tag.as_deref(), span.start)?;
                 self.count(1, span.start)?;
+                self.weigh(text.len(), span.start)?;
                 let node = Node {
                     value: Value::Scalar {
                         text: text.into_owned(),
@@ -330,20 +353,27 @@ impl<'a> Builder<'a> {
                 (node, count, anchor)
             }
             Event::Alias(id) => {
-                let Some((node, count)) = self.anchors.get(&id) else {
+                let Some((_, count, bytes)) = self.anchors.get(&id) else {
                     return Err(YamlError {
                         message: "alias to an unknown anchor".into(),
                         pos: span.start,
                     });
                 };
-                let (node, count) = (node.clone(), *count);
+                let (count, bytes) = (*count, *bytes);
+                // Bounded before the copy is made.
                 self.count(count, span.start)?;
-                return Ok((node, count));
+                self.weigh(bytes, span.start)?;
+                let node = self.anchors.get(&id).map(|(n, _, _)| n.clone());
+                return node.map(|n| (n, count)).ok_or_else(|| YamlError {
+                    message: "alias to an unknown anchor".into(),
+                    pos: span.start,
+                });
             }
             _ => return Err(self.unexpected("a value")),
         };
         if anchor > 0 {
-            self.anchors.insert(anchor, (node.clone(), count));
+            let bytes = self.bytes - bytes_before;
+            self.anchors.insert(anchor, (node.clone(), count, bytes));
         }
         Ok((node, count))
     }
@@ -383,6 +413,7 @@ impl<'a> Builder<'a> {
                     });
                 }
             };
+            self.weigh(key.0.len(), key_span.start)?;
             let (event, value_span) = self.next()?;
             let (value, n) = self.node(event, value_span, depth + 1)?;
             count += n + 1;
@@ -731,6 +762,26 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn a_long_text_aliased_many_times_is_bounded_by_its_bytes() {
+        // 1 MiB once, then aliased 5,000 times: few nodes, 5 GiB of text if it were copied.
+        let mut text = format!("a: &a \"{}\"\nb: [", "x".repeat(1024 * 1024));
+        text.push_str(&vec!["*a"; 5000].join(", "));
+        text.push_str("]\n");
+        let e = err(&text);
+        assert!(
+            e.message.contains("more than 8 MiB of text"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.pos.line, 2, "at the alias that crosses the bound");
+        // The same text a few times is fine.
+        let mut ok = format!("a: &a \"{}\"\nb: [", "x".repeat(1024 * 1024));
+        ok.push_str(&["*a"; 5].join(", "));
+        ok.push_str("]\n");
+        assert!(parse(&ok, Origin { line: 1, offset: 0 }, Limits::default()).is_ok());
     }
 
     #[test]

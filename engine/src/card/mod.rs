@@ -334,6 +334,28 @@ fn card(
         .id
         .clone()
         .unwrap_or_else(|| fallback_id.to_string());
+    if let Err(why) = valid_id(&model_id) {
+        let (span, whose) = match root
+            .as_ref()
+            .and_then(|r| r.get("governance"))
+            .and_then(|g| g.value.get("id"))
+        {
+            Some(id) => (id.value.span, "`governance.id`".to_string()),
+            None => (
+                anchor,
+                "the model id (the card's folder name, as it sets no `governance.id`)".to_string(),
+            ),
+        };
+        return Err(vec![
+            InputError::at(
+                path,
+                source,
+                span,
+                format!("{whose} `{}` is not a valid model id: {why}", keys::escape(&model_id)),
+            )
+            .with_help("a model id is letters, digits, `.`, `_`, `-` and `/`, at most 128 characters: set `governance.id`"),
+        ]);
+    }
     Ok(Card {
         path: path.to_string(),
         source: Arc::clone(source),
@@ -344,6 +366,33 @@ fn card(
         governance,
         hub,
     })
+}
+
+/// The longest model id.
+pub const MAX_ID_CHARS: usize = 128;
+
+/// Whether `id` is a model id: a strict token of letters, digits, `.`, `_`, `-` and `/`, at
+/// most [`MAX_ID_CHARS`] long. Ids are shown in every output, logs and the action's outputs; a
+/// line break or an invisible character in one would let a card's author write lines of
+/// their own choosing there.
+pub fn valid_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("it is empty".into());
+    }
+    if id.chars().count() > MAX_ID_CHARS {
+        return Err(format!("it is longer than {MAX_ID_CHARS} characters"));
+    }
+    match id
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')))
+    {
+        Some(c) => Err(format!(
+            "`{}` (U+{:04X}) is not allowed in it",
+            keys::escape(&c.to_string()),
+            c as u32
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A card whose front matter is `root`, a mapping taken from another YAML document (a policy

@@ -1,6 +1,7 @@
 //! Human output: miette diagnostics that quote the card around the line and underline the
 //! field, naming the gate, its controls and how to fix it; then one line per model and a total.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -13,6 +14,52 @@ use crate::error::InputError;
 use crate::pack::Severity;
 use crate::report::{Decision, Finding, ModelReport, Report};
 use crate::yaml::Span;
+
+/// Text from a card, a path, a waiver or a record, with control characters (a line break
+/// above all) and invisible characters shown as escapes: such text is data, and must never
+/// start a line of its own — a fake total, or a workflow command in a CI log.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| c.is_control() || crate::card::keys::invisible(c))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || crate::card::keys::invisible(c) => {
+                out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A file's text as it is quoted: every control character but the line feed and the tab — a
+/// bare carriage return above all, which a CI log reader takes for a line break — becomes a
+/// space of the same byte length, so spans still point where they did and no quoted line can
+/// start a line of its own (nor move a terminal's cursor).
+fn quotable(source: &Arc<str>) -> Arc<str> {
+    let bytes = source.as_bytes();
+    let unsafe_at = |i: usize| {
+        let b = bytes[i];
+        (b < 0x20 && b != b'\n' && b != b'\t' && !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
+            || b == 0x7F
+    };
+    if !(0..bytes.len()).any(unsafe_at) {
+        return Arc::clone(source);
+    }
+    let cleaned: String = source
+        .char_indices()
+        .map(|(i, c)| if c.is_ascii() && unsafe_at(i) { ' ' } else { c })
+        .collect();
+    Arc::from(cleaned)
+}
 
 /// How to draw.
 #[derive(Debug, Clone, Copy)]
@@ -95,13 +142,13 @@ fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
         format!(" [{}]", f.controls.join(", "))
     };
     let mut labels = vec![LabeledSpan::new_primary_with_span(
-        Some(f.label.clone()),
+        Some(escape(&f.label).into_owned()),
         span(f.location.span),
     )];
     labels.extend(
-        f.related
-            .iter()
-            .map(|r| LabeledSpan::new_with_span(Some(r.message.clone()), span(r.span))),
+        f.related.iter().map(|r| {
+            LabeledSpan::new_with_span(Some(escape(&r.message).into_owned()), span(r.span))
+        }),
     );
     let mut help = f.help.clone().unwrap_or_default();
     if let Some((file, line)) = &f.policy {
@@ -116,7 +163,11 @@ fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
         }
         help.push_str(&format!(
             "waived until {} by {} ({}:{}): {}",
-            w.expires, w.approved_by, w.path, w.line, w.reason
+            w.expires,
+            escape(&w.approved_by),
+            escape(&w.path),
+            w.line,
+            escape(&w.reason)
         ));
     }
     let waived = if f.waived.is_some() { " (waived)" } else { "" };
@@ -129,8 +180,8 @@ fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
         },
         help: Some(help).filter(|h| !h.is_empty()),
         source: Some(NamedSource::new(
-            &f.location.path,
-            Arc::clone(&model.source),
+            escape(&f.location.path),
+            quotable(&model.source),
         )),
         labels,
     }
@@ -154,14 +205,14 @@ fn render_diagnostic(
 ) -> io::Result<()> {
     let (source, labels) = match (&e.source, e.span, &e.path) {
         (Some(src), Some(s), Some(path)) => (
-            Some(NamedSource::new(path, Arc::clone(src))),
+            Some(NamedSource::new(escape(path), quotable(src))),
             vec![LabeledSpan::new_primary_with_span(None, span(s))],
         ),
         _ => (None, Vec::new()),
     };
     let message = match (&e.path, &source) {
-        (Some(path), None) => format!("{path}: {}", e.message),
-        _ => e.message.clone(),
+        (Some(path), None) => format!("{}: {}", escape(path), escape(&e.message)),
+        _ => escape(&e.message).into_owned(),
     };
     draw(
         out,
@@ -198,7 +249,7 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         .chain(report.skipped.iter().map(|s| (&s.id, &s.path)))
         .chain(report.removed.iter().map(|s| (&s.id, &s.path)));
     let (id_width, path_width) = rows.fold((0, 0), |(i, p), (id, path)| {
-        (i.max(id.len()), p.max(path.len()))
+        (i.max(escape(id).len()), p.max(escape(path).len()))
     });
     for m in &report.models {
         let mut counts = match (m.count(Severity::Error), m.count(Severity::Warning)) {
@@ -221,22 +272,28 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             out,
             "{:<8} {:<id_width$}  {:<path_width$}  {counts}",
             m.decision.as_str(),
-            m.id,
-            m.path
+            escape(&m.id),
+            escape(&m.path)
         )?;
     }
     for s in &report.skipped {
         writeln!(
             out,
             "{:<8} {:<id_width$}  {:<path_width$}  {}",
-            "skipped", s.id, s.path, s.reason
+            "skipped",
+            escape(&s.id),
+            escape(&s.path),
+            escape(&s.reason)
         )?;
     }
     for r in &report.removed {
         writeln!(
             out,
             "{:<8} {:<id_width$}  {:<path_width$}  {}",
-            "removed", r.id, r.path, r.reason
+            "removed",
+            escape(&r.id),
+            escape(&r.path),
+            escape(&r.reason)
         )?;
     }
     if let Some(c) = &report.change {
@@ -266,21 +323,31 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
     }
     for w in &report.warnings {
         match (&w.path, w.line) {
-            (Some(path), Some(line)) => writeln!(out, "warning: {path}:{line}: {}", w.message)?,
-            (Some(path), None) => writeln!(out, "warning: {path}: {}", w.message)?,
-            _ => writeln!(out, "warning: {}", w.message)?,
+            (Some(path), Some(line)) => writeln!(
+                out,
+                "warning: {}:{line}: {}",
+                escape(path),
+                escape(&w.message)
+            )?,
+            (Some(path), None) => {
+                writeln!(out, "warning: {}: {}", escape(path), escape(&w.message))?;
+            }
+            _ => writeln!(out, "warning: {}", escape(&w.message))?,
         }
     }
     for w in &report.stale_waivers {
         writeln!(
             out,
             "warning: the waiver at {}:{} ({} for {}) matches no finding: remove it or fix its gate or model",
-            w.path, w.line, w.gate, w.model
+            escape(&w.path),
+            w.line,
+            escape(&w.gate),
+            escape(&w.model)
         )?;
     }
     for e in &report.evidence {
         let state = if e.available { "" } else { "unavailable: " };
-        writeln!(out, "evidence {:<13} {state}{}", e.kind, e.detail)?;
+        writeln!(out, "evidence {:<13} {state}{}", e.kind, escape(&e.detail))?;
     }
     let target = match &report.environment {
         Some(env) => format!("{} to {env}", report.action.as_str()),

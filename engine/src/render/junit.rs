@@ -17,7 +17,11 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
+            // Line breaks as character references: the document stays on lines of its own
+            // making, and no text from a card starts a line (a workflow command in a CI log).
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push(c),
             c if (c as u32) < 0x20 || matches!(c as u32, 0xFFFE | 0xFFFF) => {}
             c => out.push(c),
         }

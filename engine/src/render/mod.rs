@@ -6,5 +6,6 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod log;
 pub mod markdown;
 pub mod sarif;

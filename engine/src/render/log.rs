@@ -1,0 +1,96 @@
+//! `aimsgate log` for people: per decision record its commit, time, request, actor and
+//! decision, what it judged per model, and what it did not judge (skipped, removed) and under
+//! which configuration — an auditor sees the run's scope, not only its verdicts. Every value
+//! comes from a record file or note that anyone may have edited: shown escaped.
+
+use std::io::{self, Write};
+
+use crate::record::Record;
+use crate::render::human::escape;
+
+/// Writes the records, oldest first, and how many there are.
+pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
+    for r in records {
+        let commit = r.commit.as_deref().map_or("-", |c| &c[..c.len().min(12)]);
+        let target = match &r.environment {
+            Some(env) => format!("{} to {}", r.action, escape(env)),
+            None => r.action.clone(),
+        };
+        writeln!(
+            out,
+            "{}  {}  {target}  by {}  {}",
+            escape(commit),
+            escape(&r.recorded_at),
+            escape(&r.actor),
+            escape(&r.decision)
+        )?;
+        if let Some(e) = &r.event {
+            let pr = e.pr_number.map(|n| format!(" #{n}")).unwrap_or_default();
+            let head = e
+                .head_ref
+                .as_deref()
+                .map(|h| format!(" from {}", escape(h)))
+                .unwrap_or_default();
+            let base = e
+                .base_ref
+                .as_deref()
+                .map(|b| format!(" into {}", escape(b)))
+                .unwrap_or_default();
+            writeln!(out, "    event    {}{pr}{head}{base}", escape(&e.name))?;
+        }
+        if let Some(p) = &r.protected_ref {
+            writeln!(
+                out,
+                "    config   from {} at {}",
+                escape(p.full.as_deref().unwrap_or(&p.given)),
+                escape(&p.commit[..p.commit.len().min(12)])
+            )?;
+        }
+        if let Some(c) = &r.changed_since {
+            writeln!(
+                out,
+                "    scope    changed since {} (merge base {}): {} files{}",
+                escape(c.full.as_deref().unwrap_or(&c.base)),
+                escape(&c.merge_base[..c.merge_base.len().min(12)]),
+                c.files,
+                if c.policy_files_changed {
+                    "; governance configuration changed, every model checked"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        for m in &r.models {
+            let gates: Vec<String> = m
+                .findings
+                .iter()
+                .map(|f| {
+                    if f.waived {
+                        format!("{} (waived)", escape(&f.gate))
+                    } else {
+                        escape(&f.gate).into_owned()
+                    }
+                })
+                .collect();
+            writeln!(
+                out,
+                "    {:<8} {}  {}",
+                escape(&m.decision),
+                escape(&m.id),
+                gates.join(", ")
+            )?;
+        }
+        for (what, items) in [("skipped", &r.skipped), ("removed", &r.removed)] {
+            for s in items {
+                writeln!(
+                    out,
+                    "    {what:<8} {}  {}",
+                    escape(&s.id),
+                    escape(&s.reason)
+                )?;
+            }
+        }
+    }
+    let n = records.len();
+    writeln!(out, "{n} decision{}", if n == 1 { "" } else { "s" })
+}
