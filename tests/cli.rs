@@ -621,7 +621,7 @@ fn discovered_documents_that_cannot_be_cards_are_passed_over() {
     let ok = example_card("sentiment-classifier/model-card.yaml");
     let dir = scratch(&[
         ("docs/huge.md", &huge_doc),
-        ("docs/latin1.md", b"---\ntitle: caf\xe9\n---\n"),
+        ("docs/latin1.md", b"# caf\xe9\n"),
         ("docs/binary.md", b"\0\x01\x02"),
         ("m/model-card.yaml", &ok),
     ]);
@@ -636,6 +636,16 @@ fn discovered_documents_that_cannot_be_cards_are_passed_over() {
     ];
     let r = run_in(dir.path(), &staging);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // A front matter that cannot be read may hide any key (`"go\x76ernance"`): an error.
+    std::fs::write(
+        dir.path().join("docs/latin1.md"),
+        b"---\ntitle: caf\xe9\n---\n",
+    )
+    .expect("write");
+    let r = run_in(dir.path(), &staging);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("docs/latin1.md"), "{}", r.stderr);
+    std::fs::remove_file(dir.path().join("docs/latin1.md")).expect("remove");
     std::fs::write(dir.path().join("docs/card.md"), &huge_card).expect("write");
     let r = run_in(dir.path(), &["check", "--now", "2026-11-20"]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);

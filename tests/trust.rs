@@ -138,6 +138,12 @@ impl Ci {
             &["commit", "-qm", "The change", "--allow-empty"],
         );
         let head = git(&self.clone, &["rev-parse", "HEAD"]);
+        // As a fresh CI checkout would be: no submodule checked out until asked for.
+        git(
+            &self.clone,
+            &["submodule", "deinit", "-q", "--force", "--all"],
+        );
+        git(&self.clone, &["clean", "-ffdq"]);
         git(&self.clone, &["checkout", "-q", "--detach", MAIN]);
         git(
             &self.clone,
@@ -775,7 +781,7 @@ fn a_card_inside_a_submodule_changed_by_a_bump_is_judged() {
         let inner = d.join("vendor/sub");
         git(&inner, &["pull", "-q", "origin", "main"]);
     });
-    git(&ci.clone, &["submodule", "update", "-q"]);
+    git(&ci.clone, &["submodule", "update", "-q", "--init"]);
     let r = check(&ci.clone, &ci.event(&head), &[]);
     assert_not_allowed(&r, "vendored");
     assert_eq!(r.gates("vendored"), ["owner-assigned"], "{}", r.doc);
@@ -1052,5 +1058,289 @@ fn a_planted_marker_comment_is_never_updated() {
             .map(|q| format!("{} {}", q.method, q.path))
             .collect();
         assert_eq!(writes, [expect], "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+// ---- What a red-team review of the above found, each now closed ------------------------------
+
+#[test]
+fn a_card_checked_out_through_any_transforming_attribute_is_an_error() {
+    for attribute in [
+        // `£` checks out as `#`: a line of the blob becomes a comment in the work tree.
+        "working-tree-encoding=ISO646-GB",
+        "ident",
+        "filter=lfs",
+    ] {
+        let ci = repository();
+        let head = ci.pull_request(|d| {
+            touch_victim(d);
+            put(
+                d,
+                "models/victim/.gitattributes",
+                &format!("README.md {attribute}\n"),
+            );
+        });
+        let r = check(&ci.clone, &ci.event(&head), &[]);
+        assert_eq!(r.code, 2, "{attribute}: {}", r.doc);
+        assert!(
+            r.errors()
+                .contains("so the checked-out file is not what git holds"),
+            "{attribute}: {}",
+            r.errors()
+        );
+    }
+}
+
+#[test]
+fn a_submodule_that_is_not_checked_out_is_an_error_unless_the_protected_branch_says_it_holds_no_card()
+ {
+    let tmp = tempfile::tempdir().unwrap();
+    let ext = tmp.path().join("ext");
+    std::fs::create_dir_all(&ext).unwrap();
+    git(&ext, &["init", "-q"]);
+    put(&ext, "README.md", &ownerless("victim"));
+    git(&ext, &["add", "-A"]);
+    git(&ext, &["commit", "-qm", "A model elsewhere"]);
+    // The author turns the model's folder into a submodule that CI does not check out.
+    let ci = repository();
+    let head = ci.pull_request(|d| {
+        git(d, &["rm", "-rq", "models/victim"]);
+        git(
+            d,
+            &[
+                "submodule",
+                "add",
+                "-q",
+                ext.to_str().unwrap(),
+                "models/victim",
+            ],
+        );
+        git(
+            d,
+            &[
+                "config",
+                "-f",
+                ".gitmodules",
+                "submodule.models/victim.update",
+                "none",
+            ],
+        );
+    });
+    git(
+        &ci.clone,
+        &["submodule", "deinit", "-q", "--force", "--all"],
+    );
+    let r = check(&ci.clone, &ci.event(&head), &[]);
+    assert_eq!(r.code, 2, "{}", r.doc);
+    assert!(
+        r.errors()
+            .contains("is a submodule that is not checked out"),
+        "{}",
+        r.errors()
+    );
+
+    // A submodule the protected branch lists as holding no card need not be checked out.
+    let ci = Ci::new(&[
+        ("models/fraud/README.md", &passing("fraud")),
+        (
+            ".aimsgate/config.yaml",
+            "submodules_without_cards: [vendor/tools]\n",
+        ),
+    ]);
+    let head = ci.pull_request(|d| {
+        git(
+            d,
+            &[
+                "submodule",
+                "add",
+                "-q",
+                ext.to_str().unwrap(),
+                "vendor/tools",
+            ],
+        );
+    });
+    git(
+        &ci.clone,
+        &["submodule", "deinit", "-q", "--force", "--all"],
+    );
+    let r = check(&ci.clone, &ci.event(&head), &[]);
+    assert_eq!(r.code, 0, "{}", r.doc);
+}
+
+#[test]
+fn a_model_moved_into_a_waived_models_place_does_not_take_its_waiver() {
+    let ci = repository();
+    let head = ci.pull_request(|d| {
+        git(d, &["mv", "models/legacy-a", "models/legacy-a-v2"]);
+        git(d, &["mv", "models/victim", "models/legacy-a"]);
+    });
+    let r = check(&ci.clone, &ci.event(&head), &[]);
+    assert_not_allowed(&r, "victim");
+    assert_eq!(r.gates("victim"), ["owner-assigned"], "{}", r.doc);
+    // A rename within the waived family keeps the waiver: it covers both ids.
+    let ci = repository();
+    let head = ci.pull_request(|d| {
+        put(d, "models/legacy-a/README.md", &ownerless("legacy-a2"));
+    });
+    let r = check(&ci.clone, &ci.event(&head), &[]);
+    assert_eq!(
+        r.decision("legacy-a2").as_deref(),
+        Some("allowed"),
+        "{}",
+        r.doc
+    );
+}
+
+#[test]
+fn a_card_stripped_inside_a_submodule_is_blocked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sub = tmp.path().join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    git(&sub, &["init", "-q"]);
+    put(&sub, "models/vendored/README.md", &passing("vendored"));
+    put(&sub, "models/vendored/weights.bin", "w1");
+    git(&sub, &["add", "-A"]);
+    git(&sub, &["commit", "-qm", "v1"]);
+    let ci = repository();
+    git(
+        &ci.origin,
+        &[
+            "submodule",
+            "add",
+            "-q",
+            sub.to_str().unwrap(),
+            "vendor/sub",
+        ],
+    );
+    git(&ci.origin, &["commit", "-qm", "Vendor the submodule"]);
+    git(&ci.clone, &["pull", "-q"]);
+    git(&ci.clone, &["submodule", "update", "-q", "--init"]);
+    // Inside the submodule the card becomes prose and the weights change; the pointer moves.
+    put(
+        &sub,
+        "models/vendored/README.md",
+        "# vendored\n\nprose only\n",
+    );
+    put(&sub, "models/vendored/weights.bin", "w2-unreviewed");
+    git(&sub, &["commit", "-qam", "Strip the card"]);
+    let head = ci.pull_request(|d| {
+        git(&d.join("vendor/sub"), &["pull", "-q", "origin", "main"]);
+    });
+    git(&ci.clone, &["submodule", "update", "-q", "--init"]);
+    let r = check(&ci.clone, &ci.event(&head), &[]);
+    assert_eq!(r.code, 1, "{}", r.doc);
+    assert_eq!(r.gates("vendored"), ["card-removed"], "{}", r.doc);
+}
+
+#[test]
+fn a_models_files_moved_without_a_card_are_blocked() {
+    let ci = repository();
+    let head = ci.pull_request(|d| {
+        git(d, &["mv", "models/victim", "models/victim-v2"]);
+        git(
+            d,
+            &[
+                "mv",
+                "models/victim-v2/README.md",
+                "models/victim-v2/card.txt",
+            ],
+        );
+    });
+    let r = check(&ci.clone, &ci.event(&head), &[]);
+    assert_eq!(r.code, 1, "{}", r.doc);
+    assert_eq!(r.gates("victim"), ["card-removed"], "{}", r.doc);
+    let message = r.doc["models"][0]["findings"][0]["message"].to_string();
+    assert!(
+        message.contains("moved to `models/victim-v2/`"),
+        "{message}"
+    );
+    // Moved with its card, the model is judged where it is now.
+    let ci = repository();
+    let head = ci.pull_request(|d| {
+        git(d, &["mv", "models/victim", "models/victim-v2"]);
+    });
+    let r = check(&ci.clone, &ci.event(&head), &[]);
+    assert_eq!(r.gates("victim"), ["owner-assigned"], "{}", r.doc);
+    assert!(
+        r.doc["removed"][0]["reason"].to_string().contains("moved"),
+        "{}",
+        r.doc
+    );
+}
+
+#[test]
+fn a_new_card_that_other_readers_see_is_never_passed_over() {
+    let escaped = |d: &Path, name: &str| {
+        let text = ownerless(name)
+            .replacen("governance:", "\"go\\x76ernance\":", 1)
+            .replacen("base_model:", "x_base:", 1)
+            .replacen("model-index:", "x_index:", 1);
+        put(d, &format!("models/{name}/README.md"), &text);
+        d.join(format!("models/{name}/README.md"))
+    };
+    let variants: Vec<(&str, Edit)> = vec![
+        (
+            "a governance block behind U+2028 line breaks",
+            Box::new(|d: &Path| {
+                let card = ownerless("h1");
+                let gov = card.split_once("governance:").unwrap().1;
+                let gov = gov.split_once("\n---\n").unwrap().0;
+                let text = format!(
+                    "---\nlicense: mit # notes\u{2028}governance:{}\n---\n# h1\n",
+                    gov.replace('\n', "\u{2028}")
+                );
+                put(d, "models/h1/README.md", &text);
+            }),
+        ),
+        (
+            "an escaped key beside an unsupported tag",
+            Box::new(move |d: &Path| {
+                let file = escaped(d, "h2");
+                let text = std::fs::read_to_string(&file).unwrap();
+                let text = text.replacen(
+                    "license: mit",
+                    "license: mit\ncreated: !!timestamp 2026-01-01",
+                    1,
+                );
+                std::fs::write(file, text).unwrap();
+            }),
+        ),
+        (
+            "an escaped key beside a byte that is not UTF-8",
+            Box::new(move |d: &Path| {
+                let file = escaped(d, "h3");
+                let mut bytes = std::fs::read(&file).unwrap();
+                bytes.extend_from_slice(b"caf\xe9\n");
+                std::fs::write(file, bytes).unwrap();
+            }),
+        ),
+        (
+            "a card larger than the bound",
+            Box::new(|d: &Path| {
+                let mut text = ownerless("h5");
+                text.push_str(&"x".repeat(5 * 1024 * 1024));
+                put(d, "models/h5/README.md", &text);
+            }),
+        ),
+    ];
+    for (what, edit) in variants {
+        let ci = repository();
+        let head = ci.pull_request(edit);
+        let r = check(&ci.clone, &ci.event(&head), &[]);
+        assert_eq!(r.code, 2, "{what}: {}", r.doc);
+    }
+    // A card under a file name that is not UTF-8 is a card all the same.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let ci = repository();
+        let head = ci.pull_request(|d| {
+            let name = std::ffi::OsStr::from_bytes(b"README\xff.md");
+            std::fs::create_dir_all(d.join("models/h4")).unwrap();
+            std::fs::write(d.join("models/h4").join(name), ownerless("h4")).unwrap();
+        });
+        let r = check(&ci.clone, &ci.event(&head), &[]);
+        assert_not_allowed(&r, "h4");
+        assert_eq!(r.gates("h4"), ["owner-assigned"], "{}", r.doc);
     }
 }

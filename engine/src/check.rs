@@ -182,7 +182,13 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         Ok(facts) => facts.root.clone(),
         Err(_) => discover::repository_root(&options.cwd),
     };
-    let (candidates, mut errors) = discover::candidates(&options.cwd, &root, &options.paths);
+    let opaque = options
+        .governance
+        .as_ref()
+        .map(|g| g.config.submodules_without_cards.clone())
+        .unwrap_or_default();
+    let (candidates, mut errors) =
+        discover::candidates(&options.cwd, &root, &options.paths, &opaque);
     let now = options.request.now;
     let (waivers, waiver_errors) = match &options.governance {
         Some(g) => match load_waivers(g, pack, now) {
@@ -285,7 +291,8 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
                 let id = model.id.clone();
                 let identity = match &was {
                     None => Identity::Known(&id),
-                    Some(Ok(Some(old))) => Identity::Known(old),
+                    Some(Ok(Some(old))) if *old == id => Identity::Known(&id),
+                    Some(Ok(Some(old))) => Identity::Renamed { was: old, now: &id },
                     Some(Ok(None)) => Identity::New(&id),
                     Some(Err(_)) => Identity::Unknown,
                 };
@@ -294,7 +301,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
                 {
                     warnings.push(Warning {
                         message: format!(
-                            "model `{}` was `{old}` at {name}: its id changed in this change, so waivers are judged against `{old}`, the identity they were granted to",
+                            "model `{}` was `{old}` at {name}: its id changed in this change, so a waiver applies only if it covers both `{old}`, the identity it was granted to, and the new id",
                             model.id
                         ),
                         path: Some(seen.path.clone()),
@@ -491,8 +498,9 @@ fn folder_of(file: &Path) -> String {
 }
 
 /// The cards the change removed: every file that was a card at the merge base, changed in the
-/// change, and is not a card now. While its folder still holds tracked files the model is
-/// blocked (`card-removed`); with the folder gone it is listed as removed.
+/// change, and is not a card now. While its folder still holds tracked files (or a submodule)
+/// the model is blocked (`card-removed`); so it is when the folder went but its files moved
+/// to a folder with no card. With its folder gone, it is listed as removed.
 fn removed_cards(
     repo: &Repository,
     change: &crate::evidence::ChangeSet,
@@ -501,13 +509,23 @@ fn removed_cards(
 ) -> (Vec<ModelReport>, Vec<Skipped>) {
     let mut blocked = Vec::new();
     let mut gone = Vec::new();
-    let index = repo.index().ok();
-    for (path, blob) in &change.before {
+    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    for before in &change.before {
+        let path = &before.path;
         let name = path.rsplit('/').next().unwrap_or(path);
         if !discover::card_name(name) || present.contains(path.as_str()) {
             continue;
         }
-        let Ok(blob) = repo.find_blob(*blob) else {
+        // The blob is in the repository's objects, or in the submodule's it was inside.
+        let owner = match &before.submodule {
+            None => None,
+            Some(sub) => match Repository::open(root.join(sub)) {
+                Ok(r) => Some(r),
+                Err(_) => continue,
+            },
+        };
+        let odb = owner.as_ref().unwrap_or(repo);
+        let Ok(blob) = odb.find_blob(before.blob) else {
             continue;
         };
         let Ok(text) = std::str::from_utf8(blob.content()) else {
@@ -525,44 +543,92 @@ fn removed_cards(
             continue;
         };
         let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
-        let now_what = if repo.workdir().is_some_and(|w| w.join(path).exists()) {
+        let now_what = if root.join(path).exists() {
             "is no longer a model card"
         } else {
             "was deleted"
         };
-        let remains = index.as_ref().is_some_and(|index| {
-            index.iter().any(|e| {
-                let p = String::from_utf8_lossy(&e.path);
-                folder.is_empty() || p.starts_with(&format!("{folder}/"))
-            })
-        });
         let base = short(&change.merge_base);
-        if remains {
-            let message = format!(
-                "`{path}` was the card of model `{}` at the merge base {base} and {now_what} in this change, while {} still holds the model's files",
-                id,
-                if folder.is_empty() {
-                    "the repository".to_string()
-                } else {
-                    format!("`{folder}/`")
-                }
-            );
-            blocked.push(ModelReport {
+        // Where the model's files are now: still in the folder (in its repository's index,
+        // the submodule's for a card inside one), or moved elsewhere unchanged.
+        let (index_repo, inner_folder) = match &before.submodule {
+            Some(sub) => (
+                owner.as_ref(),
+                folder
+                    .strip_prefix(sub.as_str())
+                    .map(|f| f.trim_start_matches('/')),
+            ),
+            None => (Some(repo), Some(folder)),
+        };
+        let remains = match (index_repo.and_then(|r| r.index().ok()), inner_folder) {
+            (Some(index), Some(inner)) => holds_files(&index, inner),
+            _ => false,
+        };
+        let moved_to: std::collections::BTreeSet<&str> = change
+            .moved
+            .iter()
+            .filter(|(from, _)| folder.is_empty() || from.starts_with(&format!("{folder}/")))
+            .map(|(_, to)| to.rsplit_once('/').map_or("", |(f, _)| f))
+            .collect();
+        let card_where_moved = moved_to.iter().any(|dest| {
+            present
+                .iter()
+                .any(|p| p.rsplit_once('/').map_or("", |(f, _)| f) == *dest)
+        });
+        let holder = if folder.is_empty() {
+            "the repository".to_string()
+        } else {
+            format!("`{folder}/`")
+        };
+        let message = if remains {
+            Some(format!(
+                "`{path}` was the card of model `{id}` at the merge base {base} and {now_what} in this change, while {holder} still holds the model's files"
+            ))
+        } else if !moved_to.is_empty() && !card_where_moved {
+            Some(format!(
+                "`{path}` was the card of model `{id}` at the merge base {base} and {now_what} in this change, while the files of {holder} moved to {} with no model card there",
+                moved_to
+                    .iter()
+                    .map(|d| format!("`{d}/`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        } else {
+            None
+        };
+        match message {
+            Some(message) => blocked.push(ModelReport {
                 id,
                 path: path.clone(),
                 decision: crate::report::Decision::Blocked,
                 findings: vec![Finding::card_removed(path, anchor, message)],
                 source,
-            });
-        } else {
-            gone.push(Skipped {
+            }),
+            None => gone.push(Skipped {
                 id,
                 path: path.clone(),
-                reason: format!("the card and its folder were removed since the merge base {base}"),
-            });
+                reason: if moved_to.is_empty() {
+                    format!("the card and its folder were removed since the merge base {base}")
+                } else {
+                    format!(
+                        "the card and its folder were moved since the merge base {base}, to {}",
+                        moved_to.iter().copied().collect::<Vec<_>>().join(", ")
+                    )
+                },
+            }),
         }
     }
     (blocked, gone)
+}
+
+/// Whether the index lists anything in `folder` (or the folder itself, as a submodule);
+/// everything, for the repository's root.
+fn holds_files(index: &git2::Index, folder: &str) -> bool {
+    let inside = format!("{folder}/");
+    index.iter().any(|e| {
+        let p = String::from_utf8_lossy(&e.path);
+        folder.is_empty() || p == folder || p.starts_with(&inside)
+    })
 }
 
 /// A commit id shortened for display.

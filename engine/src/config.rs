@@ -16,6 +16,7 @@
 //! waivers: .aimsgate/waivers.yaml
 //! soa: .aimsgate/soa.yaml
 //! accept_stale_approvals: false       # count approvals of earlier commits of a pull request
+//! submodules_without_cards: [vendor/tokenizers]   # need not be checked out
 //! ```
 
 use std::io::Read;
@@ -60,6 +61,9 @@ pub struct Config {
     /// Count pull request approvals given to earlier commits of the pull request (by default
     /// only approvals of the commit being judged count).
     pub accept_stale_approvals: bool,
+    /// Submodules (repository-relative paths) that hold no model cards: not an error when
+    /// they are not checked out.
+    pub submodules_without_cards: Vec<String>,
 }
 
 const KEYS: &[&str] = &[
@@ -69,6 +73,7 @@ const KEYS: &[&str] = &[
     "waivers",
     "soa",
     "accept_stale_approvals",
+    "submodules_without_cards",
 ];
 
 impl Config {
@@ -127,6 +132,23 @@ impl Config {
                     _ => Err(at(
                         v,
                         "`accept_stale_approvals` is `true` or `false`".into(),
+                    )),
+                },
+                "submodules_without_cards" => match &v.value {
+                    Value::Seq(items) => items
+                        .iter()
+                        .map(|i| match &i.value {
+                            Value::Scalar {
+                                text,
+                                kind: ScalarKind::Str,
+                            } if !text.trim().is_empty() => Ok(text.trim().to_string()),
+                            _ => Err(at(i, "each submodule is a path, as a string".into())),
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(|paths| config.submodules_without_cards = paths),
+                    _ => Err(at(
+                        v,
+                        "`submodules_without_cards` is a list of submodule paths".into(),
                     )),
                 },
                 _ => Ok(()),

@@ -68,9 +68,9 @@ pub fn card_name(name: &str) -> bool {
 }
 
 fn candidate(path: &Path) -> bool {
+    // Read lossily: a file name that is not UTF-8 may still be a card's.
     path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(card_name)
+        .is_some_and(|n| card_name(&n.to_string_lossy()))
 }
 
 /// Where a tracked candidate's committed content is: the blob the index lists, in the
@@ -79,6 +79,44 @@ fn candidate(path: &Path) -> bool {
 pub struct Tracked {
     pub repo: Arc<PathBuf>,
     pub blob: Oid,
+    /// Why the checked-out file cannot stand for the blob: a `.gitattributes` entry that
+    /// transforms it on checkout (`working-tree-encoding`, `filter`, `ident`). Git and GitHub
+    /// show the blob; the run would read something else.
+    pub transformed: Option<String>,
+}
+
+/// Attributes that make a checked-out file differ from its blob in more than line endings.
+const TRANSFORMING: &[&str] = &["working-tree-encoding", "filter", "ident"];
+
+/// Whether any `.gitattributes` git tracks mentions a transforming attribute: if none does,
+/// no file needs asking (a cheap test before a per-file one).
+fn mentions_transforms(repo: &Repository, index: &git2::Index) -> bool {
+    index.iter().any(|e| {
+        e.path.ends_with(b".gitattributes")
+            && repo.find_blob(e.id).is_ok_and(|b| {
+                let text = String::from_utf8_lossy(b.content());
+                TRANSFORMING.iter().any(|a| text.contains(a))
+            })
+    })
+}
+
+/// The transforming attributes `.gitattributes` gives `rel`, as `name=value` words.
+fn transforms(repo: &Repository, rel: &Path) -> Option<String> {
+    let set: Vec<String> = TRANSFORMING
+        .iter()
+        .filter_map(|name| {
+            let value = repo
+                .get_attr_bytes(rel, name, git2::AttrCheckFlags::FILE_THEN_INDEX)
+                .ok()?;
+            match git2::AttrValue::from_bytes(value) {
+                git2::AttrValue::True => Some((*name).to_string()),
+                git2::AttrValue::String(v) => Some(format!("{name}={v}")),
+                git2::AttrValue::Bytes(v) => Some(format!("{name}={}", String::from_utf8_lossy(v))),
+                git2::AttrValue::False | git2::AttrValue::Unspecified => None,
+            }
+        })
+        .collect();
+    (!set.is_empty()).then(|| set.join(", "))
 }
 
 /// A file that may be a card.
@@ -135,6 +173,14 @@ impl Candidate {
                 "a card must be a regular file",
             ));
         }
+        if let Some(attrs) = self.tracked.as_ref().and_then(|t| t.transformed.as_ref()) {
+            return Err(one(
+                &format!(
+                    "`.gitattributes` gives this file `{attrs}`, so the checked-out file is not what git holds and GitHub shows; a card is judged as git holds it"
+                ),
+                "remove the attribute for model cards (keep cards as plain UTF-8 files in git)",
+            ));
+        }
         let bytes = card::read_bytes(&self.file, &self.shown)?;
         let changed = self.tracked.as_ref().is_some_and(|t| {
             Oid::hash_object(git2::ObjectType::Blob, &bytes).is_ok_and(|oid| oid != t.blob)
@@ -148,7 +194,16 @@ impl Candidate {
 
 /// The files under `paths` (the repository root when empty) that may be cards, in path order,
 /// each once, and what could not be listed. Nothing is read yet.
-pub fn candidates(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Candidate>, Vec<InputError>) {
+///
+/// A submodule that is not checked out is an error — the cards inside it cannot be judged —
+/// unless it is one of `opaque` (repository-relative paths the protected configuration says
+/// hold no model cards).
+pub fn candidates(
+    cwd: &Path,
+    root: &Path,
+    paths: &[PathBuf],
+    opaque: &[String],
+) -> (Vec<Candidate>, Vec<InputError>) {
     let mut errors = Vec::new();
     let canonical_root = Arc::new(root.canonicalize().unwrap_or_else(|_| root.to_path_buf()));
     let targets: Vec<PathBuf> = if paths.is_empty() {
@@ -176,7 +231,7 @@ pub fn candidates(cwd: &Path, root: &Path, paths: &[PathBuf]) -> (Vec<Candidate>
             match Repository::open(root) {
                 Ok(repo) => {
                     let scope: Vec<&Path> = dirs.iter().map(|(d, _)| d.as_path()).collect();
-                    if let Err(e) = from_git(&repo, root, &scope, &mut found) {
+                    if let Err(e) = from_git(&repo, root, &scope, opaque, &mut found) {
                         errors.push(e);
                     }
                 }
@@ -230,6 +285,7 @@ fn from_git(
     repo: &Repository,
     root: &Path,
     scope: &[&Path],
+    opaque: &[String],
     out: &mut Vec<(PathBuf, String, Option<Tracked>)>,
 ) -> Result<(), InputError> {
     let Some(work) = repo.workdir().map(Path::to_path_buf) else {
@@ -244,6 +300,7 @@ fn from_git(
     let in_scope = |p: &Path| scope.iter().any(|s| p.starts_with(s) || s.starts_with(p));
     let this = Arc::new(work.clone());
     let index = repo.index().map_err(|e| fail("index", e))?;
+    let transforming = mentions_transforms(repo, &index);
     let mut listed = HashSet::new();
     for entry in index.iter() {
         let rel = path_of(&entry.path);
@@ -256,9 +313,25 @@ fn from_git(
         }
         const GITLINK: u32 = 0o160_000;
         if entry.mode & 0o170_000 == GITLINK {
-            // A submodule: its own index lists its files, when it is checked out.
-            if let Ok(sub) = Repository::open(&abs) {
-                from_git(&sub, root, scope, out)?;
+            // A submodule: its own index lists its files. One that is not checked out could
+            // hold any card; it is an error unless the configuration says it holds none.
+            let shown = display(root, &abs, &abs);
+            match Repository::open(&abs) {
+                Ok(sub)
+                    if sub
+                        .workdir()
+                        .is_some_and(|w| w == abs.as_path() || w == abs.join("")) =>
+                {
+                    from_git(&sub, root, scope, opaque, out)?;
+                }
+                _ if opaque.iter().any(|o| o.trim_end_matches('/') == shown) => {}
+                _ => {
+                    return Err(InputError::new(
+                        Some(&shown),
+                        "is a submodule that is not checked out: the model cards inside it cannot be judged",
+                    )
+                    .with_help("check out submodules (actions/checkout with `submodules: recursive`), or, if it holds no model, list it under `submodules_without_cards` in the protected branch's .aimsgate/config.yaml"));
+                }
             }
             continue;
         }
@@ -269,12 +342,18 @@ fn from_git(
             continue;
         }
         let shown = display(root, &abs, &abs);
+        let transformed = if transforming {
+            transforms(repo, &rel)
+        } else {
+            None
+        };
         out.push((
             abs,
             shown,
             Some(Tracked {
                 repo: Arc::clone(&this),
                 blob: entry.id,
+                transformed,
             }),
         ));
     }

@@ -181,6 +181,7 @@ impl File<'_> {
                     files: BTreeSet::new(),
                     submodules: BTreeSet::new(),
                     before: Vec::new(),
+                    moved: Vec::new(),
                 });
                 evidence.policies_changed = changed;
             }

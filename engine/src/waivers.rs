@@ -64,6 +64,7 @@ impl Waiver {
     pub fn covers(&self, gate: &str, identity: &Identity<'_>) -> bool {
         match identity {
             Identity::Known(id) => self.matches(gate, id),
+            Identity::Renamed { was, now } => self.matches(gate, was) && self.matches(gate, now),
             Identity::New(id) => {
                 self.gate == gate && self.model == *id && !self.model.contains(['*', '?'])
             }
@@ -77,9 +78,13 @@ impl Waiver {
 /// model's waiver must not inherit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Identity<'a> {
-    /// The id the card has on the protected ref (the same path), or its id when nothing is
-    /// protected.
+    /// The id the card has, the same on the protected ref (at the same path), or its id when
+    /// nothing is protected.
     Known(&'a str),
+    /// The card at this path had another id on the protected ref: a waiver must cover both
+    /// (the identity it was granted to, and the one now claimed), so neither a rename into a
+    /// waived family nor another model moved into a waived model's place inherits it.
+    Renamed { was: &'a str, now: &'a str },
     /// The card is not on the protected ref: a new model, matched by its exact id only.
     New(&'a str),
     /// Its identity on the protected ref could not be read: no waiver applies.

@@ -161,6 +161,15 @@ pub fn parse_file(
     })
 }
 
+/// A tag as it was written: `!!timestamp` for the core schema's, `!local`, or the verbatim URI.
+fn shown_tag(tag: &Tag) -> String {
+    match tag.handle.as_str() {
+        "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
+        "!" => format!("!{}", tag.suffix),
+        handle => format!("{handle}{}", tag.suffix),
+    }
+}
+
 /// Parses one YAML (or JSON) document. `Ok(None)` for a document with no content at all.
 pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>, YamlError> {
     let mut builder = Builder {
@@ -281,7 +290,7 @@ impl<'a> Builder<'a> {
                     Ok(Some(tag.suffix.clone()))
                 }
                 _ => Err(YamlError {
-                    message: format!("unsupported YAML tag `{tag}`"),
+                    message: format!("unsupported YAML tag `{}`", shown_tag(tag)),
                     pos: at,
                 }),
             };
@@ -291,7 +300,8 @@ impl<'a> Builder<'a> {
         }
         Err(YamlError {
             message: format!(
-                "unsupported YAML tag `{tag}`: a model card holds plain data, without application tags"
+                "unsupported YAML tag `{}`: a model card holds plain data, without application tags",
+                shown_tag(tag)
             ),
             pos: at,
         })
@@ -404,7 +414,17 @@ impl<'a> Builder<'a> {
                     end = end.max(key_span.start.offset);
                     break;
                 }
-                Event::Scalar(text, style, _, _) => (text.into_owned(), style),
+                Event::Scalar(text, style, _, tag) => {
+                    // A key's tag is held to the same rules as a value's; and a tagged `<<`
+                    // is a plain key, not a merge.
+                    let tagged = self.check_tag(tag.as_deref(), key_span.start)?.is_some();
+                    let style = if tagged && text == "<<" {
+                        ScalarStyle::SingleQuoted
+                    } else {
+                        style
+                    };
+                    (text.into_owned(), style)
+                }
                 _ => {
                     return Err(YamlError {
                         message: "a mapping key must be a plain string, not a list or mapping"
@@ -782,6 +802,33 @@ mod tests {
         ok.push_str(&["*a"; 5].join(", "));
         ok.push_str("]\n");
         assert!(parse(&ok, Origin { line: 1, offset: 0 }, Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn tags_on_keys_are_held_to_the_same_rules_and_a_tagged_merge_key_is_a_key() {
+        for text in [
+            "!!python/object:os.system governance: {owner: x}\n",
+            "!custom governance: {owner: x}\n",
+        ] {
+            let e = err(text);
+            assert!(
+                e.message.contains("unsupported YAML tag"),
+                "{text}: {}",
+                e.message
+            );
+        }
+        let e = err("a: !!timestamp 2026-01-01\n");
+        assert!(e.message.contains("`!!timestamp`"), "{}", e.message);
+        let root = parse(
+            "base: &b {owner: x}\nm:\n  !!str <<: *b\n",
+            Origin { line: 1, offset: 0 },
+            Limits::default(),
+        )
+        .unwrap()
+        .unwrap();
+        let m = &root.get("m").unwrap().value;
+        assert!(m.get("<<").is_some(), "a tagged `<<` is a plain key");
+        assert!(m.get("owner").is_none(), "and nothing is merged");
     }
 
     #[test]

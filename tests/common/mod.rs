@@ -189,6 +189,7 @@ pub fn evidence(e: &Expectations) -> Evidence {
                     files: ["policies/gates/owner-assigned.cedar".to_string()].into(),
                     submodules: Default::default(),
                     before: Vec::new(),
+                    moved: Vec::new(),
                 });
                 evidence.policies_changed = true;
             }

@@ -120,10 +120,19 @@ pub struct BiasResult {
 
 impl BiasResult {
     /// `at_most`: |value| <= threshold; `at_least`: value >= threshold. Values are finite.
+    /// Compared exactly as written when both are decimal numbers (`0.10000000000000001` is
+    /// more than `0.1`, though both are the same binary float), else as floats.
     pub fn passed(&self) -> bool {
+        let exact = |value: &str| Decimal::parse(value).zip(Decimal::parse(&self.threshold_text));
         match self.direction {
-            Direction::AtMost => self.value.abs() <= self.threshold,
-            Direction::AtLeast => self.value >= self.threshold,
+            Direction::AtMost => match exact(&self.value_text) {
+                Some((v, t)) => v.abs().cmp(&t) != std::cmp::Ordering::Greater,
+                None => self.value.abs() <= self.threshold,
+            },
+            Direction::AtLeast => match exact(&self.value_text) {
+                Some((v, t)) => v.cmp(&t) != std::cmp::Ordering::Less,
+                None => self.value >= self.threshold,
+            },
         }
     }
 
@@ -142,6 +151,90 @@ impl BiasResult {
             Direction::AtLeast => format!("must be at least {}", self.threshold_text),
         };
         format!("{} = {} ({bound})", self.label(), self.value_text)
+    }
+}
+
+/// A decimal number as written (`-0.5`, `12`, `1.5e-3`), held exactly: its sign, its
+/// significant digits, and the power of ten of the first of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Decimal {
+    negative: bool,
+    /// Without leading or trailing zeros; empty for zero.
+    digits: Vec<u8>,
+    /// The value is 0.d1d2d3… × 10^exponent.
+    exponent: i64,
+}
+
+impl Decimal {
+    /// `None` for anything but a plain decimal (hexadecimal, octal, `.inf`, …).
+    fn parse(text: &str) -> Option<Decimal> {
+        let t = text.trim();
+        let (negative, t) = match t.as_bytes().first()? {
+            b'-' => (true, &t[1..]),
+            b'+' => (false, &t[1..]),
+            _ => (false, t),
+        };
+        let (mantissa, exp) = match t.find(['e', 'E']) {
+            Some(i) => (&t[..i], t[i + 1..].parse::<i64>().ok()?),
+            None => (t, 0),
+        };
+        if !(-100_000..=100_000).contains(&exp) {
+            return None;
+        }
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if (int.is_empty() && frac.is_empty())
+            || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let all: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
+        let lead = all.iter().take_while(|d| **d == 0).count();
+        let mut digits = all[lead..].to_vec();
+        while digits.last() == Some(&0) {
+            digits.pop();
+        }
+        let exponent = i64::try_from(int.len()).ok()? - i64::try_from(lead).ok()? + exp;
+        Some(Decimal {
+            negative: negative && !digits.is_empty(),
+            digits,
+            exponent,
+        })
+    }
+
+    fn abs(&self) -> Decimal {
+        Decimal {
+            negative: false,
+            ..self.clone()
+        }
+    }
+
+    fn cmp_magnitude(&self, other: &Decimal) -> std::cmp::Ordering {
+        match (self.digits.is_empty(), other.digits.is_empty()) {
+            (true, true) => return std::cmp::Ordering::Equal,
+            (true, false) => return std::cmp::Ordering::Less,
+            (false, true) => return std::cmp::Ordering::Greater,
+            (false, false) => {}
+        }
+        self.exponent
+            .cmp(&other.exponent)
+            .then_with(|| self.digits.cmp(&other.digits))
+    }
+}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Decimal) -> std::cmp::Ordering {
+        match (self.negative, other.negative) {
+            (false, true) => std::cmp::Ordering::Greater,
+            (true, false) => std::cmp::Ordering::Less,
+            (false, false) => self.cmp_magnitude(other),
+            (true, true) => other.cmp_magnitude(self),
+        }
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Decimal) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -538,4 +631,41 @@ fn metric_count(root: &Node) -> usize {
         .flat_map(|result| under(result, "metrics"))
         .filter(|m| m.get("type").is_some() || m.get("value").is_some())
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(value: &str, threshold: &str, direction: Direction) -> BiasResult {
+        BiasResult {
+            metric: "m".into(),
+            group: None,
+            value: value.parse().unwrap_or(f64::NAN),
+            threshold: threshold.parse().unwrap_or(f64::NAN),
+            direction,
+            value_text: value.into(),
+            threshold_text: threshold.into(),
+        }
+    }
+
+    #[test]
+    fn results_are_compared_exactly_as_written() {
+        use Direction::{AtLeast, AtMost};
+        assert!(!result("0.10000000000000001", "0.1", AtMost).passed());
+        assert!(result("0.1", "0.10", AtMost).passed());
+        assert!(result("-0.1", "0.1", AtMost).passed());
+        assert!(!result("-0.10000000000000001", "0.1", AtMost).passed());
+        assert!(!result("0.79999999999999999", "0.8", AtLeast).passed());
+        assert!(result("8e-1", "0.8", AtLeast).passed());
+        assert!(result("1", "0.99", AtLeast).passed());
+        assert!(!result("-1", "0.5", AtLeast).passed());
+        assert!(result("0", "0.0", AtMost).passed());
+        assert!(result("12345678901234567891", "12345678901234567891", AtLeast).passed());
+        assert!(!result("12345678901234567890", "12345678901234567891", AtLeast).passed());
+        // Not a plain decimal (a YAML hexadecimal integer): compared as the floats read.
+        let mut hex = result("0x1F", "30", AtMost);
+        hex.value = 31.0;
+        assert!(!hex.passed());
+    }
 }

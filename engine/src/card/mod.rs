@@ -151,17 +151,10 @@ pub fn from_bytes(
 /// front matter has one is a model card, with or without a `governance` block.
 pub const MODEL_CARD_KEYS: &[&str] = &["model-index", "base_model", "library_name", "pipeline_tag"];
 
-/// Whether YAML text mentions what would make its document a card: `governance` (or something
-/// spelled much like it) or a key only a model card carries. A cheap test on text, before
-/// parsing; it may say yes for a document that turns out not to be a card, never no for one
-/// that is.
-fn mentions_card_keys(text: &str) -> bool {
-    text.to_ascii_lowercase().contains("vernance")
-        || MODEL_CARD_KEYS.iter().any(|k| text.contains(k))
-}
-
-/// Whether the start of a Markdown file has front matter that may make it a card (or a front
-/// matter that never closes and mentions such keys): then it is held to the card limits.
+/// Whether the start of a Markdown file opens a front matter (closed or not): then it may be
+/// a card, and it is held to the card limits — too large, not UTF-8 or holding a NUL is an
+/// error, never "not a card". What the front matter says cannot be known without reading it
+/// whole (a key may be spelled with an escape, `"go\x76ernance"`), so any front matter counts.
 fn may_carry_governance(bytes: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]);
     // UTF-16 text (a `working-tree-encoding` checkout) reads as ASCII with NULs between.
@@ -170,11 +163,7 @@ fn may_carry_governance(bytes: &[u8]) -> bool {
     } else {
         head
     };
-    match frontmatter::find(&head) {
-        Ok(None) => false,
-        Ok(Some(fm)) => mentions_card_keys(&head[fm.yaml_start..fm.yaml_end]),
-        Err(_) => mentions_card_keys(&head),
-    }
+    !matches!(frontmatter::find(&head), Ok(None))
 }
 
 fn folder_name(file: &Path) -> String {
@@ -255,13 +244,24 @@ pub fn parse(
             )
         }
     };
+    // YAML 1.1 readers (Hugging Face's tooling among them) end a line at U+0085, U+2028 and
+    // U+2029, YAML 1.2 does not: the same front matter could then hold a governance block for
+    // one reader and a comment for another.
+    if let Some(at) = yaml_text.find(['\u{85}', '\u{2028}', '\u{2029}']) {
+        let offset = origin.offset + at;
+        let c = yaml_text[at..].chars().next().unwrap_or(' ');
+        return Err(err(
+            crate::error::span_of(&source, offset, c.len_utf8()),
+            format!(
+                "the front matter holds a Unicode line separator (U+{:04X}), which YAML readers disagree on: one ends a line there, another does not",
+                c as u32
+            ),
+        ));
+    }
     let root = match yaml::parse(yaml_text, origin, Limits::default()) {
         Ok(root) => root,
-        // A discovered Markdown file whose front matter is broken is a card only if it may
-        // carry governance: then the error stands (fail closed), otherwise it is not a card.
-        Err(_) if format == Format::Markdown && !explicit && !mentions_card_keys(yaml_text) => {
-            return Ok(None);
-        }
+        // A front matter that does not parse may be a card's (its keys cannot be known): an
+        // error, never "not a card".
         Err(e) => {
             let span = Span {
                 start: e.pos,
@@ -466,9 +466,8 @@ pub fn identify(
                 _ => None,
             }
         });
-    let is_card =
-        format != Format::Markdown || mentions_card_keys(yaml_text) || yaml_text.is_empty();
-    is_card.then(|| (id.unwrap_or_else(|| fallback_id.to_string()), anchor))
+    // A front matter that does not parse may be a card's: it counts as one.
+    Some((id.unwrap_or_else(|| fallback_id.to_string()), anchor))
 }
 
 /// The span of the first non-blank line at or after `from` (the whole card's anchor).
@@ -720,6 +719,7 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+        // A front matter that does not parse may hide any key: it is an error, not "no card".
         let broken: Arc<str> = Arc::from("---\ntitle: [docs\n---\n");
         assert!(
             parse(
@@ -730,9 +730,33 @@ mod tests {
                 "d",
                 &Keys::engine()
             )
-            .unwrap()
-            .is_none()
+            .is_err()
         );
+        let escaped: Arc<str> =
+            Arc::from("---\n\"go\\x76ernance\": {owner: x}\nwhen: !!timestamp 2026-01-01\n---\n");
+        assert!(
+            parse(
+                "d.md",
+                escaped,
+                Format::Markdown,
+                false,
+                "d",
+                &Keys::engine()
+            )
+            .is_err()
+        );
+        let separated: Arc<str> =
+            Arc::from("---\nlicense: mit # a\u{2028}governance: {owner: x}\n---\n");
+        let e = parse(
+            "d.md",
+            separated,
+            Format::Markdown,
+            false,
+            "d",
+            &Keys::engine(),
+        )
+        .unwrap_err();
+        assert!(e[0].message.contains("U+2028"), "{}", e[0].message);
         let broken_gov: Arc<str> = Arc::from("---\ngovernance: [docs\n---\n");
         assert!(
             parse(

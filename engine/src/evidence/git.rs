@@ -59,7 +59,9 @@ pub struct ChangeSet {
     pub submodules: BTreeSet<String>,
     /// Files that changed (or went) with their blob at the merge base: where a card may have
     /// been before the change.
-    pub before: Vec<(String, Oid)>,
+    pub before: Vec<Before>,
+    /// Files moved unchanged (exact renames), from and to.
+    pub moved: Vec<(String, String)>,
 }
 
 impl ChangeSet {
@@ -359,40 +361,13 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
             format!("HEAD's tree cannot be read ({})", e.message()),
         )
     })?;
-    let mut files = BTreeSet::new();
-    let mut submodules = BTreeSet::new();
-    let mut before: BTreeSet<(String, Oid)> = BTreeSet::new();
-    let diff = repo
-        .diff_tree_to_tree(
-            Some(&base_tree),
-            Some(&head_tree),
-            Some(&mut DiffOptions::new()),
-        )
-        .map_err(|e| change_error(base, format!("cannot diff ({})", e.message())))?;
-    for delta in diff.deltas() {
-        if delta.status() == Delta::Unmodified {
-            continue;
-        }
-        for file in [delta.old_file(), delta.new_file()] {
-            if let Some(p) = file.path() {
-                let p = slash(p);
-                if file.mode() == git2::FileMode::Commit {
-                    submodules.insert(p.clone());
-                }
-                files.insert(p);
-            }
-        }
-        let old = delta.old_file();
-        if let Some(p) = old.path()
-            && matches!(
-                old.mode(),
-                git2::FileMode::Blob | git2::FileMode::BlobExecutable
-            )
-            && !old.id().is_zero()
-        {
-            before.insert((slash(p), old.id()));
-        }
-    }
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| change_error(base, "the repository has no work tree".into()))?
+        .to_path_buf();
+    let mut seen = Collected::default();
+    diff_trees(repo, &base_tree, &head_tree, "", None, &workdir, &mut seen)
+        .map_err(|m| change_error(base, m))?;
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)
@@ -405,7 +380,7 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
     })?;
     for entry in statuses.iter() {
         if let Some(p) = entry.path() {
-            files.insert(p.to_string());
+            seen.files.insert(p.to_string());
             // A file deleted or changed in the work tree but unchanged since the merge base
             // was, at the merge base, what it is in HEAD's tree.
             if entry.status().intersects(
@@ -415,12 +390,19 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
                     | git2::Status::WT_RENAMED
                     | git2::Status::INDEX_DELETED
                     | git2::Status::INDEX_MODIFIED,
-            ) && !before.iter().any(|(b, _)| b == p)
+            ) && !seen.before.contains_key(p)
                 && let Ok(e) = base_tree.get_path(Path::new(p))
                 && e.kind() == Some(ObjectType::Blob)
                 && e.filemode() != i32::from(git2::FileMode::Link)
             {
-                before.insert((p.to_string(), e.id()));
+                seen.before.insert(
+                    p.to_string(),
+                    Before {
+                        path: p.to_string(),
+                        blob: e.id(),
+                        submodule: None,
+                    },
+                );
             }
         }
     }
@@ -428,10 +410,123 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
         base: base.to_string(),
         base_ref: resolved,
         merge_base: merge_base.to_string(),
-        files,
-        submodules,
-        before: before.into_iter().collect(),
+        files: seen.files,
+        submodules: seen.submodules,
+        before: seen.before.into_values().collect(),
+        moved: seen.moved,
     })
+}
+
+/// A file as it was at the merge base, which changed or went: where a card may have been.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Before {
+    /// Relative to the repository's root.
+    pub path: String,
+    pub blob: Oid,
+    /// The submodule (its path) whose objects hold the blob; `None`: the repository's own.
+    pub submodule: Option<String>,
+}
+
+/// What a diff found, across the repository and the submodules whose pointer moved.
+#[derive(Default)]
+struct Collected {
+    files: BTreeSet<String>,
+    submodules: BTreeSet<String>,
+    before: std::collections::BTreeMap<String, Before>,
+    moved: Vec<(String, String)>,
+}
+
+/// Adds what changed between two trees of `repo` (the repository, or a submodule at `prefix`)
+/// to `seen`; a submodule whose pointer moved is diffed too, between its old and new commits,
+/// so that what changed inside it (a card removed there) is known. Exact renames are found,
+/// so that files moved away from a removed card are known.
+fn diff_trees(
+    repo: &Repository,
+    old: &Tree<'_>,
+    new: &Tree<'_>,
+    prefix: &str,
+    submodule: Option<&str>,
+    workdir: &Path,
+    seen: &mut Collected,
+) -> Result<(), String> {
+    let mut diff = repo
+        .diff_tree_to_tree(Some(old), Some(new), Some(&mut DiffOptions::new()))
+        .map_err(|e| format!("cannot diff ({})", e.message()))?;
+    diff.find_similar(Some(
+        git2::DiffFindOptions::new()
+            .renames(true)
+            .exact_match_only(true),
+    ))
+    .map_err(|e| format!("cannot find renames ({})", e.message()))?;
+    for delta in diff.deltas() {
+        if delta.status() == Delta::Unmodified {
+            continue;
+        }
+        let path_of = |f: &git2::DiffFile<'_>| f.path().map(|p| format!("{prefix}{}", slash(p)));
+        for file in [delta.old_file(), delta.new_file()] {
+            if let Some(p) = path_of(&file) {
+                if file.mode() == git2::FileMode::Commit {
+                    seen.submodules.insert(p.clone());
+                }
+                seen.files.insert(p);
+            }
+        }
+        let (old_file, new_file) = (delta.old_file(), delta.new_file());
+        if delta.status() == Delta::Renamed
+            && let (Some(from), Some(to)) = (path_of(&old_file), path_of(&new_file))
+        {
+            seen.moved.push((from, to));
+        }
+        if let Some(p) = path_of(&old_file)
+            && matches!(
+                old_file.mode(),
+                git2::FileMode::Blob | git2::FileMode::BlobExecutable
+            )
+            && !old_file.id().is_zero()
+        {
+            seen.before.insert(
+                p.clone(),
+                Before {
+                    path: p,
+                    blob: old_file.id(),
+                    submodule: submodule.map(str::to_string),
+                },
+            );
+        }
+        // A submodule whose pointer moved: what changed inside it.
+        if old_file.mode() == git2::FileMode::Commit
+            && new_file.mode() == git2::FileMode::Commit
+            && !old_file.id().is_zero()
+            && !new_file.id().is_zero()
+            && let Some(p) = path_of(&new_file)
+        {
+            let dir = workdir.join(&p);
+            let inner = Repository::open(&dir).map_err(|_| {
+                format!(
+                    "the submodule `{p}` changed but is not checked out, so what changed inside it cannot be known (check out submodules: `submodules: recursive`)"
+                )
+            })?;
+            let tree_of = |id: Oid| {
+                inner.find_commit(id).and_then(|c| c.tree()).map_err(|_| {
+                    format!(
+                        "the submodule `{p}` changed, and its commit {} is not in its clone, so what changed inside it cannot be known (fetch its history: `fetch-depth: 0` applies to submodules too)",
+                        &id.to_string()[..12]
+                    )
+                })
+            };
+            let (old_tree, new_tree) = (tree_of(old_file.id())?, tree_of(new_file.id())?);
+            diff_trees(
+                &inner,
+                &old_tree,
+                &new_tree,
+                &format!("{p}/"),
+                Some(&p),
+                workdir,
+                seen,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn slash(p: &Path) -> String {
@@ -618,6 +713,7 @@ mod tests {
                 .collect(),
             submodules: ["vendor/sub".to_string()].into(),
             before: Vec::new(),
+            moved: Vec::new(),
         };
         assert!(c.touches("vendor/sub/models/x/README.md"));
         assert!(!c.touches("vendor/subway/README.md"));
