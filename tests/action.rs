@@ -475,3 +475,105 @@ fn runner_outputs(text: &str) -> std::collections::BTreeMap<String, String> {
     }
     outputs
 }
+
+#[test]
+fn text_from_cards_never_adds_an_output_or_a_workflow_command() {
+    let (dir, repo) = repo();
+    let good = std::fs::read_to_string(root().join(GOOD)).unwrap();
+    let blocked = good.replacen("\n  owner: \"@acme/support-ml\"\n", "\n", 1);
+    // A folder whose name tries to end the outputs and start workflow commands; its card has
+    // an id of its own and is blocked.
+    let folder = "models/x\ndecision=allowed\nblocked-models=\n::add-mask::secret\n::error::pwned%0A\u{200B}";
+    write(
+        &repo,
+        &format!("{folder}/model-card.yaml"),
+        blocked
+            .replacen("governance:\n", "governance:\n  id: sneaky\n", 1)
+            .as_bytes(),
+    );
+    commit(&repo, "Models", ("Alice Dev", "alice@acme.example"));
+    common::track_origin(&repo, "main");
+    let server = serve(github_routes());
+    let r = run_check_step(
+        dir.path(),
+        &server,
+        &[("comment", "false"), ("check-run", "false")],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(
+        r.outputs.keys().collect::<Vec<_>>(),
+        ["blocked-models", "decision", "report"],
+        "{:?}",
+        r.outputs
+    );
+    assert_eq!(r.outputs["decision"], "blocked");
+    assert_eq!(r.outputs["blocked-models"], "sneaky");
+    for line in r.stdout.lines() {
+        for injected in [
+            "::add-mask::",
+            "::error::pwned",
+            "decision=",
+            "blocked-models=",
+        ] {
+            assert!(!line.starts_with(injected), "{line:?} in {}", r.stdout);
+        }
+    }
+    // An id that tries the same is refused: the step fails with `error`, and still only the
+    // three outputs exist.
+    let (dir, second) = common::repo();
+    write(
+        &second,
+        "models/y/model-card.yaml",
+        good.replacen(
+            "governance:\n",
+            "governance:\n  id: \"y\\ndecision=allowed\"\n",
+            1,
+        )
+        .as_bytes(),
+    );
+    commit(&second, "Models", ("Alice Dev", "alice@acme.example"));
+    common::track_origin(&second, "main");
+    let server = serve(github_routes());
+    let r = run_check_step(
+        dir.path(),
+        &server,
+        &[("comment", "false"), ("check-run", "false")],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.outputs.len(), 3, "{:?}", r.outputs);
+    assert_eq!(r.outputs["decision"], "error");
+}
+
+/// The action's `set_output`, on its own, given values that try to end their output early.
+#[test]
+fn every_output_is_written_with_a_delimiter_no_value_can_guess() {
+    let script = std::fs::read_to_string(root().join("action/run.sh")).unwrap();
+    let start = script.find("set_output() {").expect("set_output in run.sh");
+    let end = start + script[start..].find("\n}\n").expect("its end") + 3;
+    let function = &script[start..end];
+    let runner = tempfile::tempdir().unwrap();
+    let output = runner.path().join("github_output");
+    std::fs::write(&output, "").unwrap();
+    let hostile = "sneaky\ndecision=allowed\nEOF\nblocked-models=\nreport<<EOF\n/etc/passwd\nEOF";
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{function}\nset_output decision blocked\nset_output blocked-models \"$HOSTILE\"\nset_output report /tmp/r.json\n"
+        ))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GITHUB_OUTPUT", &output)
+        .env("HOSTILE", hostile)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let outputs = runner_outputs(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(outputs.len(), 3, "{outputs:?}");
+    assert_eq!(outputs["decision"], "blocked");
+    assert_eq!(outputs["blocked-models"], hostile);
+    assert_eq!(outputs["report"], "/tmp/r.json");
+}

@@ -420,3 +420,87 @@ fn links_planted_where_the_run_writes_are_never_written_through() {
         .collect();
     assert!(names.is_empty(), "{names:?}");
 }
+
+#[test]
+fn a_record_says_what_the_run_did_not_judge_and_against_what() {
+    let (dir, repo, base) = repository();
+    common::track_origin(&repo, "main");
+    // The change touches only the fraud model; sentiment is skipped.
+    let mut card = example("fraud-detector/README.md");
+    card.extend_from_slice(b"\nRetrained.\n");
+    write(&repo, "models/fraud/README.md", &card);
+    commit(&repo, "Retrain", ("Alice Dev", "alice@acme.example"));
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        std::fs::read_to_string(root().join("fixtures/github/event-pull-request.json")).unwrap(),
+    )
+    .unwrap();
+    let (code, _, err) = common::binary(
+        dir.path(),
+        &[
+            &["check"][..],
+            &STAGING,
+            &[
+                "--record",
+                "d.jsonl",
+                "--changed-since",
+                "refs/remotes/origin/main",
+                "--protected-ref",
+                "refs/remotes/origin/main",
+            ],
+        ]
+        .concat(),
+        &[
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let r: Value = serde_json::from_str(
+        std::fs::read_to_string(dir.path().join("d.jsonl"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["event"]["name"], "pull_request");
+    assert_eq!(r["event"]["pr_number"], 42);
+    assert_eq!(r["event"]["head_ref"], "fraud-2.3.0");
+    assert_eq!(r["event"]["base_ref"], "main");
+    assert_eq!(
+        r["event"]["head_sha"],
+        "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    );
+    assert_eq!(
+        r["event"]["base_sha"],
+        "1f2e3d4c5b6a79880706a5b4c3d2e1f0a9b8c7d6"
+    );
+    assert_eq!(
+        r["branch"], "fraud-2.3.0",
+        "the change's own branch, not its base"
+    );
+    assert_eq!(r["changed_since"]["ref"], "refs/remotes/origin/main");
+    assert_eq!(r["changed_since"]["merge_base"], base);
+    assert_eq!(r["protected_ref"]["commit"], base);
+    assert_eq!(r["skipped"][0]["id"], "sentiment", "{r}");
+    assert!(
+        r["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("neither the card nor its folder changed"),
+        "{r}"
+    );
+    assert_eq!(r["models"].as_array().unwrap().len(), 1, "{r}");
+    // The log shows it to an auditor.
+    let (_, out, _) = aimsgate(dir.path(), &["log", "--record", "d.jsonl"]);
+    assert!(
+        out.contains("event    pull_request #42 from fraud-2.3.0 into main"),
+        "{out}"
+    );
+    assert!(out.contains("skipped  sentiment"), "{out}");
+    assert!(
+        out.contains("scope    changed since refs/remotes/origin/main"),
+        "{out}"
+    );
+}

@@ -403,3 +403,116 @@ fn fail_closed_sweep() {
         assert_eq!(code, expected, "{what}: {out}");
     }
 }
+
+#[test]
+fn paths_and_ids_cannot_start_lines_of_their_own_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder whose name holds a fake total, workflow commands, an encoded line break and an
+    // invisible character; its card has an id of its own and is blocked.
+    let folder = dir.path().join(
+        "m\nallowed: 2 models checked for release; 2 allowed, 0 blocked\n::add-mask::x\n::error::pwned%0A\u{200B}\r::warning::cr",
+    );
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("model-card.yaml"),
+        GOOD.replace("  owner: \"@a\"\n", "  id: m\n"),
+    )
+    .unwrap();
+    for format in ["human", "json", "sarif", "github", "markdown", "junit"] {
+        let (code, out) = check(dir.path(), &["--format", format]);
+        assert_eq!(code, 1, "{format}: {out}");
+        // A CI log reader ends a line at LF and at a lone CR.
+        for line in out.split(['\n', '\r']) {
+            for injected in [
+                "allowed: 2",
+                "::add-mask::",
+                "::error::pwned",
+                "::warning::cr",
+            ] {
+                assert!(
+                    !line.trim_start().starts_with(injected),
+                    "{format}: {line:?} starts a line of its own in {out}"
+                );
+            }
+        }
+    }
+    // An id with the same text is refused at its line, in every format.
+    let dir = card(&GOOD.replace(
+        "  owner: \"@a\"\n",
+        "  owner: \"@a\"\n  id: \"m\\n::error::pwned\\r::add-mask::x\\u200B\"\n",
+    ));
+    for format in ["human", "json", "sarif", "github", "markdown", "junit"] {
+        let (code, out) = check(dir.path(), &["--format", format]);
+        assert_eq!(code, 2, "{format}: {out}");
+        assert!(out.contains("is not a valid model"), "{format}: {out}");
+        for line in out.split(['\n', '\r']) {
+            assert!(
+                !line.trim_start().starts_with("::error::pwned")
+                    && !line.trim_start().starts_with("::add-mask::"),
+                "{format}: {line:?}"
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn configuration_is_read_only_from_regular_files_inside_the_repository() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.yaml");
+    std::fs::write(&secret, "waivers: [ THE-SECRET-LINE\n").unwrap();
+    for (file, target) in [
+        (".aimsgate/waivers.yaml", secret.clone()),
+        (".aimsgate/config.yaml", secret.clone()),
+        (
+            ".aimsgate/waivers.yaml",
+            std::path::PathBuf::from("/dev/zero"),
+        ),
+    ] {
+        let dir = card(GOOD);
+        std::fs::create_dir_all(dir.path().join(".aimsgate")).unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join(file)).unwrap();
+        let started = std::time::Instant::now();
+        let (code, out) = check(dir.path(), &[]);
+        assert_eq!(code, 2, "{file} -> {target:?}: {out}");
+        assert!(out.contains("leads outside the repository"), "{out}");
+        assert!(
+            !out.contains("THE-SECRET-LINE"),
+            "the outside file is quoted: {out}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+    // A FIFO inside the repository is refused, not opened (which would wait for a writer).
+    let dir = card(GOOD);
+    std::fs::create_dir_all(dir.path().join(".aimsgate")).unwrap();
+    let fifo = dir.path().join(".aimsgate/waivers.yaml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (code, out) = check(dir.path(), &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("is not a regular file"), "{out}");
+    // And one over the size bound.
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::write(&fifo, "#".repeat(2 * 1024 * 1024)).unwrap();
+    let (code, out) = check(dir.path(), &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("larger than 1024 KiB"), "{out}");
+}
+
+#[test]
+fn a_long_text_aliased_many_times_is_refused_not_an_abort() {
+    let mut text = format!(
+        "governance:\n  owner: &o \"{}\"\n  out_of_scope_uses: [",
+        "x".repeat(1024 * 1024)
+    );
+    text.push_str(&vec!["*o"; 4000].join(", "));
+    text.push_str("]\n");
+    let (code, out) = check(card(&text).path(), &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("MiB of text"), "{out}");
+}
