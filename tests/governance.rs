@@ -272,11 +272,14 @@ fn init_adds_governance_and_keeps_every_other_byte() {
 }
 
 #[test]
-fn init_writes_a_new_card_a_workflow_and_a_pack_that_validates_and_passes_its_tests() {
+fn init_policies_writes_a_pack_and_the_configuration_every_subcommand_follows() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = aimsgate(dir.path(), &["init", "--policies"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(dir.path().join("model-card.yaml").exists());
+    assert!(
+        !dir.path().join("model-card.yaml").exists(),
+        "only the pack was asked for: no card is written"
+    );
     assert!(dir.path().join(".github/workflows/aimsgate.yml").exists());
     assert!(
         dir.path()
@@ -284,23 +287,69 @@ fn init_writes_a_new_card_a_workflow_and_a_pack_that_validates_and_passes_its_te
             .exists()
     );
     assert!(dir.path().join("policies/tests/gates.yaml").exists());
-    let (code, out, _) = aimsgate(
-        dir.path(),
-        &["validate", "--policies", "policies", "--deny-warnings"],
+    assert!(
+        std::fs::read_to_string(dir.path().join(".aimsgate/config.yaml"))
+            .unwrap()
+            .contains("policies: policies")
     );
+    // No flag needed: the configuration names the pack.
+    let (code, out, _) = aimsgate(dir.path(), &["validate", "--deny-warnings"]);
     assert_eq!(code, 0, "{out}");
-    let (code, out, _) = aimsgate(dir.path(), &["test", "--policies", "policies"]);
+    assert!(
+        out.starts_with("policies: "),
+        "the repository's pack: {out}"
+    );
+    let (code, out, _) = aimsgate(dir.path(), &["test"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("27 passed, 0 failed"), "{out}");
+    // A gate of the repository's own is found by explain, and judges check.
+    let gate = readme_block("### Adding a gate of your own", "cedar");
+    std::fs::write(
+        dir.path().join("policies/gates/license-declared.cedar"),
+        gate,
+    )
+    .unwrap();
+    let (code, out, err) = aimsgate(dir.path(), &["explain", "license-declared"]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::write(
+        dir.path().join("model-card.yaml"),
+        "governance:\n  owner: \"@acme/ml\"\n",
+    )
+    .unwrap();
+    let (_, out, _) = aimsgate(
+        dir.path(),
+        &["check", "--now", "2026-11-20", "--format", "json"],
+    );
+    assert!(out.contains("\"license-declared\""), "{out}");
+
     let (code, _, err) = aimsgate(
         dir.path(),
         &["init", "--policies", "--no-workflow", "--force"],
     );
     assert_eq!(code, 0, "--force overwrites: {err}");
-    std::fs::remove_file(dir.path().join("model-card.yaml")).unwrap();
     let (code, _, err) = aimsgate(dir.path(), &["init", "--policies", "--no-workflow"]);
     assert_eq!(code, 2);
     assert!(err.contains("exists; pass --force"), "{err}");
+}
+
+#[test]
+fn init_checks_every_target_before_writing_any() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+    std::fs::write(dir.path().join(".github/workflows/aimsgate.yml"), "mine\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("models")).unwrap();
+    std::fs::write(dir.path().join("models/z.md"), "# Z\n").unwrap();
+    let (code, _, err) = aimsgate(dir.path(), &["init", "models/z.md", "--policies"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("aimsgate.yml exists; pass --force"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("models/z.md")).unwrap(),
+        "# Z\n",
+        "the card is untouched"
+    );
+    assert!(!dir.path().join("policies").exists());
+    assert!(!dir.path().join(".aimsgate").exists());
 }
 
 /// The fenced block of `lang` after `after` in the README, unindented.

@@ -1,7 +1,8 @@
 //! `aimsgate init`: a `governance` block template added to an existing card (the rest of the
 //! file kept byte for byte) or a new `model-card.yaml`; an example workflow; and, with
-//! `--policies`, a copy of the default pack and its tests for customisation. Nothing is
-//! overwritten without `force`.
+//! `--policies`, a copy of the default pack and its tests for customisation and the
+//! configuration that makes every subcommand use it. Every target is checked before anything
+//! is written, and nothing is overwritten without `force`.
 //!
 //! The template's values are blank on purpose: a placeholder such as "TODO" would satisfy a
 //! gate, so an unfilled template must fail the gates until someone fills it in.
@@ -77,30 +78,122 @@ fn block(eol: &str) -> String {
     GOVERNANCE.iter().map(|l| format!("{l}{eol}")).collect()
 }
 
+/// The configuration `init --policies` writes: the repository's own pack judges its models, in
+/// every subcommand, without a flag.
+pub const CONFIG: &str = "# aimsgate's configuration: governance configuration, read from the protected branch in CI.\n# Every key is optional; flags win. See the README, \"Configuration\".\npolicies: policies\n";
+
+/// What to scaffold.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// An existing card to add the governance block to.
+    pub card: Option<PathBuf>,
+    /// Write a new `model-card.yaml` (when no card is named).
+    pub new_card: bool,
+    /// Write `.github/workflows/aimsgate.yml`.
+    pub workflow: bool,
+    /// Copy the default pack and its tests into `policies/`, and write `.aimsgate/config.yaml`.
+    pub policies: bool,
+    /// Overwrite files that exist.
+    pub force: bool,
+}
+
+/// One file `init` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    pub path: PathBuf,
+    pub content: String,
+    pub what: &'static str,
+}
+
+/// Everything `init` would write in `dir`, every target checked first: nothing is written when
+/// any of them cannot be (a file that exists without `force`, a card that already has a
+/// governance block or cannot be read).
+pub fn plan(dir: &Path, options: &Options) -> Result<Vec<Write>, Vec<String>> {
+    let mut writes = Vec::new();
+    let mut errors = Vec::new();
+    let mut fresh = |path: PathBuf, content: String, what: &'static str| {
+        if path.exists() && !options.force {
+            errors.push(refuse(&path));
+        } else {
+            writes.push(Write {
+                path,
+                content,
+                what,
+            });
+        }
+    };
+    if options.card.is_none() && options.new_card {
+        fresh(
+            dir.join("model-card.yaml"),
+            format!(
+                "# The model card: https://huggingface.co/docs/hub/model-cards keys may sit beside governance.\n{}",
+                block("\n")
+            ),
+            "written",
+        );
+    }
+    if options.workflow {
+        fresh(
+            dir.join(".github/workflows/aimsgate.yml"),
+            WORKFLOW.to_string(),
+            "written",
+        );
+    }
+    if options.policies {
+        for (name, text) in Pack::embedded_files() {
+            fresh(dir.join("policies").join(name), text.to_string(), "copied");
+        }
+        fresh(
+            dir.join(".aimsgate/config.yaml"),
+            CONFIG.to_string(),
+            "written",
+        );
+    }
+    if let Some(card) = &options.card {
+        match with_governance(&dir.join(card)) {
+            Ok(text) => writes.push(Write {
+                path: dir.join(card),
+                content: text,
+                what: "governance block added",
+            }),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(writes)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Writes what [`plan`] planned, in order; what was written, or what could not be.
+pub fn apply(writes: Vec<Write>) -> Result<Vec<Done>, (Vec<Done>, String)> {
+    let mut done = Vec::new();
+    for w in writes {
+        let written = w
+            .path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&w.path, &w.content));
+        if let Err(e) = written {
+            let message = format!("cannot write {}: {e}", w.path.display());
+            return Err((done, message));
+        }
+        done.push(Done {
+            path: w.path,
+            what: w.what,
+        });
+    }
+    Ok(done)
+}
+
 fn refuse(path: &Path) -> String {
     format!("{} exists; pass --force to overwrite it", path.display())
 }
 
-/// Adds the governance block to `card`, or writes a new `model-card.yaml` when `card` is
-/// `None` (in `dir`). The rest of an existing card is kept byte for byte.
-pub fn card(dir: &Path, card: Option<&Path>, force: bool) -> Result<Done, String> {
-    let Some(card) = card else {
-        let path = dir.join("model-card.yaml");
-        if path.exists() && !force {
-            return Err(refuse(&path));
-        }
-        let text = format!(
-            "# The model card: https://huggingface.co/docs/hub/model-cards keys may sit beside governance.\n{}",
-            block("\n")
-        );
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        return Ok(Done {
-            path,
-            what: "written",
-        });
-    };
-    let path = dir.join(card);
-    let text = std::fs::read_to_string(&path)
+/// The text of the card at `path` with the governance block added; every other byte kept.
+fn with_governance(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let has_governance = |yaml: &str| {
@@ -111,8 +204,8 @@ pub fn card(dir: &Path, card: Option<&Path>, force: bool) -> Result<Done, String
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml" | "json")
     );
-    let updated = if is_markdown {
-        match frontmatter::find(&text) {
+    if is_markdown {
+        return match frontmatter::find(&text) {
             Ok(Some(fm)) => {
                 let yaml = &text[fm.yaml_start..fm.yaml_end];
                 if has_governance(yaml) {
@@ -123,81 +216,33 @@ pub fn card(dir: &Path, card: Option<&Path>, force: bool) -> Result<Done, String
                 out.push_str(&text[..fm.yaml_end]);
                 out.push_str(&block(eol));
                 out.push_str(&text[fm.yaml_end..]);
-                out
+                Ok(out)
             }
             Ok(None) => {
                 let (bom, rest) = text
                     .strip_prefix('\u{feff}')
                     .map_or(("", text.as_str()), |r| ("\u{feff}", r));
-                format!("{bom}---{eol}{}---{eol}{rest}", block(eol))
+                Ok(format!("{bom}---{eol}{}---{eol}{rest}", block(eol)))
             }
-            Err(_) => {
-                return Err(format!(
-                    "{}: its front matter is never closed",
-                    path.display()
-                ));
-            }
-        }
-    } else {
-        if path.extension().and_then(|e| e.to_str()) == Some("json") {
-            return Err(format!(
-                "{}: add the governance block to a JSON card by hand (see the README)",
+            Err(_) => Err(format!(
+                "{}: its front matter is never closed",
                 path.display()
-            ));
-        }
-        if has_governance(&text) {
-            return Err(format!("{} already has a governance block", path.display()));
-        }
-        let sep = if text.is_empty() || text.ends_with('\n') {
-            ""
-        } else {
-            eol
+            )),
         };
-        format!("{text}{sep}{}", block(eol))
+    }
+    if path.extension().and_then(|e| e.to_str()) == Some("json") {
+        return Err(format!(
+            "{}: add the governance block to a JSON card by hand (see the README)",
+            path.display()
+        ));
+    }
+    if has_governance(&text) {
+        return Err(format!("{} already has a governance block", path.display()));
+    }
+    let sep = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        eol
     };
-    std::fs::write(&path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(Done {
-        path,
-        what: "governance block added",
-    })
-}
-
-/// Writes the example workflow.
-pub fn workflow(dir: &Path, force: bool) -> Result<Done, String> {
-    let path = dir.join(".github/workflows/aimsgate.yml");
-    if path.exists() && !force {
-        return Err(refuse(&path));
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
-    std::fs::write(&path, WORKFLOW).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(Done {
-        path,
-        what: "written",
-    })
-}
-
-/// Copies the default pack and its tests into `target` (`policies/`).
-pub fn policies(target: &Path, force: bool) -> Result<Vec<Done>, String> {
-    let files: Vec<(PathBuf, &str)> = Pack::embedded_files()
-        .map(|(name, text)| (target.join(name), text))
-        .collect();
-    if !force && let Some((existing, _)) = files.iter().find(|(p, _)| p.exists()) {
-        return Err(refuse(existing));
-    }
-    let mut done = Vec::new();
-    for (path, text) in files {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        done.push(Done {
-            path,
-            what: "copied",
-        });
-    }
-    Ok(done)
+    Ok(format!("{text}{sep}{}", block(eol)))
 }

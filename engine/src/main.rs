@@ -145,9 +145,11 @@ enum LogFormat {
 
 #[derive(Debug, clap::Args)]
 struct InitArgs {
-    /// An existing card to add the governance block to (default: write ./model-card.yaml).
+    /// An existing card to add the governance block to (default: write ./model-card.yaml,
+    /// unless only --policies is asked for).
     card: Option<PathBuf>,
-    /// Also copy the default policy pack and its tests into ./policies for customisation.
+    /// Copy the default policy pack and its tests into ./policies for customisation, and write
+    /// .aimsgate/config.yaml so that every subcommand uses it.
     #[arg(long)]
     policies: bool,
     /// Do not write .github/workflows/aimsgate.yml.
@@ -498,53 +500,61 @@ fn run_init(args: &InitArgs) -> Exit {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let mut done = Vec::new();
-    let mut run = || -> Result<(), String> {
-        done.push(aimsgate::init::card(
-            &cwd,
-            args.card.as_deref(),
-            args.force,
-        )?);
-        if !args.no_workflow {
-            done.push(aimsgate::init::workflow(&cwd, args.force)?);
-        }
-        if args.policies {
-            done.extend(aimsgate::init::policies(&cwd.join("policies"), args.force)?);
-        }
-        Ok(())
+    let options = aimsgate::init::Options {
+        card: args.card.clone(),
+        // A new card is written unless one is named, or only the pack was asked for.
+        new_card: args.card.is_none() && !args.policies,
+        workflow: !args.no_workflow,
+        policies: args.policies,
+        force: args.force,
     };
-    let result = run();
+    let writes = match aimsgate::init::plan(&cwd, &options) {
+        Ok(w) => w,
+        Err(errors) => {
+            let mut errors: Vec<InputError> = errors
+                .into_iter()
+                .map(|e| InputError::new(None, e))
+                .collect();
+            if let Some(last) = errors.pop() {
+                errors.push(last.with_help("nothing was written"));
+            }
+            return fail(&errors);
+        }
+    };
+    let (done, failed) = match aimsgate::init::apply(writes) {
+        Ok(done) => (done, None),
+        Err((done, e)) => (done, Some(e)),
+    };
     let mut out = std::io::stdout().lock();
     for d in &done {
         let shown = d.path.strip_prefix(&cwd).unwrap_or(&d.path);
         let _ = writeln!(out, "{}: {}", shown.display(), d.what);
     }
-    if let Err(e) = result {
+    if let Some(e) = failed {
         return fail(&[InputError::new(None, e)]);
     }
-    let _ = writeln!(
-        out,
-        "next: fill in the governance block, then run `aimsgate check`{}",
-        if args.policies {
-            "; edit policies/ and run `aimsgate validate --policies policies` and `aimsgate test`"
-        } else {
-            ""
+    let next = match (options.new_card || options.card.is_some(), args.policies) {
+        (true, true) => {
+            "fill in the governance block, edit policies/, then run `aimsgate validate`, `aimsgate test` and `aimsgate check` (.aimsgate/config.yaml makes them use policies/)"
         }
-    );
+        (true, false) => "fill in the governance block, then run `aimsgate check`",
+        (false, _) => {
+            "edit policies/, then run `aimsgate validate`, `aimsgate test` and `aimsgate check` (.aimsgate/config.yaml makes them use policies/)"
+        }
+    };
+    let _ = writeln!(out, "next: {next}");
     Exit::Allowed
 }
 
 fn run_test(args: &TestArgs) -> Exit {
-    let (cwd, pack) = match setup(&args.pack) {
+    let (cwd, governance, pack) = match setup_with(&args.pack.flags()) {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };
-    let target = args.dir.clone().unwrap_or_else(|| {
-        args.pack
-            .policies
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("policies"))
-            .join("tests")
+    // The pack's own tests: beside the pack the flag or the configuration names.
+    let target = args.dir.clone().unwrap_or_else(|| match &governance.pack {
+        aimsgate::config::PackAt::Dir(dir, _) => governance.root.join(dir).join("tests"),
+        aimsgate::config::PackAt::Embedded => PathBuf::from("policies/tests"),
     });
     let mut files = Vec::new();
     let mut stack = vec![cwd.join(&target)];
