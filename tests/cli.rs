@@ -203,7 +203,7 @@ fn json_contract() {
     }
     assert_eq!(
         bias["policy"]["path"],
-        "policies/gates/bias-tests-passed.cedar"
+        "embedded:gates/bias-tests-passed.cedar"
     );
     let churn = models
         .iter()

@@ -360,6 +360,16 @@ impl Governance {
         found
     }
 
+    /// How the pack is named in reports (`embedded`, the directory, or `REF:dir`): what
+    /// [`Governance::load_pack`] gives it, known before it is loaded.
+    pub fn pack_origin(&self) -> String {
+        match (&self.pack, &self.source) {
+            (PackAt::Embedded, _) => "embedded".into(),
+            (PackAt::Dir(_, shown), Source::WorkTree) => shown.clone(),
+            (PackAt::Dir(dir, _), Source::Ref(r)) => format!("{}:{}", r.given, slash(dir)),
+        }
+    }
+
     /// Loads the pack.
     pub fn load_pack(&self) -> Result<Pack, Vec<InputError>> {
         match (&self.pack, &self.source) {
@@ -370,8 +380,7 @@ impl Governance {
             (PackAt::Dir(dir, _), Source::Ref(r)) => {
                 let repo = git::open(&self.root).map_err(|m| vec![InputError::new(None, m)])?;
                 let files = git::pack_at_ref(&repo, r, &slash(dir)).map_err(|e| vec![*e])?;
-                let origin = format!("{}:{}", r.given, slash(dir));
-                Pack::from_files(origin, files)
+                Pack::from_files(self.pack_origin(), files)
             }
         }
     }

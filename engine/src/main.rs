@@ -334,10 +334,26 @@ struct CheckArgs {
     outputs: Vec<OutputArg>,
 }
 
+/// Who is releasing or deploying: the CI job's actor, the local user, else git's
+/// `user.name` and `user.email` (of the repository, or the user's configuration).
 fn actor() -> String {
-    ["GITHUB_ACTOR", "USER", "USERNAME"]
+    let from_env = ["GITHUB_ACTOR", "USER", "USERNAME"]
         .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
+    from_env
+        .or_else(|| {
+            let config = std::env::current_dir()
+                .ok()
+                .and_then(|d| git2::Repository::discover(d).ok())
+                .and_then(|r| r.config().ok())
+                .or_else(|| git2::Config::open_default().ok())?;
+            let get = |k: &str| config.get_string(k).ok().filter(|v| !v.trim().is_empty());
+            match (get("user.name"), get("user.email")) {
+                (Some(name), Some(email)) => Some(format!("{name} <{email}>")),
+                (Some(one), None) | (None, Some(one)) => Some(one),
+                (None, None) => None,
+            }
+        })
         .unwrap_or_else(|| "unknown".to_string())
 }
 
@@ -830,6 +846,7 @@ fn run_check(args: CheckArgs) -> Exit {
         Err(e) => {
             return emit_errors(
                 &args,
+                None,
                 vec![InputError::new(
                     None,
                     format!("cannot read the current directory: {e}"),
@@ -839,21 +856,21 @@ fn run_check(args: CheckArgs) -> Exit {
     };
     let request = match request(&args) {
         Ok(r) => r,
-        Err(errors) => return emit_errors(&args, errors),
+        Err(errors) => return emit_errors(&args, None, errors),
     };
     let mut flags = args.pack.flags();
     flags.waivers = args.waivers.clone();
     let governance = match Governance::resolve(&cwd, &flags) {
         Ok(g) => g,
-        Err(errors) => return emit_errors(&args, errors),
+        Err(errors) => return emit_errors(&args, None, errors),
     };
     let pack = match governance.load_pack() {
         Ok(p) => p,
-        Err(errors) => return emit_errors(&args, errors),
+        Err(errors) => return emit_errors(&args, Some(&governance.pack_origin()), errors),
     };
     let evidence = match Evidence::gather(&cwd, &gather_options(&args, Some(&governance))) {
         Ok(e) => e,
-        Err(e) => return emit_errors(&args, vec![*e]),
+        Err(e) => return emit_errors(&args, Some(&pack.origin), vec![*e]),
     };
     let options = CheckOptions {
         paths: args.paths.clone(),
@@ -979,8 +996,9 @@ fn publish_report(args: &CheckArgs, report: &Report, evidence: &Evidence) {
     }
 }
 
-/// Errors found before any card was checked: a report with no models.
-fn emit_errors(args: &CheckArgs, errors: Vec<InputError>) -> Exit {
+/// Errors found before any card was checked: a report with no models, for the request the
+/// arguments make (`--now` as given, when it reads) and the pack they name (`policies`).
+fn emit_errors(args: &CheckArgs, policies: Option<&str>, errors: Vec<InputError>) -> Exit {
     // Machine-read outputs are written even so: a SARIF upload or the action's JSON step
     // must find a document that says "error", not a missing file.
     if args.format != FormatArg::Human || !args.outputs.is_empty() {
@@ -991,8 +1009,12 @@ fn emit_errors(args: &CheckArgs, errors: Vec<InputError>) -> Exit {
                     ActionArg::Deploy => Action::Deploy,
                 },
                 environment: args.environment.clone(),
-                now: Instant::now(),
-                policies: String::new(),
+                now: args
+                    .now
+                    .as_deref()
+                    .and_then(|n| Instant::parse(n).ok())
+                    .unwrap_or_else(Instant::now),
+                policies: policies.unwrap_or_default().to_string(),
             },
             Vec::new(),
             Vec::new(),

@@ -103,7 +103,8 @@ impl Pack {
         let files = embedded::FILES
             .iter()
             .map(|(name, text)| PackFile {
-                name: format!("policies/{name}"),
+                // Named as the embedded pack's file: it is not in the user's repository.
+                name: format!("embedded:{name}"),
                 text: Arc::from(*text),
             })
             .collect();

@@ -119,7 +119,7 @@ impl Finding {
             if Evidence::is_evidence_field(f) {
                 crate::card::Located {
                     span: card.anchor,
-                    state: evidence.describe(f),
+                    state: evidence.describe_for(f, &card.model_id),
                     related: Vec::new(),
                 }
             } else {

@@ -173,6 +173,7 @@ fn shown_tag(tag: &Tag) -> String {
 /// Parses one YAML (or JSON) document. `Ok(None)` for a document with no content at all.
 pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>, YamlError> {
     let mut builder = Builder {
+        text,
         parser: Parser::new_from_str(text),
         offsets: Offsets::new(text, origin),
         anchors: HashMap::new(),
@@ -185,6 +186,7 @@ pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>,
 }
 
 struct Builder<'a> {
+    text: &'a str,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     offsets: Offsets,
     /// Anchored nodes with the number of nodes and of text bytes each contains.
@@ -214,10 +216,26 @@ impl<'a> Builder<'a> {
 
     fn scan_error(&self, e: &ScanError) -> YamlError {
         let m = e.marker();
-        YamlError {
-            message: format!("invalid YAML: {}", e.info()),
-            pos: self.offsets.pos(m.index(), m.line(), m.col()),
-        }
+        let pos = self.offsets.pos(m.index(), m.line(), m.col());
+        let local = pos.offset.saturating_sub(self.offsets.origin.offset);
+        let message = match self.text.get(local..).and_then(|t| t.chars().next()) {
+            // `@` and a backquote are reserved in YAML: a plain value cannot start with them,
+            // and `owner: @acme/ml` is the usual way to meet that.
+            Some(c @ ('@' | '`')) => {
+                let start = self.text[..local].rfind('\n').map_or(0, |i| i + 1);
+                let end = self.text[local..]
+                    .find(['\n', '\r'])
+                    .map_or(self.text.len(), |i| local + i);
+                let (before, value) = (&self.text[start..local], self.text[local..end].trim_end());
+                let quoted = format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
+                format!(
+                    "a value starting with `{c}` must be quoted (`{c}` is reserved in YAML): write `{}{quoted}`",
+                    before.trim_start()
+                )
+            }
+            _ => format!("invalid YAML: {}", e.info()),
+        };
+        YamlError { message, pos }
     }
 
     fn document(&mut self) -> Result<Option<Node>, YamlError> {
@@ -829,6 +847,19 @@ mod tests {
         let m = &root.get("m").unwrap().value;
         assert!(m.get("<<").is_some(), "a tagged `<<` is a plain key");
         assert!(m.get("owner").is_none(), "and nothing is merged");
+    }
+
+    #[test]
+    fn an_unquoted_handle_says_to_quote_it() {
+        let e = err("governance:\n  owner: @acme/fraud-ml\n");
+        assert_eq!(e.pos.line, 2);
+        assert!(
+            e.message.contains(
+                "must be quoted (`@` is reserved in YAML): write `owner: \"@acme/fraud-ml\"`"
+            ),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -214,8 +214,39 @@ impl Evidence {
     pub fn is_evidence_field(field: &FieldPath) -> bool {
         matches!(
             field.segments().first(),
-            Some(Segment::Key(k)) if matches!(k.as_str(), "git" | "review" | "github" | "branch" | "default_branch")
+            Some(Segment::Key(k)) if matches!(k.as_str(), "git" | "review" | "github" | "branch" | "default_branch" | "tag_version")
         )
+    }
+
+    /// A sentence about an evidence field for the finding on model `model_id`: what it is,
+    /// or why it is unknown. `tag_version` is the version the release tags at HEAD give
+    /// the model.
+    pub fn describe_for(&self, field: &FieldPath, model_id: &str) -> Option<String> {
+        if !matches!(field.segments().first(), Some(Segment::Key(k)) if k == "tag_version") {
+            return self.describe(field);
+        }
+        let tags = self.tags();
+        Some(match git::tag_version(&tags, model_id) {
+            Ok(Some(version)) => {
+                let giving: Vec<String> = tags
+                    .iter()
+                    .filter(|t| {
+                        git::tag_version(std::slice::from_ref(t), model_id)
+                            .ok()
+                            .flatten()
+                            .as_deref()
+                            == Some(version.as_str())
+                    })
+                    .map(|t| format!("`{t}`"))
+                    .collect();
+                format!(
+                    "the release tag {} at HEAD gives version `{version}`",
+                    giving.join(", ")
+                )
+            }
+            Ok(None) => "no release tag at HEAD gives this model a version".into(),
+            Err(why) => why,
+        })
     }
 
     /// A sentence about an evidence field, for findings: what it is, or why it is unknown.
@@ -262,9 +293,18 @@ impl Evidence {
                 Ok(g) => format!("HEAD is {}", &g.commit[..g.commit.len().min(12)]),
             },
             "branch" => {
-                let branch = match self.branch() {
-                    Some(b) => format!("the release is from branch `{b}`"),
-                    None => "the branch is unknown (detached HEAD, no GitHub event)".into(),
+                let branch = match (self.branch(), &self.git, &self.default_branch) {
+                    (None, Err(_), _) if self.event.is_none() => {
+                        "the cards are not in a git repository, so the branch and tags of the release are unknown".to_string()
+                    }
+                    (None, _, _) => {
+                        "HEAD is detached and no GitHub event names the branch of the release"
+                            .to_string()
+                    }
+                    (Some(b), _, Some(d)) if b != *d => {
+                        format!("the release is from branch `{b}`, not the default branch `{d}`")
+                    }
+                    (Some(b), _, _) => format!("the release is from branch `{b}`"),
                 };
                 let tags = self.tags();
                 match (&self.tag_reachable, tags.is_empty()) {
@@ -283,8 +323,10 @@ impl Evidence {
                 }
             }
             "default_branch" => match &self.default_branch {
-                Some(b) => format!("the default branch is `{b}`"),
-                None => "the default branch is unknown (pass --default-branch, or run in GitHub Actions)".into(),
+                // Said by `branch` when they differ.
+                Some(_) => return None,
+                None if self.git.is_err() && self.event.is_none() => return None,
+                None => "but the default branch is unknown: no GitHub event names it, `origin/HEAD` is not set (`git remote set-head origin --auto` sets it) and no --default-branch was given".into(),
             },
             "github" => match &self.event {
                 Some(e) => format!("GitHub event `{}`", e.name),
