@@ -10,6 +10,9 @@ out_dir="${RUNNER_TEMP:-/tmp}/aimsgate-report"
 mkdir -p "$out_dir"
 report="$out_dir/aimsgate.json"
 summary="$out_dir/summary.md"
+# Nothing of an earlier run in this job may stand for this one's.
+rm -f "$report" "$summary"
+[ -n "${INPUT_SARIF:-}" ] && rm -f -- "$INPUT_SARIF"
 
 args=(check --format github --output "json=$report" --output "markdown=$summary")
 args+=(--action "${INPUT_ACTION:-release}")

@@ -577,3 +577,49 @@ fn every_output_is_written_with_a_delimiter_no_value_can_guess() {
     assert_eq!(outputs["blocked-models"], hostile);
     assert_eq!(outputs["report"], "/tmp/r.json");
 }
+
+/// A second run of the action in one job whose `aimsgate` dies before writing anything must not
+/// pass the first run's summary, report or blocked models off as its own.
+#[test]
+fn a_run_that_writes_nothing_never_reuses_an_earlier_runs_files() {
+    let runner = tempfile::tempdir().unwrap();
+    let reports = runner.path().join("aimsgate-report");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::write(
+        reports.join("aimsgate.json"),
+        r#"{"decision": "blocked", "models": [{"id": "stale", "decision": "blocked"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(reports.join("summary.md"), "STALE SUMMARY\n").unwrap();
+    let fake = runner.path().join("aimsgate");
+    std::fs::write(&fake, "#!/usr/bin/env bash\nexit 2\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let output = runner.path().join("github_output");
+    let summary = runner.path().join("step_summary");
+    std::fs::write(&output, "").unwrap();
+    std::fs::write(&summary, "").unwrap();
+    let out = Command::new("bash")
+        .arg(root().join("action/run.sh"))
+        .current_dir(runner.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AIMSGATE", &fake)
+        .env("RUNNER_TEMP", runner.path())
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("INPUT_PROTECTED_REF", "none")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let outputs = runner_outputs(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(outputs["decision"], "error");
+    assert_eq!(outputs["blocked-models"], "");
+    assert!(
+        !std::fs::read_to_string(&summary).unwrap().contains("STALE"),
+        "the earlier run's summary was appended"
+    );
+}

@@ -504,3 +504,159 @@ fn a_record_says_what_the_run_did_not_judge_and_against_what() {
         "{out}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_folder_linked_outside_the_repository_is_never_written_through() {
+    let (dir, repo, _) = repository();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("audit")).unwrap();
+    write(&repo, ".keep", b"");
+    for args in [
+        vec!["--record", "audit/decisions.jsonl"],
+        vec!["--output", "sarif=audit/aimsgate.sarif"],
+    ] {
+        let (code, _, err) = aimsgate(dir.path(), &[&["check"][..], &STAGING, &args].concat());
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("leading outside the repository"), "{err}");
+    }
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "nothing was written outside"
+    );
+}
+
+#[test]
+fn a_run_that_fails_before_judging_is_recorded_as_an_error() {
+    let (dir, _repo, sha) = repository();
+    let (code, _, err) = aimsgate(
+        dir.path(),
+        &[
+            &["check"][..],
+            &STAGING,
+            &[
+                "--record",
+                "d.jsonl",
+                "--changed-since",
+                "refs/remotes/origin/nowhere",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 2, "{err}");
+    let r: Value = serde_json::from_str(
+        std::fs::read_to_string(dir.path().join("d.jsonl"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    assert_eq!(r["decision"], "error");
+    assert_eq!(r["commit"], sha);
+    assert!(r["errors"][0].as_str().unwrap().contains("nowhere"), "{r}");
+    assert_eq!(r["policies"]["origin"], "embedded");
+    // `log --decision error` finds it, and shows why.
+    let (code, out, _) = aimsgate(
+        dir.path(),
+        &["log", "--record", "d.jsonl", "--decision", "error"],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("1 decision\n"), "{out}");
+    assert!(out.contains("    error    --changed-since"), "{out}");
+}
+
+#[test]
+fn an_output_that_cannot_be_written_makes_the_report_and_the_record_say_error() {
+    let (dir, _repo, _) = repository();
+    std::fs::remove_file(dir.path().join("models/fraud/README.md")).unwrap();
+    std::fs::create_dir_all(dir.path().join("aimsgate.sarif")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
+        .args([&["check"][..], &STAGING].concat())
+        .args(["--format", "json", "--record", "d.jsonl"])
+        .args(["--output", "sarif=aimsgate.sarif"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["decision"], "error",
+        "the allowed model's run failed: {report}"
+    );
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SARIF")
+    );
+    let r: Value = serde_json::from_str(
+        std::fs::read_to_string(dir.path().join("d.jsonl"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    assert_eq!(r["decision"], "error", "{r}");
+}
+
+#[test]
+fn the_log_survives_edited_and_junk_records() {
+    let (dir, _repo, _) = repository();
+    let args = [&["check"][..], &STAGING, &["--record", "d.jsonl"]].concat();
+    assert_eq!(aimsgate(dir.path(), &args).0, 1);
+    let mut text = std::fs::read_to_string(dir.path().join("d.jsonl")).unwrap();
+    // A commit id whose 12th byte falls inside a character, and lots of junk.
+    let edited = text.lines().next().unwrap().replacen(
+        "\"commit\":\"",
+        "\"commit\":\"aaaaaaaaaaa\u{e9}bcdef",
+        1,
+    );
+    text.push_str(&edited);
+    text.push('\n');
+    text.push_str(&"junk\n".repeat(10_000));
+    std::fs::write(dir.path().join("d.jsonl"), text).unwrap();
+    let (code, out, err) = aimsgate(dir.path(), &["log", "--record", "d.jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("aaaaaaaaaaa\u{e9}"), "{out}");
+    assert!(out.ends_with("2 decisions\n"), "{out}");
+    assert_eq!(
+        err.lines().count(),
+        21,
+        "20 lines named, the rest counted: {err}"
+    );
+    assert!(
+        err.contains("9980 more lines are not decision records"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_fork_is_named_in_the_record_and_the_log() {
+    let (dir, _repo, _) = repository();
+    let mut event: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/github/event-pull-request.json")).unwrap(),
+    )
+    .unwrap();
+    event["pull_request"]["head"]["ref"] = "main".into();
+    event["pull_request"]["head"]["repo"]["full_name"] = "mallory/models".into();
+    let path = dir.path().join("event.json");
+    std::fs::write(&path, event.to_string()).unwrap();
+    let (_, _, err) = common::binary(
+        dir.path(),
+        &[&["check"][..], &STAGING, &["--record", "d.jsonl"]].concat(),
+        &[
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", path.to_str().unwrap()),
+        ],
+    );
+    let r: Value = serde_json::from_str(
+        std::fs::read_to_string(dir.path().join("d.jsonl"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(r["event"]["head_repo"], "mallory/models");
+    let (_, out, _) = aimsgate(dir.path(), &["log", "--record", "d.jsonl"]);
+    assert!(out.contains("from mallory/models:main into main"), "{out}");
+}

@@ -318,3 +318,33 @@ fn outputs_are_written_beside_stdout_and_an_unwritable_one_is_an_error() {
     let r = aimsgate(dir.path(), &["--output", "pdf=x.pdf"]);
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn sarif_uris_are_encoded_and_card_text_makes_no_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("a#b c?d%2F..");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("model-card.yaml"),
+        "governance:\n  id: m\n  owner: \"@acme/ml\"\n  risk_tier: limited\n  intended_use: x\n  data:\n    sources: [{name: a, provenance: b, personal_data: false}]\n  bias_tests:\n    results:\n      - metric: \"[Security: click to approve](https://evil.example/login)\"\n        value: 0.5\n        threshold: 0.1\n",
+    )
+    .unwrap();
+    let r = aimsgate(dir.path(), &["--format", "sarif"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_valid_sarif(&r.stdout);
+    let log: Value = serde_json::from_str(&r.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let bias = results
+        .iter()
+        .find(|x| x["ruleId"] == "bias-tests-passed")
+        .unwrap();
+    assert_eq!(
+        bias["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "a%23b%20c%3Fd%252F../model-card.yaml"
+    );
+    let text = bias["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("\\[Security: click to approve\\](https://evil.example/login)"),
+        "{text}"
+    );
+}

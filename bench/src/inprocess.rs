@@ -67,8 +67,8 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
             "model",
             &card::Keys::engine(),
         )
-            .map_err(|e| format!("{path}: {e:?}"))?
-            .ok_or_else(|| format!("{path}: not a card"))
+        .map_err(|e| format!("{path}: {e:?}"))?
+        .ok_or_else(|| format!("{path}: not a card"))
     };
     let pack = Pack::embedded().map_err(|e| format!("{e:?}"))?;
     let spec = crate::request()?;

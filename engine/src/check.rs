@@ -18,7 +18,7 @@ use crate::evidence::Evidence;
 use crate::pack::Pack;
 use crate::report::{
     ChangeSummary, EvidenceNote, Finding, Judged, ModelReport, RefUsed, Report, Rule, Skipped,
-    Warning,
+    Warning, short,
 };
 use crate::waivers::{Identity, Waivers};
 use crate::yaml::Span;
@@ -104,8 +104,9 @@ fn judge(
     evaluator: Option<&Evaluator>,
     keys: &Keys,
     evidence: &Evidence,
+    budget: &discover::Budget,
 ) -> Outcome {
-    let card = match candidate.load(keys) {
+    let card = match candidate.load(keys, budget) {
         Ok(Loaded::Card(card)) => card,
         Ok(Loaded::NotACard { changed }) => return Outcome::NotACard { changed },
         Err(errors) => return Outcome::Unreadable(errors),
@@ -199,8 +200,9 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     };
     let evaluator = Evaluator::new(pack, &options.request, evidence);
     let keys = &pack.card_keys;
+    let budget = discover::Budget::default();
     let outcomes = spread(&candidates, |c| {
-        judge(c, evaluator.as_ref().ok(), keys, evidence)
+        judge(c, evaluator.as_ref().ok(), keys, evidence, &budget)
     });
     let repo = Repository::open(&root).ok();
 
@@ -629,9 +631,4 @@ fn holds_files(index: &git2::Index, folder: &str) -> bool {
         let p = String::from_utf8_lossy(&e.path);
         folder.is_empty() || p == folder || p.starts_with(&inside)
     })
-}
-
-/// A commit id shortened for display.
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }

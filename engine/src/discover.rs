@@ -119,6 +119,39 @@ fn transforms(repo: &Repository, rel: &Path) -> Option<String> {
     (!set.is_empty()).then(|| set.join(", "))
 }
 
+/// How many bytes of cards one run reads at most: each card is bounded, and so is their sum,
+/// since the run keeps every judged card's text to quote it. Far above a monorepo of 10,000
+/// ordinary cards (35 MB); far below what would exhaust a CI runner's memory.
+pub const MAX_TOTAL_CARD_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The bytes of cards a run may still read, shared by the threads that read them.
+#[derive(Debug)]
+pub struct Budget(std::sync::atomic::AtomicU64);
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget(std::sync::atomic::AtomicU64::new(MAX_TOTAL_CARD_BYTES))
+    }
+}
+
+impl Budget {
+    /// Takes `bytes` from the budget, or says that the run's cards are too large together.
+    pub fn spend(&self, bytes: u64) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        self.0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes)
+            })
+            .map(|_| ())
+            .map_err(|_| {
+                format!(
+                    "the cards of this run total more than {} MiB: it is refused rather than read",
+                    MAX_TOTAL_CARD_BYTES / (1024 * 1024)
+                )
+            })
+    }
+}
+
 /// A file that may be a card.
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -149,7 +182,7 @@ impl Candidate {
     /// Reads and parses it. A symbolic link is followed only to a regular file inside the
     /// repository, and a path that is not a regular file (a FIFO, a device) is refused rather
     /// than opened: anything else where a card may be is an error, never "not a card".
-    pub fn load(&self, keys: &Keys) -> Result<Loaded, Vec<InputError>> {
+    pub fn load(&self, keys: &Keys, budget: &Budget) -> Result<Loaded, Vec<InputError>> {
         let one = |m: &str, help: &str| vec![InputError::new(Some(&self.shown), m).with_help(help)];
         let link = std::fs::symlink_metadata(&self.file)
             .map_err(|e| one(&format!("cannot read: {e}"), "name a card that exists"))?;
@@ -181,6 +214,14 @@ impl Candidate {
                 "remove the attribute for model cards (keep cards as plain UTF-8 files in git)",
             ));
         }
+        budget
+            .spend(meta.len().min(card::MAX_CARD_BYTES + 1))
+            .map_err(|m| {
+                one(
+                    &m,
+                    "check fewer cards at once (name folders), or make the cards smaller",
+                )
+            })?;
         let bytes = card::read_bytes(&self.file, &self.shown)?;
         let changed = self.tracked.as_ref().is_some_and(|t| {
             Oid::hash_object(git2::ObjectType::Blob, &bytes).is_ok_and(|oid| oid != t.blob)
@@ -432,4 +473,23 @@ fn walk(
     let (walked, walk_errors) = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     out.extend(walked);
     errors.extend(walk_errors);
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_cards_of_a_run_are_bounded_together() {
+        let budget = Budget::default();
+        let card = crate::card::MAX_CARD_BYTES;
+        let fits = MAX_TOTAL_CARD_BYTES / card;
+        for _ in 0..fits {
+            assert!(budget.spend(card).is_ok());
+        }
+        let e = budget.spend(card).unwrap_err();
+        assert!(e.contains("total more than 512 MiB"), "{e}");
+        assert!(budget.spend(0).is_ok(), "nothing more is taken");
+    }
 }

@@ -492,9 +492,12 @@ fn run_log(args: &LogArgs) -> Exit {
                     .as_ref()
                     .is_none_or(|g| m.findings.iter().any(|f| &f.gate == g))
         });
-        if !r.models.is_empty()
-            || (args.model.is_none() && args.gate.is_none() && args.decision.is_none())
-        {
+        // A run that could not judge (no model, the decision `error`) matches `--decision
+        // error`: an error is a decision too, and must never drop out of the log.
+        let run_matches = args.model.is_none()
+            && args.gate.is_none()
+            && args.decision.is_none_or(|d| r.decision == d.as_str());
+        if !r.models.is_empty() || run_matches {
             rows.push(r);
         }
     }
@@ -880,38 +883,95 @@ fn run_check(args: CheckArgs) -> Exit {
         governance: Some(governance),
     };
     let report = check(&pack, &options);
-    let mut exit = emit(&args, &report);
-    if !args.publish.is_empty() {
-        publish_report(&args, &report, &options.evidence);
+    finish(
+        &args,
+        report,
+        Some(&pack),
+        &options.evidence,
+        &options.request.actor,
+    )
+}
+
+/// Writes the outputs, publishes, and records: every report, also one made of errors found
+/// before any card was judged, ends here. An output that cannot be opened makes the report's
+/// decision an error before anything is rendered, so the report, the outputs and the record
+/// all say what the exit code says.
+fn finish(
+    args: &CheckArgs,
+    mut report: Report,
+    pack: Option<&Pack>,
+    evidence: &Evidence,
+    actor: &str,
+) -> Exit {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let root = evidence.git.as_ref().map_or_else(
+        |_| aimsgate::discover::repository_root(&cwd),
+        |g| g.root.clone(),
+    );
+    let mut files = Vec::new();
+    for output in &args.outputs {
+        match aimsgate::output_file::open(&output.path, aimsgate::output_file::Mode::Replace, &root)
+        {
+            Ok(file) => files.push((output, file)),
+            Err(e) => {
+                report.errors.push(InputError::new(
+                    Some(&output.path.to_string_lossy()),
+                    format!(
+                        "cannot write the {} report: {e}",
+                        format_name(output.format)
+                    ),
+                ));
+                report.decision = Decision::Error;
+            }
+        }
     }
-    if let Err(e) = record(&args, &report, &pack, &options) {
+    let mut exit = emit(args, &report, files);
+    if !args.publish.is_empty() {
+        publish_report(args, &report, evidence);
+    }
+    if let Err(e) = record(args, &report, pack, evidence, actor, &root) {
         eprintln!("aimsgate: the decision was not recorded, so the check fails: {e}");
         exit = Exit::Error;
     }
     exit
 }
 
+fn format_name(format: FormatArg) -> &'static str {
+    match format {
+        FormatArg::Human => "human",
+        FormatArg::Json => "JSON",
+        FormatArg::Sarif => "SARIF",
+        FormatArg::Github => "GitHub",
+        FormatArg::Markdown => "Markdown",
+        FormatArg::Junit => "JUnit",
+    }
+}
+
 /// Writes the decision record where asked. No silent pass without its record.
 fn record(
     args: &CheckArgs,
     report: &Report,
-    pack: &Pack,
-    options: &CheckOptions,
+    pack: Option<&Pack>,
+    evidence: &Evidence,
+    actor: &str,
+    root: &std::path::Path,
 ) -> Result<(), String> {
     if args.record.is_none() && !args.record_git_note {
         return Ok(());
     }
-    let record = aimsgate::record::of(report, pack, &options.evidence, &options.request.actor);
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let record = aimsgate::record::of(report, pack, evidence, actor);
     let line = record.line()?;
     if let Some(file) = &args.record {
-        aimsgate::record::append(&options.cwd.join(file), &line)?;
+        aimsgate::record::append(&cwd.join(file), &line, root)?;
     }
     if args.record_git_note {
-        let commit = match &options.evidence.git {
+        let commit = match &evidence.git {
             Ok(g) => g.commit.clone(),
             Err(why) => return Err(format!("--record-git-note needs the commit: {why}")),
         };
-        aimsgate::record::note(&options.cwd, &commit, &line)?;
+        aimsgate::record::note(&cwd, &commit, &line)?;
     }
     Ok(())
 }
@@ -997,40 +1057,36 @@ fn publish_report(args: &CheckArgs, report: &Report, evidence: &Evidence) {
 }
 
 /// Errors found before any card was checked: a report with no models, for the request the
-/// arguments make (`--now` as given, when it reads) and the pack they name (`policies`).
+/// arguments make (`--now` as given, when it reads) and the pack they name (`policies`). It
+/// is rendered, and recorded, as any report is: an error is a decision too.
 fn emit_errors(args: &CheckArgs, policies: Option<&str>, errors: Vec<InputError>) -> Exit {
-    // Machine-read outputs are written even so: a SARIF upload or the action's JSON step
-    // must find a document that says "error", not a missing file.
-    if args.format != FormatArg::Human || !args.outputs.is_empty() {
-        let report = Report::new(
-            Judged {
-                action: match args.action {
-                    ActionArg::Release => Action::Release,
-                    ActionArg::Deploy => Action::Deploy,
-                },
-                environment: args.environment.clone(),
-                now: args
-                    .now
-                    .as_deref()
-                    .and_then(|n| Instant::parse(n).ok())
-                    .unwrap_or_else(Instant::now),
-                policies: policies.unwrap_or_default().to_string(),
+    let report = Report::new(
+        Judged {
+            action: match args.action {
+                ActionArg::Release => Action::Release,
+                ActionArg::Deploy => Action::Deploy,
             },
-            Vec::new(),
-            Vec::new(),
-            None,
-            errors,
-        );
-        return emit(args, &report);
-    }
-    let mut err = std::io::stderr().lock();
-    let style = style(std::io::stderr().is_terminal());
-    for e in &errors {
-        if human::render_error(e, &mut err, style).is_err() {
-            break;
-        }
-    }
-    Exit::Error
+            environment: args.environment.clone(),
+            now: args
+                .now
+                .as_deref()
+                .and_then(|n| Instant::parse(n).ok())
+                .unwrap_or_else(Instant::now),
+            policies: policies.unwrap_or_default().to_string(),
+        },
+        Vec::new(),
+        Vec::new(),
+        None,
+        errors,
+    );
+    // What git says of HEAD, for the record; nothing else was gathered.
+    let evidence = std::env::current_dir()
+        .map_err(|e| e.to_string())
+        .and_then(|cwd| aimsgate::evidence::git::open(&cwd))
+        .and_then(|repo| aimsgate::evidence::git::facts(&repo));
+    let mut local = Evidence::unavailable("not gathered: the run failed before judging");
+    local.git = evidence;
+    finish(args, report, None, &local, &actor())
 }
 
 /// Renders `report` in `format` to `out`. Human output to a file or pipe has no colour.
@@ -1050,7 +1106,9 @@ fn render(
     }
 }
 
-fn emit(args: &CheckArgs, report: &Report) -> Exit {
+/// Renders `report` into the outputs opened for it and on standard output (errors on standard
+/// error in the human format).
+fn emit(args: &CheckArgs, report: &Report, files: Vec<(&OutputArg, std::fs::File)>) -> Exit {
     if args.format == FormatArg::Human {
         let mut err = std::io::stderr().lock();
         let err_style = style(std::io::stderr().is_terminal());
@@ -1059,14 +1117,9 @@ fn emit(args: &CheckArgs, report: &Report) -> Exit {
         }
     }
     let mut exit: Exit = report.decision.into();
-    for output in &args.outputs {
-        let opened =
-            aimsgate::output_file::open(&output.path, aimsgate::output_file::Mode::Replace);
-        let written = opened.and_then(|file| {
-            let mut file = std::io::BufWriter::new(file);
-            render(output.format, report, &mut file, false)?;
-            file.flush()
-        });
+    for (output, file) in files {
+        let mut file = std::io::BufWriter::new(file);
+        let written = render(output.format, report, &mut file, false).and_then(|()| file.flush());
         if let Err(e) = written {
             eprintln!(
                 "aimsgate: cannot write {}: {e}",

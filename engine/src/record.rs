@@ -68,8 +68,14 @@ pub struct EventRecord {
     pub pr_number: Option<u64>,
     pub head_sha: Option<String>,
     pub head_ref: Option<String>,
+    /// The repository the head branch is in: another than the event's for a fork.
+    #[serde(default)]
+    pub head_repo: Option<String>,
     pub base_sha: Option<String>,
     pub base_ref: Option<String>,
+    /// The event's repository.
+    #[serde(default)]
+    pub repository: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,7 +161,7 @@ pub fn pack_sha256(pack: &Pack) -> String {
 }
 
 /// The decision record of a report.
-pub fn of(report: &Report, pack: &Pack, evidence: &Evidence, actor: &str) -> Record {
+pub fn of(report: &Report, pack: Option<&Pack>, evidence: &Evidence, actor: &str) -> Record {
     let git = evidence.git.as_ref().ok();
     let event = evidence.event.as_ref();
     let pr = event.and_then(|e| e.pull_request.as_ref());
@@ -188,8 +194,10 @@ pub fn of(report: &Report, pack: &Pack, evidence: &Evidence, actor: &str) -> Rec
                 .and_then(|p| p.head_sha.clone())
                 .or_else(|| e.sha.clone()),
             head_ref: pr.map(|p| p.head_ref.clone()),
+            head_repo: pr.and_then(|p| p.head_repo.clone()),
             base_sha: pr.and_then(|p| p.base_sha.clone()),
             base_ref: pr.map(|p| p.base_ref.clone()),
+            repository: e.repository.clone(),
         }),
         protected_ref: report.protected.as_ref().map(|r| RefRecord {
             given: r.given.clone(),
@@ -207,8 +215,9 @@ pub fn of(report: &Report, pack: &Pack, evidence: &Evidence, actor: &str) -> Rec
         skipped: scope(&report.skipped),
         removed: scope(&report.removed),
         policies: PolicyRecord {
-            origin: pack.origin.clone(),
-            sha256: pack_sha256(pack),
+            origin: report.policies.clone(),
+            // Empty when the pack could not be loaded.
+            sha256: pack.map(pack_sha256).unwrap_or_default(),
         },
         decision: report.decision.as_str().to_string(),
         models: report
@@ -256,12 +265,12 @@ impl Record {
 }
 
 /// Appends `line` to `file`: opened for appending (created if missing; never through a link,
-/// never a FIFO or device), under an exclusive lock, written in one call and synced. Existing
+/// nor through a folder that links outside `root`, never a FIFO or device), under an exclusive lock, written in one call and synced. Existing
 /// content is never read or rewritten — but for its last byte: when a crash left a torn line,
 /// the record starts on a line of its own. Many runs at once each add their line.
-pub fn append(file: &Path, line: &str) -> Result<(), String> {
+pub fn append(file: &Path, line: &str, root: &Path) -> Result<(), String> {
     let shown = file.display();
-    let mut f = output_file::open(file, output_file::Mode::Append)
+    let mut f = output_file::open(file, output_file::Mode::Append, root)
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
     f.lock().map_err(|e| format!("cannot lock {shown}: {e}"))?;
     let written = (|| -> std::io::Result<()> {
@@ -415,20 +424,30 @@ pub struct Records {
     pub warnings: Vec<String>,
 }
 
+/// Warnings kept about lines that are not records; the rest are counted.
+const MAX_WARNINGS: usize = 20;
+
 impl Records {
-    /// Reads the records of one text (a note, or a records file), lines shown as `place:N`.
-    fn lines(&mut self, place: &str, text: &str) {
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<Record>(line) {
-                Ok(r) => self.records.push(r),
-                Err(e) => self.warnings.push(format!(
-                    "{place}:{}: not a decision record, skipped ({e})",
-                    i + 1
-                )),
-            }
+    /// Reads line `n` (1-based) of `place` (a note, or a records file).
+    fn line(&mut self, place: &str, n: usize, line: &str, more: &mut usize) {
+        if line.trim().is_empty() {
+            return;
+        }
+        match serde_json::from_str::<Record>(line) {
+            Ok(r) => self.records.push(r),
+            Err(_) if self.warnings.len() >= MAX_WARNINGS => *more += 1,
+            Err(e) => self
+                .warnings
+                .push(format!("{place}:{n}: not a decision record, skipped ({e})")),
+        }
+    }
+
+    /// Says how many more lines of `place` were not records.
+    fn more(&mut self, place: &str, more: usize) {
+        if more > 0 {
+            self.warnings.push(format!(
+                "{place}: {more} more lines are not decision records, skipped"
+            ));
         }
     }
 
@@ -447,9 +466,15 @@ pub fn read_file(file: &Path) -> Result<Records, String> {
     if !meta.is_file() {
         return Err(format!("cannot read {shown}: it is not a regular file"));
     }
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let f = std::fs::File::open(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let mut read = Records::default();
-    read.lines(&shown, &String::from_utf8_lossy(&bytes));
+    let mut more = 0;
+    // A line at a time: a large file of records is read without holding it whole.
+    for (i, line) in std::io::BufRead::split(std::io::BufReader::new(f), b'\n').enumerate() {
+        let line = line.map_err(|e| format!("cannot read {shown}: {e}"))?;
+        read.line(&shown, i + 1, &String::from_utf8_lossy(&line), &mut more);
+    }
+    read.more(&shown, more);
     Ok(read.sorted())
 }
 
@@ -469,8 +494,15 @@ pub fn read_notes(dir: &Path) -> Result<Records, String> {
         let note = repo
             .find_note(Some(NOTES_REF), annotated)
             .map_err(|e| format!("cannot read the note of {annotated} ({})", e.message()))?;
-        let text = String::from_utf8_lossy(note.message_bytes()).into_owned();
-        read.lines(&format!("the note of {annotated}"), &text);
+        let place = format!("the note of {annotated}");
+        let mut more = 0;
+        for (i, line) in String::from_utf8_lossy(note.message_bytes())
+            .lines()
+            .enumerate()
+        {
+            read.line(&place, i + 1, line, &mut more);
+        }
+        read.more(&place, more);
     }
     Ok(read.sorted())
 }

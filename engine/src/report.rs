@@ -11,6 +11,15 @@ use crate::pack::{Gate, Severity};
 use crate::waivers::Waiver;
 use crate::yaml::Span;
 
+/// A commit id (or any id) shortened for display to its first 12 characters — by characters,
+/// never splitting one, since a record or an event may hold anything.
+pub fn short(id: &str) -> &str {
+    match id.char_indices().nth(12) {
+        Some((at, _)) => &id[..at],
+        None => id,
+    }
+}
+
 /// The lifecycle transition being judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -308,7 +317,7 @@ impl EvidenceNote {
                 available: true,
                 detail: format!(
                     "HEAD {}{}{}",
-                    &g.commit[..g.commit.len().min(12)],
+                    crate::report::short(&g.commit),
                     g.branch
                         .as_ref()
                         .map(|b| format!(" on {b}"))

@@ -185,7 +185,7 @@ pub struct Resolved {
 impl Resolved {
     /// How it is shown: `origin/main (refs/remotes/origin/main at 3f1c2a9b8e7d)`.
     pub fn describe(&self) -> String {
-        let short = &self.commit[..self.commit.len().min(12)];
+        let short = crate::report::short(&self.commit);
         match &self.full {
             Some(full) if *full != self.given => format!("{} ({full} at {short})", self.given),
             Some(full) => format!("{full} at {short}"),

@@ -47,6 +47,8 @@ pub struct PullRequest {
     pub head_ref: String,
     pub head_sha: Option<String>,
     pub base_sha: Option<String>,
+    /// `owner/name` of the repository the head branch is in (another one for a fork).
+    pub head_repo: Option<String>,
 }
 
 /// What the workflow's event payload says.
@@ -95,6 +97,7 @@ pub fn read_event(path: &Path, name: &str) -> Result<Event, Box<InputError>> {
             head_ref: text(pr, &["head", "ref"])?,
             head_sha: text(pr, &["head", "sha"]),
             base_sha: text(pr, &["base", "sha"]),
+            head_repo: text(pr, &["head", "repo", "full_name"]),
         })
     });
     if name.starts_with("pull_request") && pull_request.is_none() {

@@ -290,7 +290,7 @@ impl Evidence {
             },
             "git" => match &self.git {
                 Err(why) => format!("git evidence is unavailable: {why}"),
-                Ok(g) => format!("HEAD is {}", &g.commit[..g.commit.len().min(12)]),
+                Ok(g) => format!("HEAD is {}", crate::report::short(&g.commit)),
             },
             "branch" => {
                 let branch = match (self.branch(), &self.git, &self.default_branch) {
@@ -356,7 +356,7 @@ fn reviews(
             api.pull_for_commit(sha)?.ok_or_else(|| {
                 format!(
                     "no merged pull request brought commit {} into {repo}",
-                    &sha[..sha.len().min(12)]
+                    crate::report::short(sha)
                 )
             })?
         }

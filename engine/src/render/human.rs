@@ -309,7 +309,7 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         writeln!(
             out,
             "changed since {base} (merge base {}): {} files; {scope}",
-            &c.merge_base[..c.merge_base.len().min(12)],
+            crate::report::short(&c.merge_base),
             c.files
         )?;
     }
@@ -318,7 +318,7 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             out,
             "governance configuration from {} at {}",
             p.full.as_deref().unwrap_or(&p.given),
-            &p.commit[..p.commit.len().min(12)]
+            crate::report::short(&p.commit)
         )?;
     }
     for w in &report.warnings {

@@ -11,7 +11,7 @@ use crate::render::human::escape;
 /// Writes the records, oldest first, and how many there are.
 pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
     for r in records {
-        let commit = r.commit.as_deref().map_or("-", |c| &c[..c.len().min(12)]);
+        let commit = r.commit.as_deref().map_or("-", |c| crate::report::short(c));
         let target = match &r.environment {
             Some(env) => format!("{} to {}", r.action, escape(env)),
             None => r.action.clone(),
@@ -26,10 +26,17 @@ pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
         )?;
         if let Some(e) = &r.event {
             let pr = e.pr_number.map(|n| format!(" #{n}")).unwrap_or_default();
+            // A fork's branch is named with its repository: `main` of a fork is not `main`.
+            let fork = e
+                .head_repo
+                .as_deref()
+                .filter(|h| e.repository.as_deref() != Some(*h))
+                .map(|h| format!("{}:", escape(h)))
+                .unwrap_or_default();
             let head = e
                 .head_ref
                 .as_deref()
-                .map(|h| format!(" from {}", escape(h)))
+                .map(|h| format!(" from {fork}{}", escape(h)))
                 .unwrap_or_default();
             let base = e
                 .base_ref
@@ -43,7 +50,7 @@ pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "    config   from {} at {}",
                 escape(p.full.as_deref().unwrap_or(&p.given)),
-                escape(&p.commit[..p.commit.len().min(12)])
+                escape(crate::report::short(&p.commit))
             )?;
         }
         if let Some(c) = &r.changed_since {
@@ -51,7 +58,7 @@ pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "    scope    changed since {} (merge base {}): {} files{}",
                 escape(c.full.as_deref().unwrap_or(&c.base)),
-                escape(&c.merge_base[..c.merge_base.len().min(12)]),
+                escape(crate::report::short(&c.merge_base)),
                 c.files,
                 if c.policy_files_changed {
                     "; governance configuration changed, every model checked"
@@ -79,6 +86,9 @@ pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
                 escape(&m.id),
                 gates.join(", ")
             )?;
+        }
+        for e in &r.errors {
+            writeln!(out, "    error    {}", escape(e))?;
         }
         for (what, items) in [("skipped", &r.skipped), ("removed", &r.removed)] {
             for s in items {

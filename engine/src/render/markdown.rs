@@ -25,7 +25,7 @@ pub fn escape(s: &str) -> String {
             '\r' | '\n' => out.push(' '),
             '@' => out.push_str("@\u{200B}"),
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '|' | '~' | ':' => {
+            | '!' | '|' | '~' | ':' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -214,7 +214,7 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
         Some(p) => format!(
             " · configuration from {} at {}",
             escape(p.full.as_deref().unwrap_or(&p.given)),
-            &p.commit[..p.commit.len().min(12)]
+            crate::report::short(&p.commit)
         ),
         None => String::new(),
     };

@@ -48,6 +48,26 @@ fn fingerprint(model: &str, f: &Finding) -> String {
     format!("{h:016x}")
 }
 
+/// A repository-relative path as a URI reference: every byte but the unreserved characters and
+/// `/` percent-encoded, so a folder named `a#b` or `x?y` or `%2F..` stays the path it is.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Text for a SARIF message: square brackets escaped, since `[text](uri)` in a plain-text
+/// message is an embedded link (SARIF 2.1.0, 3.11.6) and card text must not make one.
+fn plain(text: &str) -> String {
+    text.replace('[', "\\[").replace(']', "\\]")
+}
+
 fn region(line: usize, column: usize) -> Value {
     json!({ "startLine": line.max(1), "startColumn": column.max(1) })
 }
@@ -89,10 +109,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let mut result = json!({
                 "ruleId": f.gate,
                 "level": level(f.severity),
-                "message": { "text": format!("{} (model `{}`)", f.message, m.id) },
+                "message": { "text": plain(&format!("{} (model `{}`)", f.message, m.id)) },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": f.location.path, "uriBaseId": "%SRCROOT%" },
+                        "artifactLocation": { "uri": uri(&f.location.path), "uriBaseId": "%SRCROOT%" },
                         "region": region(f.location.line(), f.location.column()),
                     }
                 }],
@@ -121,10 +141,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                         json!({
                             "id": i + 1,
                             "physicalLocation": {
-                                "artifactLocation": { "uri": f.location.path, "uriBaseId": "%SRCROOT%" },
+                                "artifactLocation": { "uri": uri(&f.location.path), "uriBaseId": "%SRCROOT%" },
                                 "region": region(r.span.start.line, r.span.start.col),
                             },
-                            "message": { "text": r.message },
+                            "message": { "text": plain(&r.message) },
                         })
                     })
                     .collect();
@@ -136,10 +156,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .errors
         .iter()
         .map(|e| {
-            let mut n = json!({ "level": "error", "message": { "text": e.message } });
+            let mut n = json!({ "level": "error", "message": { "text": plain(&e.message) } });
             if let Some(path) = &e.path {
                 let mut physical =
-                    json!({ "artifactLocation": { "uri": path, "uriBaseId": "%SRCROOT%" } });
+                    json!({ "artifactLocation": { "uri": uri(path), "uriBaseId": "%SRCROOT%" } });
                 if let Some(span) = e.span {
                     physical["region"] = region(span.start.line, span.start.col);
                 }
@@ -149,10 +169,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     for w in &report.warnings {
-        let mut n = json!({ "level": "warning", "message": { "text": w.message } });
+        let mut n = json!({ "level": "warning", "message": { "text": plain(&w.message) } });
         if let Some(path) = &w.path {
             let mut physical =
-                json!({ "artifactLocation": { "uri": path, "uriBaseId": "%SRCROOT%" } });
+                json!({ "artifactLocation": { "uri": uri(path), "uriBaseId": "%SRCROOT%" } });
             if let Some(line) = w.line {
                 physical["region"] = region(line, 1);
             }
