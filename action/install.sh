@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs aimsgate for the action: the release binary for this runner, checked against its
-# published sha256, or, when there is none, a build of the action's own source with
-# `cargo install --locked`. Prints the binary's path as the step output `bin`.
+# published sha256; or the build of the action's own source the cache restored; or, when there
+# is neither, a build with `cargo install --locked` (its progress shown, in a log group).
+# Prints the binary's path as the step output `bin`.
 set -euo pipefail
 
 root="${RUNNER_TEMP:-/tmp}/aimsgate"
@@ -43,9 +44,15 @@ if [ -n "$version" ] && [ -n "$target" ]; then
   rm -rf "$work"
 fi
 
+if [ -z "$installed" ] && [ "${AIMSGATE_CACHED:-}" = "true" ] && [ -x "$root/bin/aimsgate" ]; then
+  installed="built from this action's source earlier (restored from the cache)"
+fi
+
 if [ -z "$installed" ]; then
   source_dir="${GITHUB_ACTION_PATH:?}/.."
-  cargo install --locked --quiet --path "$source_dir" --root "$root"
+  echo "::group::Building aimsgate from the action's source (a few minutes on a 2-core runner, once: the build is cached)"
+  cargo install --locked --path "$source_dir" --root "$root"
+  echo "::endgroup::"
   installed="built from source"
 fi
 

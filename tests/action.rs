@@ -100,6 +100,8 @@ fn resolve(expr: &str, inputs: &BTreeMap<String, String>, action: &Node, bin: &P
         "github.token" => TOKEN.to_string(),
         "steps.install.outputs.bin" => bin.to_string_lossy().into_owned(),
         "github.action_repository" => String::new(),
+        // No cache in these runs: the install step takes the release or builds.
+        "steps.cache.outputs.cache-hit" => String::new(),
         other => panic!("the test does not know `{other}`"),
     }
 }
@@ -622,4 +624,76 @@ fn a_run_that_writes_nothing_never_reuses_an_earlier_runs_files() {
         !std::fs::read_to_string(&summary).unwrap().contains("STALE"),
         "the earlier run's summary was appended"
     );
+}
+
+#[test]
+fn a_cached_build_is_used_and_the_cache_key_follows_the_source() {
+    // The install step with the cache restored: no build, the cached binary.
+    let runner = tempfile::tempdir().unwrap();
+    let bin = runner.path().join("aimsgate/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_aimsgate"), bin.join("aimsgate")).unwrap();
+    let output = runner.path().join("github_output");
+    std::fs::write(&output, "").unwrap();
+    let out = Command::new("bash")
+        .arg(root().join("action/install.sh"))
+        .env_clear()
+        // No cargo on the way: a build would fail.
+        .env("PATH", "/usr/bin:/bin")
+        .env("RUNNER_TEMP", runner.path())
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_ACTION_PATH", root().join("action"))
+        .env("AIMSGATE_CACHED", "true")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("restored from the cache"), "{text}");
+    let outputs = runner_outputs(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(outputs["bin"], bin.join("aimsgate").to_string_lossy());
+
+    // The key is the source's: the same twice, another when a source file changes.
+    let copy = tempfile::tempdir().unwrap();
+    for dir in ["engine", "policies", "action"] {
+        for file in common::files(&root().join(dir)) {
+            let rel = file.strip_prefix(root()).unwrap();
+            let target = copy.path().join(rel);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(&file, target).unwrap();
+        }
+    }
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(root().join(file), copy.path().join(file)).unwrap();
+    }
+    let key = || {
+        let output = copy.path().join("out");
+        std::fs::write(&output, "").unwrap();
+        let out = Command::new("bash")
+            .arg(copy.path().join("action/source-key.sh"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("GITHUB_ACTION_PATH", copy.path().join("action"))
+            .env("GITHUB_OUTPUT", &output)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        runner_outputs(&std::fs::read_to_string(&output).unwrap())["key"].clone()
+    };
+    let first = key();
+    assert_eq!(first.len(), 64, "{first}");
+    assert_eq!(key(), first);
+    std::fs::write(
+        copy.path().join("policies/gates/owner-assigned.cedar"),
+        "// changed\n",
+    )
+    .unwrap();
+    assert_ne!(key(), first);
 }
