@@ -280,7 +280,7 @@ fn more_than_ten_errors_end_with_a_notice() {
     let notice: Vec<&str> = out.lines().filter(|l| l.starts_with("::notice ")).collect();
     assert_eq!(notice.len(), 1, "{out}");
     assert!(
-        notice[0].contains("2 more error(s) and 2 more warning(s)"),
+        notice[0].contains("2 errors and 2 warnings more are not annotated"),
         "{}",
         notice[0]
     );

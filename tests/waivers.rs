@@ -130,6 +130,12 @@ fn a_waiver_holds_through_its_expiry_day_and_not_a_day_more() {
         message.contains("the waiver at .aimsgate/waivers.yaml:2 expired on 2026-11-30"),
         "{message}"
     );
+    // The default human output says it too.
+    let (_, human) = check(dir.path(), "2026-12-01", "human");
+    assert!(
+        human.contains("the waiver at .aimsgate/waivers.yaml:2 expired on 2026-11-30"),
+        "{human}"
+    );
 }
 
 fn first_error(dir: &Path) -> (usize, String) {

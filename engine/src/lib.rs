@@ -20,6 +20,7 @@ pub mod fuzzing;
 pub mod init;
 pub mod output_file;
 pub mod pack;
+mod pack_attributes;
 mod pack_files;
 pub mod policytest;
 pub mod publish;

@@ -22,7 +22,7 @@ use aimsgate::evidence::{self, Evidence, GatherOptions, GitHubOptions, Token};
 use aimsgate::pack::Pack;
 use aimsgate::publish::{self, Level, Target};
 use aimsgate::render::{github, human, json, junit, markdown, sarif};
-use aimsgate::report::{Action, Decision, Judged, Report};
+use aimsgate::report::{Action, Decision, Judged, Report, counted};
 
 /// Exit codes, documented in the README. Nothing that could not be evaluated exits 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -652,12 +652,12 @@ fn run_validate(args: &ValidateArgs) -> Exit {
     }
     let _ = writeln!(
         out,
-        "{}: {} policies ({} gates, {} permits) validate against the schema in strict mode; {} warning(s)",
+        "{}: {} ({}, {}) validate against the schema in strict mode; {}",
         pack.origin,
-        pack.policies.num_of_policies(),
-        pack.gates.len(),
-        pack.permits.len(),
-        pack.warnings.len()
+        counted(pack.policies.num_of_policies(), "policy", "policies"),
+        counted(pack.gates.len(), "gate", "gates"),
+        counted(pack.permits.len(), "permit", "permits"),
+        counted(pack.warnings.len(), "warning", "warnings")
     );
     if args.deny_warnings && !pack.warnings.is_empty() {
         Exit::Blocked

@@ -181,20 +181,19 @@ impl Pack {
             }
         };
         let precompiled = precompiled.and_then(|p| p.schema_for(&schema_file.text));
-        let (schema, card_keys) = match precompiled.map_or_else(
+        let (schema, schema_json) = match precompiled.map_or_else(
             || {
                 let schema = Schema::from_cedarschema_str(&schema_file.text)
                     .map(|(schema, _warnings)| schema)
                     .map_err(Box::new)?;
-                // The keys a card may hold come from the schema's JSON form; a schema that
-                // parsed converts (if it did not, only the engine's own keys would be known).
-                let keys = cedar_policy::SchemaFragment::from_cedarschema_str(&schema_file.text)
+                // The keys a card may hold and the attributes policies may name come from
+                // the schema's JSON form; a schema that parsed converts.
+                let json = cedar_policy::SchemaFragment::from_cedarschema_str(&schema_file.text)
                     .ok()
-                    .and_then(|(fragment, _)| fragment.to_json_value().ok())
-                    .map_or_else(Keys::engine, |json| Keys::with_schema(&json));
-                Ok::<_, Box<cedar_policy::CedarSchemaError>>((schema, keys))
+                    .and_then(|(fragment, _)| fragment.to_json_value().ok());
+                Ok::<_, Box<cedar_policy::CedarSchemaError>>((schema, json))
             },
-            Ok,
+            |(schema, json)| Ok((schema, Some(json))),
         ) {
             Ok(loaded) => loaded,
             Err(e) => {
@@ -207,6 +206,9 @@ impl Pack {
             }
         };
 
+        let card_keys = schema_json
+            .as_ref()
+            .map_or_else(Keys::engine, Keys::with_schema);
         let mut errors = Vec::new();
         let mut policies = PolicySet::new();
         let mut permit_set = PolicySet::new();
@@ -319,6 +321,35 @@ impl Pack {
                                 continue;
                             }
                         }
+                    }
+                }
+                if let (Some(json), Ok(est)) = (&schema_json, policy.to_json()) {
+                    for u in crate::pack_attributes::undeclared(&est, json) {
+                        let written = if u.has {
+                            format!("{} has {}", u.on, u.attr)
+                        } else {
+                            format!("{}.{}", u.on, u.attr)
+                        };
+                        let span = [format!("has {}", u.attr), format!(".{}", u.attr)]
+                            .iter()
+                            .find_map(|needle| {
+                                policy_text.find(needle.as_str()).map(|i| (i, needle.len()))
+                            })
+                            .map_or(at, |(i, len)| span_of(&file.text, offset + i, len));
+                        warnings.push(InputError::at(
+                            &file.name,
+                            &file.text,
+                            span,
+                            format!(
+                                "`{id}`: `{written}` names an attribute the schema does not declare on `{}`, so {}",
+                                u.on,
+                                if u.has {
+                                    "the test is always false (a gate testing `!(… has …)` fires on every model)"
+                                } else {
+                                    "it can never be read"
+                                }
+                            ),
+                        ));
                     }
                 }
                 origin_of.insert(id, (file_index, offset));
@@ -436,14 +467,13 @@ impl Precompiled {
     }
 
     /// The schema, if it was converted from exactly `text`; else the text must be parsed.
-    fn schema_for(self, text: &str) -> Option<(Schema, Keys)> {
+    fn schema_for(self, text: &str) -> Option<(Schema, serde_json::Value)> {
         if sha256_hex(text) != self.text_sha256 {
             return None;
         }
-        let keys = Keys::with_schema(&self.schema);
-        Schema::from_json_value(self.schema)
+        Schema::from_json_value(self.schema.clone())
             .ok()
-            .map(|schema| (schema, keys))
+            .map(|schema| (schema, self.schema))
     }
 }
 

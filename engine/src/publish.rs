@@ -126,7 +126,10 @@ fn check_run(api: &Api, report: &Report, head_sha: &str) -> Note {
         if report.errors.is_empty() {
             String::new()
         } else {
-            format!(", {} input error(s)", report.errors.len())
+            format!(
+                ", {}",
+                crate::report::counted(report.errors.len(), "input error", "input errors")
+            )
         }
     );
     let summary = markdown(report, false);

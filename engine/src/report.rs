@@ -20,6 +20,11 @@ pub fn short(id: &str) -> &str {
     }
 }
 
+/// `n` and the noun for it: `1 model`, `3 models`, `0 policies`.
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The lifecycle transition being judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

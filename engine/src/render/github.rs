@@ -179,7 +179,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if errors_cut + warnings_cut > 0 {
         let message = format!(
-            "aimsgate: {errors_cut} more error(s) and {warnings_cut} more warning(s) are not annotated here (GitHub shows {MAX_ERRORS} errors and {MAX_WARNINGS} warnings per step); every finding is in the step summary and the SARIF report"
+            "aimsgate: {} and {} more are not annotated here (GitHub shows {MAX_ERRORS} errors and {MAX_WARNINGS} warnings per step); every finding is in the step summary and the SARIF report",
+            crate::report::counted(errors_cut, "error", "errors"),
+            crate::report::counted(warnings_cut, "warning", "warnings")
         );
         writeln!(
             out,

@@ -170,6 +170,17 @@ fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
             escape(&w.reason)
         ));
     }
+    if let Some(w) = &f.expired_waiver {
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        help.push_str(&format!(
+            "the waiver at {}:{} expired on {}: renew it, or fix the finding",
+            escape(&w.path),
+            w.line,
+            w.expires
+        ));
+    }
     let waived = if f.waived.is_some() { " (waived)" } else { "" };
     Snippet {
         message: format!("{}{controls}: {}{waived}", f.gate, f.title),
@@ -308,9 +319,9 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         };
         writeln!(
             out,
-            "changed since {base} (merge base {}): {} files; {scope}",
+            "changed since {base} (merge base {}): {}; {scope}",
             crate::report::short(&c.merge_base),
-            c.files
+            crate::report::counted(c.files, "file", "files")
         )?;
     }
     if let Some(p) = &report.protected {

@@ -56,10 +56,10 @@ pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
         if let Some(c) = &r.changed_since {
             writeln!(
                 out,
-                "    scope    changed since {} (merge base {}): {} files{}",
+                "    scope    changed since {} (merge base {}): {}{}",
                 escape(c.full.as_deref().unwrap_or(&c.base)),
                 escape(crate::report::short(&c.merge_base)),
-                c.files,
+                crate::report::counted(c.files, "file", "files"),
                 if c.policy_files_changed {
                     "; governance configuration changed, every model checked"
                 } else {
