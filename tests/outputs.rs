@@ -24,6 +24,10 @@ struct Run {
 }
 
 fn aimsgate(dir: &Path, args: &[&str]) -> Run {
+    aimsgate_env(dir, args, &[])
+}
+
+fn aimsgate_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
         .arg("check")
         .args([
@@ -38,6 +42,7 @@ fn aimsgate(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
         .output()
         .expect("the binary runs");
     let code = out.status.code().expect("an exit code");
@@ -214,23 +219,149 @@ fn hostile_text_cannot_inject_workflow_commands() {
     assert!(!out.contains('\r') && !out.contains("\n::"), "{out}");
 }
 
-#[test]
-fn hostile_text_cannot_inject_markdown_html_or_mentions() {
-    for out in [hostile("markdown"), hostile_with(HOSTILE_ID, "markdown", 2)] {
-        assert!(!out.contains("<script>") && !out.contains("<img"), "{out}");
-        assert!(
-            !out.contains("@acme/everyone") && !out.contains("@org/team"),
-            "{out}"
-        );
-        for row in out.lines().filter(|l| l.starts_with("| ")) {
-            let cells = row.replace("\\|", "").matches('|').count();
-            assert!(
-                cells == 4 || cells == 6 || cells == 7,
+/// Markdown rendered as GitHub renders it: GitHub-flavoured (tables, autolinks), raw HTML let
+/// through (the summary's own `<details>`), so what card text could inject shows in the HTML.
+fn gfm(markdown: &str) -> String {
+    let mut options = comrak::Options::default();
+    options.extension.table = true;
+    options.extension.autolink = true;
+    options.extension.strikethrough = true;
+    options.render.r#unsafe = true;
+    comrak::markdown_to_html(markdown, &options)
+}
+
+/// Every table of rendered HTML has as many cells in each row as in its header.
+fn tables_are_whole(html: &str) {
+    for table in html.split("<table>").skip(1) {
+        let table = &table[..table.find("</table>").unwrap()];
+        let head = table.split("</thead>").next().unwrap();
+        let header = head.matches("<th").count() - head.matches("<thead").count();
+        for row in table.split("<tr>").skip(2) {
+            assert_eq!(
+                row.matches("<td").count(),
+                header,
                 "a row with injected cells: {row}"
             );
         }
     }
+}
+
+#[test]
+fn hostile_text_cannot_inject_markdown_html_or_mentions() {
+    for out in [hostile("markdown"), hostile_with(HOSTILE_ID, "markdown", 2)] {
+        let html = gfm(&out);
+        assert!(
+            !html.contains("<script") && !html.contains("<img"),
+            "{html}"
+        );
+        assert!(!html.contains("href=\"https://evil"), "{html}");
+        tables_are_whole(&html);
+        // A mention is made only outside code: there, `@` is defused.
+        let outside_code: String = html
+            .split("<code>")
+            .map(|part| part.split_once("</code>").map_or(part, |(_, rest)| rest))
+            .collect();
+        assert!(
+            !outside_code.contains("@acme/everyone") && !outside_code.contains("@org/team"),
+            "{html}"
+        );
+    }
     assert!(hostile("markdown").contains("@\u{200B}org/team"));
+}
+
+#[test]
+fn the_summary_renders_as_a_reviewer_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("m")).unwrap();
+    std::fs::write(
+        dir.path().join("m/model-card.yaml"),
+        "governance:\n  id: m\n  owner: \"@acme/ml\"\n  risk_tier: high\n  intended_use: x\n  data:\n    sources: [{name: a, provenance: b, personal_data: false}]\n",
+    )
+    .unwrap();
+    let r = aimsgate_env(
+        dir.path(),
+        &["--format", "markdown"],
+        &[
+            ("GITHUB_REPOSITORY", "acme/models"),
+            ("GITHUB_SERVER_URL", "https://github.example"),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let html = gfm(&r.stdout);
+    // The verdict table is the first thing after the heading.
+    let after_heading = html.split("</h2>").nth(1).unwrap().trim_start();
+    assert!(after_heading.starts_with("<table>"), "{html}");
+    // Field names are code, not literal backquotes.
+    assert!(
+        html.contains("<code>governance.human_oversight</code>"),
+        "{html}"
+    );
+    assert!(!html.contains("\\`"), "{html}");
+    // A blocked model's section is open, and its findings link to their lines.
+    assert!(html.contains("<details open><summary><b>m</b>"), "{html}");
+    tables_are_whole(&html);
+    // Outside git the commit is unknown: no link. In a repository, lines link to the commit.
+    assert!(!html.contains("/blob/"), "{html}");
+    let (_d, repo) = common::repo();
+    let work = repo.workdir().unwrap().to_path_buf();
+    std::fs::create_dir_all(work.join("m")).unwrap();
+    std::fs::copy(
+        dir.path().join("m/model-card.yaml"),
+        work.join("m/model-card.yaml"),
+    )
+    .unwrap();
+    let sha = common::commit(&repo, "Model", ("A", "a@x")).to_string();
+    let r = aimsgate_env(
+        &work,
+        &["--format", "markdown"],
+        &[
+            ("GITHUB_REPOSITORY", "acme/models"),
+            ("GITHUB_SERVER_URL", "https://github.example"),
+        ],
+    );
+    let html = gfm(&r.stdout);
+    assert!(
+        html.contains(&format!(
+            "<a href=\"https://github.example/acme/models/blob/{sha}/m/model-card.yaml#L1\">"
+        )),
+        "{html}"
+    );
+    // A gate's fix is said once per model.
+    assert_eq!(
+        r.stdout.matches("- `human-oversight-defined`:").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_summary_of_many_models_stays_under_githubs_limit_and_says_what_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..400 {
+        let folder = dir.path().join(format!("m{i:03}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("model-card.yaml"),
+            "governance:\n  risk_tier: high\n",
+        )
+        .unwrap();
+    }
+    let r = aimsgate(dir.path(), &["--format", "markdown"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.chars().count() < 65_536, "{}", r.stdout.len());
+    assert!(
+        r.stdout.contains("left out here"),
+        "{}",
+        &r.stdout[r.stdout.len() - 500..]
+    );
+    // The table lists every model all the same.
+    assert_eq!(r.stdout.matches("| ❌ blocked |").count(), 400);
+    let html = gfm(&r.stdout);
+    assert_eq!(
+        html.matches("<details").count(),
+        html.matches("</details>").count()
+    );
 }
 
 #[test]

@@ -91,7 +91,10 @@ fn a_valid_waiver_turns_the_finding_into_waived_and_allows() {
         "{human}"
     );
     let (_, markdown) = check(dir.path(), "2026-11-20", "markdown");
-    assert!(markdown.contains("⏸️ waived"), "{markdown}");
+    assert!(
+        markdown.contains("⏸️ `owner-assigned`") && markdown.contains("waived until 2026-11-30"),
+        "{markdown}"
+    );
     let (_, github) = check(dir.path(), "2026-11-20", "github");
     assert!(
         github

@@ -18,7 +18,7 @@ use aimsgate::date::Instant;
 use aimsgate::error::InputError;
 use aimsgate::evaluate::RequestSpec;
 use aimsgate::evidence::github::Api;
-use aimsgate::evidence::{self, Evidence, GatherOptions, GitHubOptions, Token};
+use aimsgate::evidence::{Evidence, GatherOptions, GitHubOptions, Token};
 use aimsgate::pack::Pack;
 use aimsgate::publish::{self, Level, Target};
 use aimsgate::render::{github, human, json, junit, markdown, sarif};
@@ -882,7 +882,17 @@ fn run_check(args: CheckArgs) -> Exit {
         evidence,
         governance: Some(governance),
     };
-    let report = check(&pack, &options);
+    let mut report = check(&pack, &options);
+    // Findings link to their line at the commit judged, on the GitHub server of the run.
+    report.blob_url = match (&options.evidence.repository, options.evidence.head_sha()) {
+        (Some(repo), Some(sha)) => Some(format!(
+            "{}/{repo}/blob/{sha}",
+            env("GITHUB_SERVER_URL")
+                .unwrap_or_else(|| "https://github.com".into())
+                .trim_end_matches('/')
+        )),
+        _ => None,
+    };
     finish(
         &args,
         report,
@@ -980,18 +990,7 @@ fn record(
 fn publish_report(args: &CheckArgs, report: &Report, evidence: &Evidence) {
     let gather = gather_options(args, None);
     let github = &gather.github;
-    let repo = github
-        .repo
-        .clone()
-        .or_else(|| evidence.event.as_ref().and_then(|e| e.repository.clone()))
-        .or_else(|| {
-            evidence
-                .git
-                .as_ref()
-                .ok()
-                .and_then(|g| g.origin_url.as_deref())
-                .and_then(evidence::github::repo_of_remote)
-        });
+    let repo = evidence.repository.clone();
     let notes = match (&github.token, repo) {
         (None, _) => vec![publish::Note {
             level: Level::Notice,
@@ -1016,10 +1015,7 @@ fn publish_report(args: &CheckArgs, report: &Report, evidence: &Evidence) {
                         .event
                         .as_ref()
                         .and_then(|e| e.pull_request.as_ref());
-                    let head_sha = pr
-                        .and_then(|p| p.head_sha.clone())
-                        .or_else(|| evidence.event.as_ref().and_then(|e| e.sha.clone()))
-                        .or_else(|| evidence.git.as_ref().ok().map(|g| g.commit.clone()));
+                    let head_sha = evidence.head_sha();
                     let targets: Vec<Target> = args
                         .publish
                         .iter()

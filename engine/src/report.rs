@@ -431,6 +431,10 @@ pub struct Report {
     pub protected: Option<RefUsed>,
     /// What the run says about itself beside the verdict.
     pub warnings: Vec<Warning>,
+    /// Where the cards can be read at the commit judged (`https://github.com/o/r/blob/SHA`),
+    /// for outputs that link a finding to its line; `None` when the repository or the commit
+    /// is unknown.
+    pub blob_url: Option<String>,
     /// What `--changed-since` found.
     pub change: Option<ChangeSummary>,
     /// What evidence the verdict had.
@@ -490,6 +494,7 @@ impl Report {
             removed,
             protected: None,
             warnings: Vec::new(),
+            blob_url: None,
             change,
             evidence: Vec::new(),
             rules: Vec::new(),

@@ -77,6 +77,9 @@ pub struct Evidence {
     pub review: Result<Reviews, String>,
     /// `--default-branch`, else the event's repository default branch, else `origin/HEAD`.
     pub default_branch: Option<String>,
+    /// `owner/name` of the GitHub repository: `--repo` or `GITHUB_REPOSITORY`, else the
+    /// event's, else the `origin` remote's.
+    pub repository: Option<String>,
     /// Whether HEAD is on the default branch as the remote has it (reachable from
     /// `refs/remotes/origin/<default>`): what makes a release tag at HEAD a protected release.
     /// `Err` says why it is unknown; `Ok(None)` when HEAD carries no release tag.
@@ -95,6 +98,7 @@ impl Evidence {
             event: None,
             review: Err(why.to_string()),
             default_branch: None,
+            repository: None,
             tag_reachable: Ok(None),
         }
     }
@@ -180,8 +184,21 @@ impl Evidence {
             event,
             review,
             default_branch,
+            repository: repo_name,
             tag_reachable,
         })
+    }
+
+    /// The commit a change is judged as on GitHub: a pull request's head (HEAD is then the
+    /// test merge commit, which GitHub does not show), else the commit the event names, else
+    /// HEAD.
+    pub fn head_sha(&self) -> Option<String> {
+        let event = self.event.as_ref();
+        event
+            .and_then(|e| e.pull_request.as_ref())
+            .and_then(|p| p.head_sha.clone())
+            .or_else(|| event.and_then(|e| e.sha.clone()))
+            .or_else(|| self.git.as_ref().ok().map(|g| g.commit.clone()))
     }
 
     /// Tags at HEAD: git's, and the tag a release or tag push event names.
