@@ -221,20 +221,27 @@ fn check(dir: &Path, event: &Path, extra: &[&str]) -> Run {
 }
 
 fn run(dir: &Path, args: &[&str], event: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("GITHUB_EVENT_PATH", event)
-        .env("GITHUB_EVENT_NAME", "pull_request")
-        .output()
-        .unwrap();
-    let code = out.status.code().expect("an exit code");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_ne!(code, 101, "panic: {stderr}");
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    Run { code, doc, stderr }
+    let event = event.to_string_lossy();
+    run_env(
+        dir,
+        args,
+        &[
+            ("GITHUB_EVENT_PATH", &event),
+            ("GITHUB_EVENT_NAME", "pull_request"),
+        ],
+    )
+}
+
+/// The real `aimsgate` in `dir` with an environment of `PATH` and `env` only: its exit code,
+/// its JSON report (or null) and its standard error. Never a panic (exit 101).
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let (code, stdout, stderr) = common::binary(dir, args, env);
+    let doc = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    Run {
+        code,
+        doc,
+        stderr: format!("{stdout}{stderr}"),
+    }
 }
 
 /// The model `victim` is blocked (or the run could not evaluate): never allowed.
@@ -430,16 +437,12 @@ fn without_a_protected_ref_a_pull_request_is_warned_in_every_format() {
         r.doc
     );
     for format in ["human", "github", "markdown", "sarif", "junit"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-            .args(["check", "--now", NOW, "--format", format])
-            .current_dir(&ci.clone)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("GITHUB_EVENT_PATH", &event)
-            .env("GITHUB_EVENT_NAME", "pull_request")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+        let out = run(
+            &ci.clone,
+            &["check", "--now", NOW, "--format", format],
+            &event,
+        );
+        let text = out.stderr;
         assert_eq!(
             text.matches("read from the pull request itself").count(),
             1,
@@ -751,16 +754,17 @@ fn a_card_checked_out_in_another_encoding_is_an_error() {
     assert!(r.errors().contains("UTF-16"), "{}", r.errors());
 }
 
-#[test]
-fn a_card_inside_a_submodule_changed_by_a_bump_is_judged() {
+/// A repository `sub` holding the model `vendored` (passing, with weights), vendored as the
+/// submodule `vendor/sub` on the protected main of `ci`, and checked out in its clone.
+fn vendored(ci: &Ci) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let sub = tmp.path().join("sub");
     std::fs::create_dir_all(&sub).unwrap();
     git(&sub, &["init", "-q"]);
     put(&sub, "models/vendored/README.md", &passing("vendored"));
+    put(&sub, "models/vendored/weights.bin", "w1");
     git(&sub, &["add", "-A"]);
     git(&sub, &["commit", "-qm", "A passing vendored model"]);
-    let ci = repository();
     git(
         &ci.origin,
         &[
@@ -774,6 +778,13 @@ fn a_card_inside_a_submodule_changed_by_a_bump_is_judged() {
     git(&ci.origin, &["commit", "-qm", "Vendor the submodule"]);
     git(&ci.clone, &["pull", "-q"]);
     git(&ci.clone, &["submodule", "update", "-q", "--init"]);
+    (tmp, sub)
+}
+
+#[test]
+fn a_card_inside_a_submodule_changed_by_a_bump_is_judged() {
+    let ci = repository();
+    let (_tmp, sub) = vendored(&ci);
     // The author makes the vendored model fail in the submodule, and bumps the pointer.
     put(&sub, "models/vendored/README.md", &ownerless("vendored"));
     git(&sub, &["commit", "-qam", "Drop the owner"]);
@@ -855,20 +866,7 @@ fn keys_that_look_right_are_errors_at_their_line() {
 
 /// A release of HEAD, outside any pull request: the run a tag push triggers.
 fn release(dir: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-        .args(["check", "--now", NOW, "--format", "json"])
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap();
-    assert_ne!(code, 101);
-    Run {
-        code,
-        doc: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_env(dir, &["check", "--now", NOW, "--format", "json"], &[])
 }
 
 #[test]
@@ -920,8 +918,11 @@ fn approvals_of_an_earlier_commit_do_not_approve_the_change() {
             route("/pulls/42/reviews", 200, answers),
             route("/commits/", 200, &recorded("commit.json")),
         ]);
-        let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-            .args([
+        let event = ci.event(head);
+        let event = event.to_string_lossy();
+        run_env(
+            &ci.clone,
+            &[
                 "check",
                 "--now",
                 NOW,
@@ -934,21 +935,14 @@ fn approvals_of_an_earlier_commit_do_not_approve_the_change() {
                 "--protected-ref",
                 MAIN,
                 "models/fraud",
-            ])
-            .current_dir(&ci.clone)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("GITHUB_EVENT_PATH", ci.event(head))
-            .env("GITHUB_EVENT_NAME", "pull_request")
-            .env("GITHUB_API_URL", &server.url)
-            .env("GITHUB_TOKEN", "ghs_test")
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap(),
-            doc: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+            ],
+            &[
+                ("GITHUB_EVENT_PATH", &event),
+                ("GITHUB_EVENT_NAME", "pull_request"),
+                ("GITHUB_API_URL", &server.url),
+                ("GITHUB_TOKEN", "ghs_test"),
+            ],
+        )
     };
     let ci = Ci::new(&[("models/fraud/README.md", &passing("fraud"))]);
     let head = ci.pull_request(|d| {
@@ -1028,8 +1022,11 @@ fn a_planted_marker_comment_is_never_updated() {
                 r#"{"id": 99}"#,
             ),
         ]);
-        let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-            .args([
+        let event = ci.event(&head);
+        let event = event.to_string_lossy();
+        let out = run_env(
+            &ci.clone,
+            &[
                 "check",
                 "--now",
                 NOW,
@@ -1037,18 +1034,17 @@ fn a_planted_marker_comment_is_never_updated() {
                 "json",
                 "--protected-ref",
                 MAIN,
-            ])
-            .args(["--publish", "comment"])
-            .current_dir(&ci.clone)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("GITHUB_EVENT_PATH", ci.event(&head))
-            .env("GITHUB_EVENT_NAME", "pull_request")
-            .env("GITHUB_API_URL", &server.url)
-            .env("GITHUB_TOKEN", "ghs_test")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
+                "--publish",
+                "comment",
+            ],
+            &[
+                ("GITHUB_EVENT_PATH", &event),
+                ("GITHUB_EVENT_NAME", "pull_request"),
+                ("GITHUB_API_URL", &server.url),
+                ("GITHUB_TOKEN", "ghs_test"),
+            ],
+        );
+        assert_eq!(out.code, 1);
         let writes: Vec<String> = server
             .requests
             .lock()
@@ -1057,7 +1053,7 @@ fn a_planted_marker_comment_is_never_updated() {
             .filter(|q| q.method != "GET")
             .map(|q| format!("{} {}", q.method, q.path))
             .collect();
-        assert_eq!(writes, [expect], "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(writes, [expect], "{}", out.stderr);
     }
 }
 
@@ -1194,28 +1190,8 @@ fn a_model_moved_into_a_waived_models_place_does_not_take_its_waiver() {
 
 #[test]
 fn a_card_stripped_inside_a_submodule_is_blocked() {
-    let tmp = tempfile::tempdir().unwrap();
-    let sub = tmp.path().join("sub");
-    std::fs::create_dir_all(&sub).unwrap();
-    git(&sub, &["init", "-q"]);
-    put(&sub, "models/vendored/README.md", &passing("vendored"));
-    put(&sub, "models/vendored/weights.bin", "w1");
-    git(&sub, &["add", "-A"]);
-    git(&sub, &["commit", "-qm", "v1"]);
     let ci = repository();
-    git(
-        &ci.origin,
-        &[
-            "submodule",
-            "add",
-            "-q",
-            sub.to_str().unwrap(),
-            "vendor/sub",
-        ],
-    );
-    git(&ci.origin, &["commit", "-qm", "Vendor the submodule"]);
-    git(&ci.clone, &["pull", "-q"]);
-    git(&ci.clone, &["submodule", "update", "-q", "--init"]);
+    let (_tmp, sub) = vendored(&ci);
     // Inside the submodule the card becomes prose and the weights change; the pointer moves.
     put(
         &sub,

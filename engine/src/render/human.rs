@@ -287,25 +287,16 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             escape(&m.path)
         )?;
     }
-    for s in &report.skipped {
-        writeln!(
-            out,
-            "{:<8} {:<id_width$}  {:<path_width$}  {}",
-            "skipped",
-            escape(&s.id),
-            escape(&s.path),
-            escape(&s.reason)
-        )?;
-    }
-    for r in &report.removed {
-        writeln!(
-            out,
-            "{:<8} {:<id_width$}  {:<path_width$}  {}",
-            "removed",
-            escape(&r.id),
-            escape(&r.path),
-            escape(&r.reason)
-        )?;
+    for (what, models) in [("skipped", &report.skipped), ("removed", &report.removed)] {
+        for s in models {
+            writeln!(
+                out,
+                "{what:<8} {:<id_width$}  {:<path_width$}  {}",
+                escape(&s.id),
+                escape(&s.path),
+                escape(&s.reason)
+            )?;
+        }
     }
     if let Some(c) = &report.change {
         let scope = if c.policies_changed {
