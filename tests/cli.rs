@@ -728,3 +728,163 @@ fn duplicate_governance_keys_are_ambiguous() {
     let r = check_one(&[("m/model-card.yaml", card)], "m/model-card.yaml");
     assert!(first_error(&r).contains("duplicate key `governance`"));
 }
+
+// ---- What a new user met first (each fails on the behaviour before its fix) -----------------
+
+#[test]
+fn the_release_gate_says_what_is_really_unknown() {
+    // Outside a git repository: not "a detached HEAD".
+    let dir = scratch(&[(
+        "m/model-card.yaml",
+        &example_card("sentiment-classifier/model-card.yaml"),
+    )]);
+    let r = check_json_in(dir.path());
+    let message = r.json()["models"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["gate"] == "release-from-protected-ref")
+        .map(|f| f["message"].to_string())
+        .expect("the release gate fires");
+    assert!(message.contains("not in a git repository"), "{message}");
+    assert!(!message.contains("detached"), "{message}");
+    // In a repository on `main` with no origin/HEAD and no event: the default branch is
+    // unknown, and the message says how to set it.
+    let (_d, repo) = common::repo();
+    let work = repo.workdir().expect("a work tree").to_path_buf();
+    common::write(
+        &repo,
+        "m/model-card.yaml",
+        &example_card("sentiment-classifier/model-card.yaml"),
+    );
+    common::commit(&repo, "Model", ("A", "a@x"));
+    let r = check_json_in(&work);
+    let message = r.json()["models"][0]["findings"][0]["message"].to_string();
+    assert!(
+        message.contains("the release is from branch `main`; but the default branch is unknown"),
+        "{message}"
+    );
+    assert!(
+        message.contains("git remote set-head origin --auto"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_version_mismatch_names_the_tags_version_too() {
+    let (_d, repo) = common::repo();
+    let work = repo.workdir().expect("a work tree").to_path_buf();
+    common::write(
+        &repo,
+        "m/model-card.yaml",
+        &example_card("sentiment-classifier/model-card.yaml"),
+    );
+    common::commit(&repo, "Model", ("A", "a@x"));
+    let head = repo
+        .head()
+        .expect("HEAD")
+        .peel_to_commit()
+        .expect("a commit");
+    repo.tag_lightweight("m/v1.5.0", head.as_object(), false)
+        .expect("tag");
+    let r = run_in(
+        &work,
+        &[
+            "check",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--default-branch",
+            "main",
+        ],
+    );
+    let finding = r.json()["models"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["gate"] == "version-matches-tag")
+        .cloned()
+        .expect("the version gate fires");
+    let message = finding["message"].as_str().expect("a message");
+    assert!(
+        message.contains("`governance.version` is `1.4.0`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("the release tag `m/v1.5.0` at HEAD gives version `1.5.0`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn log_filters_are_checked_and_the_actor_falls_back_to_gits_user() {
+    let (_d, repo) = common::repo();
+    let work = repo.workdir().expect("a work tree").to_path_buf();
+    let r = run_in(&work, &["log", "--decision", "Blocked"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("allowed, blocked, error"), "{}", r.stderr);
+    // No USER, no GITHUB_ACTOR: git's user.name and user.email name the actor.
+    repo.config()
+        .expect("config")
+        .set_str("user.name", "Dana Dev")
+        .expect("name");
+    repo.config()
+        .expect("config")
+        .set_str("user.email", "dana@acme.example")
+        .expect("email");
+    common::write(
+        &repo,
+        "m/model-card.yaml",
+        &example_card("sentiment-classifier/model-card.yaml"),
+    );
+    common::commit(&repo, "Model", ("A", "a@x"));
+    let (_, _, err) = common::binary(
+        &work,
+        &["check", "--now", "2026-11-20", "--record", "d.jsonl"],
+        &[("HOME", work.to_str().expect("UTF-8"))],
+    );
+    let record = std::fs::read_to_string(work.join("d.jsonl")).unwrap_or_else(|_| panic!("{err}"));
+    assert!(
+        record.contains("\"actor\":\"Dana Dev <dana@acme.example>\""),
+        "{record}"
+    );
+}
+
+#[test]
+fn a_pack_that_does_not_load_keeps_the_request_in_json() {
+    let dir = scratch(&[(
+        "m/model-card.yaml",
+        &example_card("sentiment-classifier/model-card.yaml"),
+    )]);
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--policies",
+            "no/such/pack",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    let doc = r.json();
+    assert_eq!(doc["now"], "2026-11-20T00:00:00.000Z");
+    assert_eq!(doc["policies"], "no/such/pack");
+}
+
+#[test]
+fn the_set_up_names_every_tool_the_tests_run() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README");
+    let setup = &readme[readme.find("## Set-up").expect("a Set-up section")..];
+    let setup = &setup[..setup.find("\n## ").expect("its end")];
+    for tool in ["rustup", "git", "jq", "cvc5"] {
+        assert!(setup.contains(tool), "Set-up does not name `{tool}`");
+    }
+    let ci = std::fs::read_to_string(common::root().join(".ci/run")).expect(".ci/run");
+    for tool in ["git", "jq", "cvc5"] {
+        assert!(ci.contains(tool), ".ci/run does not install `{tool}`");
+    }
+}
