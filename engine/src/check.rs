@@ -20,8 +20,8 @@ use crate::report::{
     ChangeSummary, EvidenceNote, Finding, Judged, ModelReport, RefUsed, Report, Rule, Skipped,
     Warning, short,
 };
+use crate::span::Span;
 use crate::waivers::{Identity, Waivers};
-use crate::yaml::Span;
 
 /// What to check and how.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::yaml::Span;
+use crate::span::Span;
 
 /// Something that could not be read or evaluated.
 #[derive(Debug, Clone)]
@@ -74,7 +74,7 @@ pub fn span_of(source: &str, offset: usize, len: usize) -> Span {
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     Span {
-        start: crate::yaml::Pos {
+        start: crate::span::Pos {
             line,
             col: before[line_start..].chars().count() + 1,
             offset,

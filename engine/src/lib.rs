@@ -28,6 +28,7 @@ pub mod record;
 pub mod render;
 pub mod report;
 pub mod soa;
+pub mod span;
 pub mod verify;
 pub mod waivers;
 pub mod yaml;

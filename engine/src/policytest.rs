@@ -34,7 +34,8 @@ use crate::evidence::git::{ChangeSet, GitFacts, Person};
 use crate::evidence::{Evidence, Reviews};
 use crate::pack::Pack;
 use crate::report::{Action, Decision};
-use crate::yaml::{self, Node, ScalarKind, Span, Value};
+use crate::span::Span;
+use crate::yaml::{self, Node, ScalarKind, Value};
 
 /// The outcome of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use crate::date::Instant;
 use crate::error::InputError;
 use crate::evidence::Evidence;
 use crate::pack::{Gate, Severity};
+use crate::span::Span;
 use crate::waivers::Waiver;
-use crate::yaml::Span;
 
 /// A commit id (or any id) shortened for display to its first 12 characters — by characters,
 /// never splitting one, since a record or an event may hold anything.

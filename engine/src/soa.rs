@@ -21,7 +21,8 @@ use serde::Serialize;
 use crate::annex_a;
 use crate::error::InputError;
 use crate::pack::Pack;
-use crate::yaml::{self, ScalarKind, Span, Value};
+use crate::span::Span;
+use crate::yaml::{self, ScalarKind, Value};
 
 /// The default statement file, relative to the repository root.
 pub const DEFAULT_PATH: &str = ".aimsgate/soa.yaml";

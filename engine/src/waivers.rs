@@ -23,7 +23,8 @@ use crate::date::Instant;
 use crate::error::InputError;
 use crate::pack::{Pack, Severity};
 use crate::report::{Decision, ModelReport};
-use crate::yaml::{self, Node, ScalarKind, Span, Value};
+use crate::span::Span;
+use crate::yaml::{self, Node, ScalarKind, Value};
 
 /// The default waivers file, relative to the repository root.
 pub const DEFAULT_PATH: &str = ".aimsgate/waivers.yaml";

@@ -10,32 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
 
-/// A position in a file: 1-based line and column (in characters), and the byte offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    pub line: usize,
-    pub col: usize,
-    pub offset: usize,
-}
-
-/// Where a node stands: its start, and the byte offset just past its end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    pub start: Pos,
-    pub end: usize,
-}
-
-impl Span {
-    /// The byte length of the span (at least one byte, so an underline is always visible).
-    pub fn len(&self) -> usize {
-        self.end.saturating_sub(self.start.offset).max(1)
-    }
-
-    /// Whether the span covers no byte of text.
-    pub fn is_empty(&self) -> bool {
-        self.end <= self.start.offset
-    }
-}
+use crate::span::{Pos, Span};
 
 /// What a scalar resolved to under the YAML 1.2 core schema.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 //! An optional byte-order mark, any number of blank lines, a `---` line, the YAML, and the first
 //! following line that is exactly `---` (trailing white space and CR allowed) closes it.
 
-use crate::yaml::{Pos, Span};
+use crate::span::{Pos, Span};
 
 /// Where the front matter stands in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

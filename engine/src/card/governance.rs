@@ -4,7 +4,8 @@
 
 use super::Keys;
 use crate::date::Instant;
-use crate::yaml::{Node, ScalarKind, Span, Value};
+use crate::span::Span;
+use crate::yaml::{Node, ScalarKind, Value};
 
 /// Declared risk tier (`governance.risk_tier`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::yaml::{Node, Span, Value};
+use crate::span::Span;
+use crate::yaml::{Node, Value};
 
 /// The keys known at one level of the `governance` block, each with the keys known below it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

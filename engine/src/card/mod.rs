@@ -18,7 +18,8 @@ pub use governance::{Governance, HubMetadata};
 pub use keys::Keys;
 
 use crate::error::InputError;
-use crate::yaml::{self, Limits, Node, Origin, Pos, Span, Value};
+use crate::span::{Pos, Span};
+use crate::yaml::{self, Limits, Node, Origin, Value};
 
 /// The largest card file read; a larger one is an error.
 pub const MAX_CARD_BYTES: u64 = 4 * 1024 * 1024;

@@ -13,7 +13,7 @@ use miette::{
 use crate::error::InputError;
 use crate::pack::Severity;
 use crate::report::{Decision, Finding, ModelReport, Report};
-use crate::yaml::Span;
+use crate::span::Span;
 
 /// Text from a card, a path, a waiver or a record, with control characters (a line break
 /// above all) and invisible characters shown as escapes: such text is data, and must never
