@@ -142,11 +142,7 @@ fn verdict(text: &str, format: Format, spec: &RequestSpec) -> (Decision, BTreeSe
     let ev = evidence();
     let evaluator = Evaluator::new(pack(), spec, &ev).unwrap();
     let (model, errors) = evaluator.evaluate(&card);
-    let decision = if errors.is_empty() {
-        model.decision
-    } else {
-        Decision::Error
-    };
+    let decision = aimsgate::verdict::decide(&model.findings, !errors.is_empty());
     (
         decision,
         model.findings.iter().map(|f| f.gate.clone()).collect(),

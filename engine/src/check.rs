@@ -21,7 +21,7 @@ use crate::report::{
     Warning, short,
 };
 use crate::span::Span;
-use crate::waivers::{Identity, Waivers};
+use crate::waivers::{Identity, Matched, Waivers};
 
 /// What to check and how.
 #[derive(Debug, Clone)]
@@ -320,13 +320,29 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
                         line: None,
                     });
                 }
-                let (waived, waiver_errors) =
-                    waivers.apply(&mut model, seen.owner.as_deref(), &identity, now);
-                for i in waived {
-                    used[i] = true;
+                let gates: Vec<&str> = model.findings.iter().map(|f| f.gate.as_str()).collect();
+                let matched =
+                    waivers.matches(&model.id, &gates, seen.owner.as_deref(), &identity, now);
+                for i in &matched.used {
+                    used[*i] = true;
                 }
+                for (finding, m) in model.findings.iter_mut().zip(&matched.per_finding) {
+                    match m {
+                        Matched::Valid(w) => finding.waived = Some((*w).clone()),
+                        Matched::Expired(w) => {
+                            finding.message.push_str(&format!(
+                                " (the waiver at {}:{} expired on {})",
+                                w.path, w.line, w.expires
+                            ));
+                            finding.expired_waiver = Some((*w).clone());
+                        }
+                        Matched::Nothing => {}
+                    }
+                }
+                let failed = !errs.is_empty() || !matched.errors.is_empty();
+                model.decision = crate::verdict::decide(&model.findings, failed);
                 errors.extend(errs);
-                errors.extend(waiver_errors);
+                errors.extend(matched.errors);
                 models.push(model);
             }
             Outcome::Skipped(seen) => {

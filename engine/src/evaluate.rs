@@ -275,11 +275,7 @@ impl<'p> Evaluator<'p> {
         findings.sort_by(|a, b| {
             (a.location.span.start.offset, &a.gate).cmp(&(b.location.span.start.offset, &b.gate))
         });
-        report.decision = if findings.iter().any(Finding::blocks) {
-            Decision::Blocked
-        } else {
-            Decision::Allowed
-        };
+        report.decision = crate::verdict::decide(&findings, false);
         report.findings = findings;
         (report, Vec::new())
     }

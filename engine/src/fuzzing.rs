@@ -81,7 +81,7 @@ pub fn pipeline(pack: &Pack, data: &[u8]) {
             continue;
         };
         let (model, errors) = evaluator.evaluate(&card);
-        let blocks = model.findings.iter().any(|f| f.blocks());
+        let blocks = model.findings.iter().any(crate::verdict::blocks);
         let report = Report::new(judged, vec![model], Vec::new(), None, errors.clone());
         if !errors.is_empty() {
             assert_eq!(

@@ -29,6 +29,7 @@ pub mod render;
 pub mod report;
 pub mod soa;
 pub mod span;
+pub mod verdict;
 pub mod verify;
 pub mod waivers;
 pub mod yaml;

@@ -288,11 +288,7 @@ pub fn run_file(
                 Err(e) => return Err(vec![*e]),
                 Ok(evaluator) => {
                     let (model, errors) = evaluator.evaluate(&card);
-                    let decision = if errors.is_empty() {
-                        model.decision
-                    } else {
-                        Decision::Error
-                    };
+                    let decision = crate::verdict::decide(&model.findings, !errors.is_empty());
                     (
                         decision,
                         model.findings.iter().map(|f| f.gate.clone()).collect(),

@@ -117,13 +117,6 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Whether the finding blocks: an error that no valid waiver covers.
-    pub fn blocks(&self) -> bool {
-        self.severity == Severity::Error && self.waived.is_none()
-    }
-}
-
-impl Finding {
     /// The finding of `gate` on `card`: it points at the gate's first `@field` as the card
     /// has it (or at the deepest part of it that exists), and says what stands there. A field
     /// that names evidence (`review.…`, `git.…`, `branch`) is described from the evidence,
@@ -473,16 +466,12 @@ impl Report {
         models.sort_by(|a, b| a.path.cmp(&b.path));
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
         removed.sort_by(|a, b| a.path.cmp(&b.path));
-        let nothing = models.is_empty() && skipped.is_empty() && removed.is_empty();
-        let decision = if !errors.is_empty() || nothing {
-            Decision::Error
-        } else {
-            models
-                .iter()
-                .map(|m| m.decision)
-                .max()
-                .unwrap_or(Decision::Allowed)
-        };
+        let anything = !(models.is_empty() && skipped.is_empty() && removed.is_empty());
+        let decision = crate::verdict::overall(
+            models.iter().map(|m| m.decision),
+            !errors.is_empty(),
+            anything,
+        );
         Report {
             decision,
             action: judged.action,

@@ -21,8 +21,7 @@ use std::sync::Arc;
 
 use crate::date::Instant;
 use crate::error::InputError;
-use crate::pack::{Pack, Severity};
-use crate::report::{Decision, ModelReport};
+use crate::pack::Pack;
 use crate::span::Span;
 use crate::yaml::{self, Node, ScalarKind, Value};
 
@@ -264,70 +263,79 @@ impl Waivers {
         }
     }
 
-    /// Applies the waivers to one model's report: valid matching waivers mark findings as
-    /// waived, expired ones are noted on the finding, and the decision is recomputed. A waiver
-    /// approved by the model's own owner is an error. Returns the indices of the waivers used.
-    pub fn apply(
+    /// What the waivers say of the findings of model `model` (the gates that fired on it, in
+    /// order): per finding, the valid waiver that covers it (one wins over an expired one,
+    /// whatever their order in the file) or else an expired one; the waivers used; and an
+    /// error for a waiver approved by the model's own owner (an exception needs someone
+    /// else's approval). Nothing is changed: the caller applies them.
+    pub fn matches(
         &self,
-        report: &mut ModelReport,
+        model: &str,
+        gates: &[&str],
         owner: Option<&str>,
         identity: &Identity<'_>,
         now: Instant,
-    ) -> (Vec<usize>, Vec<InputError>) {
-        let mut used = Vec::new();
-        let mut errors = Vec::new();
-        for finding in &mut report.findings {
-            // A valid waiver wins over an expired one, whatever their order in the file.
-            let valid_first = |&(_, w): &(usize, &Waiver)| !w.holds_at(now);
-            let mut candidates: Vec<(usize, &Waiver)> = self.waivers.iter().enumerate().collect();
-            candidates.sort_by_key(valid_first);
-            for (i, w) in candidates {
-                if !w.covers(&finding.gate, identity) {
+    ) -> Matches<'_> {
+        let mut matches = Matches::default();
+        for gate in gates {
+            let mut valid = None;
+            let mut expired = None;
+            for (i, w) in self.waivers.iter().enumerate() {
+                if !w.covers(gate, identity) {
                     continue;
                 }
-                used.push(i);
+                if !matches.used.contains(&i) {
+                    matches.used.push(i);
+                }
                 if owner.is_some_and(|o| o.eq_ignore_ascii_case(&w.approved_by)) {
                     if let Some(source) = &self.source {
-                        errors.push(
-                            InputError::at(
-                                &w.path,
-                                source,
-                                w.span,
-                                format!(
-                                    "this waiver of `{}` for `{}` is approved by the model's own owner ({}): an exception needs someone else's approval",
-                                    w.gate, report.id, w.approved_by
-                                ),
+                        matches.errors.push(InputError::at(
+                            &w.path,
+                            source,
+                            w.span,
+                            format!(
+                                "this waiver of `{}` for `{model}` is approved by the model's own owner ({}): an exception needs someone else's approval",
+                                w.gate, w.approved_by
                             ),
-                        );
+                        ));
                     }
                     continue;
                 }
                 if w.holds_at(now) {
-                    finding.waived = Some(w.clone());
-                } else if finding.waived.is_none() && finding.expired_waiver.is_none() {
-                    finding.message.push_str(&format!(
-                        " (the waiver at {}:{} expired on {})",
-                        w.path, w.line, w.expires
-                    ));
-                    finding.expired_waiver = Some(w.clone());
+                    valid.get_or_insert(w);
+                } else {
+                    expired.get_or_insert(w);
                 }
             }
+            matches.per_finding.push(match (valid, expired) {
+                (Some(w), _) => Matched::Valid(w),
+                (None, Some(w)) => Matched::Expired(w),
+                (None, None) => Matched::Nothing,
+            });
         }
-        if !errors.is_empty() {
-            report.decision = Decision::Error;
-        } else if report.decision != Decision::Error {
-            let blocking = report
-                .findings
-                .iter()
-                .any(|f| f.severity == Severity::Error && f.waived.is_none());
-            report.decision = if blocking {
-                Decision::Blocked
-            } else {
-                Decision::Allowed
-            };
-        }
-        (used, errors)
+        matches
     }
+}
+
+/// What the waivers say of one finding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Matched<'w> {
+    /// A valid waiver covers it: it does not block.
+    Valid(&'w Waiver),
+    /// Only a waiver that has expired covers it: it blocks as before, and says so.
+    Expired(&'w Waiver),
+    Nothing,
+}
+
+/// What the waivers say of one model's findings.
+#[derive(Debug, Default)]
+pub struct Matches<'w> {
+    /// One per finding, in order.
+    pub per_finding: Vec<Matched<'w>>,
+    /// Indices of the waivers that covered a finding (for stale-waiver reporting).
+    pub used: Vec<usize>,
+    /// Waivers that cannot be honoured (approved by the model's own owner).
+    pub errors: Vec<InputError>,
 }
 
 #[cfg(test)]

@@ -1,0 +1,56 @@
+//! The one rule that decides a verdict. A finding blocks when its gate's severity is `error`
+//! and no valid waiver covers it; a model is in error when anything about it could not be read
+//! or evaluated, else blocked when a finding blocks, else allowed; a run is in error when
+//! anything could not be evaluated or nothing was judged at all, else it is its worst model's.
+//! Check, the policy tests, the fuzz harness and the property tests all ask here.
+
+use crate::pack::Severity;
+use crate::report::{Decision, Finding};
+
+/// Whether a finding blocks: an error that no valid waiver covers.
+pub fn blocks(f: &Finding) -> bool {
+    f.severity == Severity::Error && f.waived.is_none()
+}
+
+/// The verdict on one model: `errors` when something about it could not be read or evaluated
+/// (that wins), else blocked when a finding blocks, else allowed.
+pub fn decide(findings: &[Finding], errors: bool) -> Decision {
+    if errors {
+        Decision::Error
+    } else if findings.iter().any(blocks) {
+        Decision::Blocked
+    } else {
+        Decision::Allowed
+    }
+}
+
+/// The verdict on a run: error when anything could not be evaluated, or when no model was
+/// judged, skipped or removed (nothing judged is never an allowance); else the worst model's.
+pub fn overall(
+    models: impl IntoIterator<Item = Decision>,
+    errors: bool,
+    anything: bool,
+) -> Decision {
+    if errors || !anything {
+        return Decision::Error;
+    }
+    models.into_iter().max().unwrap_or(Decision::Allowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_win_then_blocking_findings() {
+        assert_eq!(decide(&[], true), Decision::Error);
+        assert_eq!(decide(&[], false), Decision::Allowed);
+        assert_eq!(
+            overall([Decision::Allowed, Decision::Blocked], false, true),
+            Decision::Blocked
+        );
+        assert_eq!(overall([Decision::Allowed], true, true), Decision::Error);
+        assert_eq!(overall([], false, false), Decision::Error);
+        assert_eq!(overall([], false, true), Decision::Allowed);
+    }
+}
