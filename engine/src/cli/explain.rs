@@ -1,0 +1,46 @@
+//! `aimsgate explain`: what a gate checks and how to satisfy it.
+
+use std::io::Write;
+
+use aimsgate::error::InputError;
+
+use super::{Exit, PackArgs, setup};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExplainArgs {
+    /// The gate id, e.g. `bias-tests-passed`.
+    pub(crate) gate: String,
+    #[command(flatten)]
+    pub(crate) pack: PackArgs,
+}
+
+pub(crate) fn run(args: &ExplainArgs) -> Result<Exit, Vec<InputError>> {
+    let (_, pack) = setup(&args.pack)?;
+    let Some(gate) = pack.gate(&args.gate) else {
+        let near: Vec<&str> = pack
+            .gates
+            .iter()
+            .map(|g| g.id.as_str())
+            .filter(|id| id.split('-').any(|w| w.len() > 3 && args.gate.contains(w)))
+            .collect();
+        let mut e = InputError::new(None, format!("the policy pack has no gate `{}`", args.gate));
+        e = e.with_help(if near.is_empty() {
+            format!(
+                "the gates are: {}",
+                pack.gates
+                    .iter()
+                    .map(|g| g.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!("did you mean {}?", near.join(" or "))
+        });
+        return Err(vec![e]);
+    };
+    let mut out = std::io::stdout().lock();
+    match aimsgate::render::explain::render(gate, &mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(Exit::Allowed),
+        Err(e) => Err(vec![InputError::new(None, format!("cannot write: {e}"))]),
+    }
+}

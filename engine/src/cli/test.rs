@@ -1,0 +1,93 @@
+//! `aimsgate test`: the pack's policy unit tests.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use aimsgate::error::InputError;
+
+use super::{Exit, PackArgs, setup_with};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TestArgs {
+    /// A test file or a folder of them (default: `<policies>/tests`, or `policies/tests`).
+    pub(crate) dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) pack: PackArgs,
+}
+
+pub(crate) fn run(args: &TestArgs) -> Result<Exit, Vec<InputError>> {
+    let (cwd, governance, pack) = setup_with(&args.pack.flags())?;
+    // The pack's own tests: beside the pack the flag or the configuration names.
+    let target = args.dir.clone().unwrap_or_else(|| match &governance.pack {
+        aimsgate::config::PackAt::Dir(dir, _) => governance.root.join(dir).join("tests"),
+        aimsgate::config::PackAt::Embedded => PathBuf::from("policies/tests"),
+    });
+    let mut files = Vec::new();
+    let mut stack = vec![cwd.join(&target)];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            match std::fs::read_dir(&p) {
+                Ok(entries) => stack.extend(entries.flatten().map(|e| e.path())),
+                Err(e) => {
+                    return Err(vec![InputError::new(
+                        Some(&p.to_string_lossy()),
+                        format!("cannot read: {e}"),
+                    )]);
+                }
+            }
+        } else if p.is_file()
+            && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        {
+            files.push(p);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(vec![InputError::new(
+            Some(&target.to_string_lossy()),
+            "no policy test file (*.yaml) found",
+        )]);
+    }
+    let mut out = std::io::stdout().lock();
+    let (mut passed, mut failed) = (0, 0);
+    for file in &files {
+        let shown = file
+            .strip_prefix(&cwd)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .into_owned();
+        let content = match std::fs::read_to_string(file) {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(vec![InputError::new(
+                    Some(&shown),
+                    format!("cannot read: {e}"),
+                )]);
+            }
+        };
+        let dir = file.parent().unwrap_or(&cwd);
+        match aimsgate::policytest::run_file(&pack, &shown, dir, &content) {
+            Err(e) => return Err(e),
+            Ok(results) => {
+                for r in results {
+                    if r.differences.is_empty() {
+                        passed += 1;
+                        let _ = writeln!(out, "ok    {}  {}", r.location, r.name);
+                    } else {
+                        failed += 1;
+                        let _ = writeln!(out, "FAIL  {}  {}", r.location, r.name);
+                        for d in &r.differences {
+                            let _ = writeln!(out, "        {d}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "\npolicy tests: {passed} passed, {failed} failed");
+    if failed > 0 {
+        Ok(Exit::Blocked)
+    } else {
+        Ok(Exit::Allowed)
+    }
+}

@@ -1,0 +1,82 @@
+//! `aimsgate verify`: symbolic proofs of the pack with cvc5.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use aimsgate::error::InputError;
+
+use super::{Exit, PackArgs, setup};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct VerifyArgs {
+    #[command(flatten)]
+    pub(crate) pack: PackArgs,
+    /// Cedar policies stating what must hold: whatever the pack allows, they must allow.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) properties: Option<PathBuf>,
+}
+
+pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Vec<InputError>> {
+    let (cwd, pack) = setup(&args.pack)?;
+    let properties = match &args.properties {
+        None => None,
+        Some(file) => {
+            let shown = file.to_string_lossy().into_owned();
+            let text = match std::fs::read_to_string(cwd.join(file)) {
+                Ok(t) => t,
+                Err(e) => {
+                    return Err(vec![InputError::new(
+                        Some(&shown),
+                        format!("cannot read: {e}"),
+                    )]);
+                }
+            };
+            let source: std::sync::Arc<str> = std::sync::Arc::from(text.as_str());
+            match text.parse::<cedar_policy::PolicySet>() {
+                Ok(set) => Some(set),
+                Err(e) => {
+                    return Err(vec![aimsgate::error::from_diagnostic(
+                        &shown,
+                        &source,
+                        &e,
+                        "the properties do not parse: ",
+                    )]);
+                }
+            }
+        }
+    };
+    let verification = match aimsgate::verify::verify(&pack, properties.as_ref()) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(vec![InputError::new(
+                None,
+                format!("could not analyse the pack: {e}"),
+            )]);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    for (subject, obligations) in aimsgate::verify::by_subject(&verification) {
+        let failed: Vec<_> = obligations.iter().filter(|o| o.failure.is_some()).collect();
+        if failed.is_empty() {
+            let _ = writeln!(out, "proven   {subject}: {} obligations", obligations.len());
+        }
+        for o in failed {
+            let _ = writeln!(out, "FAILED   {subject}: {}", o.claim);
+            for line in o.failure.as_deref().unwrap_or_default().lines() {
+                let _ = writeln!(out, "           {line}");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}: {} obligations, {} failed",
+        pack.origin,
+        verification.obligations.len(),
+        verification.failed()
+    );
+    if verification.failed() > 0 {
+        Ok(Exit::Blocked)
+    } else {
+        Ok(Exit::Allowed)
+    }
+}
