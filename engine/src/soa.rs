@@ -1,7 +1,7 @@
 //! The Statement of Applicability: every ISO/IEC 42001:2023 Annex A control, the gates that
 //! implement it (from their `@control`), and the organisation's own decision from an optional
 //! `soa.yaml` (applicable or not, and why). A control neither covered by a gate nor justified
-//! is a gap. Rendered as Markdown, CSV or JSON.
+//! is a gap. Drawn as Markdown, CSV or JSON by [`crate::render::soa`].
 //!
 //! ```yaml
 //! controls:
@@ -13,7 +13,6 @@
 //!     justification: "No third-party AI suppliers"
 //! ```
 
-use std::io::{self, Write};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -148,113 +147,4 @@ pub fn statement(pack: &Pack, decisions: &[(String, Decision)]) -> Vec<Row> {
             }
         })
         .collect()
-}
-
-fn md(s: &str) -> String {
-    crate::render::markdown::escape(s)
-}
-
-/// Markdown: a table of the 38 controls, then the gaps.
-pub fn markdown(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "# Statement of Applicability — ISO/IEC 42001:2023 Annex A\n"
-    )?;
-    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-    writeln!(
-        out,
-        "{} controls: {} covered by gates, {} justified without a gate, {} excluded, {} gaps.\n",
-        rows.len(),
-        count("covered"),
-        count("justified"),
-        count("excluded"),
-        count("gap")
-    )?;
-    writeln!(
-        out,
-        "| control | title | applicable | gates | justification | status |\n|---|---|---|---|---|---|"
-    )?;
-    for r in rows {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            r.control,
-            r.title,
-            match &r.decision {
-                Some(d) if !d.applicable => "no",
-                Some(_) => "yes",
-                None if !r.gates.is_empty() => "yes",
-                None => "undecided",
-            },
-            r.gates
-                .iter()
-                .map(|g| format!("`{g}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            r.decision
-                .as_ref()
-                .map(|d| md(&d.justification))
-                .unwrap_or_default(),
-            r.status
-        )?;
-    }
-    let gaps: Vec<&Row> = rows.iter().filter(|r| r.status == "gap").collect();
-    if !gaps.is_empty() {
-        writeln!(
-            out,
-            "\n## Gaps\n\nNeither implemented by a gate nor justified in the statement:\n"
-        )?;
-        for r in gaps {
-            writeln!(out, "- {} {}", r.control, r.title)?;
-        }
-    }
-    Ok(())
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// CSV with a header row.
-pub fn csv(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "control,title,applicable,gates,justification,status")?;
-    for r in rows {
-        writeln!(
-            out,
-            "{},{},{},{},{},{}",
-            r.control,
-            csv_field(r.title),
-            match &r.decision {
-                Some(d) => d.applicable.to_string(),
-                None if !r.gates.is_empty() => "true".into(),
-                None => String::new(),
-            },
-            csv_field(&r.gates.join(" ")),
-            csv_field(r.decision.as_ref().map_or("", |d| d.justification.as_str())),
-            r.status
-        )?;
-    }
-    Ok(())
-}
-
-/// JSON: `{"schema_version": 1, "controls": [...]}`.
-pub fn json(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct Doc<'a> {
-        schema_version: u32,
-        controls: &'a [Row],
-    }
-    serde_json::to_writer_pretty(
-        &mut *out,
-        &Doc {
-            schema_version: 1,
-            controls: rows,
-        },
-    )
-    .map_err(io::Error::other)?;
-    writeln!(out)
 }

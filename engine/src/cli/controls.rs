@@ -1,13 +1,12 @@
 //! `aimsgate controls`: the Statement of Applicability.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
 
 use aimsgate::error::InputError;
 
-use super::{Exit, PackArgs, setup_with};
+use super::{Exit, PackArgs, setup_with, written};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum SoaFormat {
@@ -47,16 +46,11 @@ pub(crate) fn run(args: &ControlsArgs) -> Result<Exit, Vec<InputError>> {
         Err(e) => return Err(e),
     };
     let rows = aimsgate::soa::statement(&pack, &decisions);
-    let mut out = std::io::stdout().lock();
-    let written = match args.format {
-        SoaFormat::Markdown => aimsgate::soa::markdown(&rows, &mut out),
-        SoaFormat::Csv => aimsgate::soa::csv(&rows, &mut out),
-        SoaFormat::Json => aimsgate::soa::json(&rows, &mut out),
-    }
-    .and_then(|()| out.flush());
-    if let Err(e) = written {
-        return Err(vec![InputError::new(None, format!("cannot write: {e}"))]);
-    }
+    written(|out| match args.format {
+        SoaFormat::Markdown => aimsgate::render::soa::markdown(&rows, out),
+        SoaFormat::Csv => aimsgate::render::soa::csv(&rows, out),
+        SoaFormat::Json => aimsgate::render::soa::json(&rows, out),
+    })?;
     if args.fail_on_gaps && rows.iter().any(|r| r.status == "gap") {
         Ok(Exit::Blocked)
     } else {

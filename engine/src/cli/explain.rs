@@ -1,10 +1,8 @@
 //! `aimsgate explain`: what a gate checks and how to satisfy it.
 
-use std::io::Write;
-
 use aimsgate::error::InputError;
 
-use super::{Exit, PackArgs, setup};
+use super::{Exit, PackArgs, setup, written};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ExplainArgs {
@@ -38,9 +36,6 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Exit, Vec<InputError>> {
         });
         return Err(vec![e]);
     };
-    let mut out = std::io::stdout().lock();
-    match aimsgate::render::explain::render(gate, &mut out).and_then(|()| out.flush()) {
-        Ok(()) => Ok(Exit::Allowed),
-        Err(e) => Err(vec![InputError::new(None, format!("cannot write: {e}"))]),
-    }
+    written(|out| aimsgate::render::explain::render(gate, out))?;
+    Ok(Exit::Allowed)
 }

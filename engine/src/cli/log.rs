@@ -1,6 +1,5 @@
 //! `aimsgate log`: the decisions recorded in git notes or a records file, filtered.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
@@ -8,7 +7,7 @@ use clap::ValueEnum;
 use aimsgate::error::InputError;
 use aimsgate::render::human;
 
-use super::{Exit, current_dir};
+use super::{Exit, current_dir, written};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct LogArgs {
@@ -94,15 +93,9 @@ pub(crate) fn run(args: &LogArgs) -> Result<Exit, Vec<InputError>> {
             rows.push(r);
         }
     }
-    let mut out = std::io::stdout().lock();
-    let written = match args.format {
-        LogFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out)),
-        LogFormat::Human => aimsgate::render::log::render(&rows, &mut out),
-    };
-    match written {
-        Ok(()) => Ok(Exit::Allowed),
-        Err(e) => Err(vec![InputError::new(None, format!("cannot write: {e}"))]),
-    }
+    written(|out| match args.format {
+        LogFormat::Json => aimsgate::render::log::json(&rows, out),
+        LogFormat::Human => aimsgate::render::log::render(&rows, out),
+    })?;
+    Ok(Exit::Allowed)
 }

@@ -134,6 +134,17 @@ pub(crate) fn style(terminal: bool) -> human::Style {
     }
 }
 
+/// What a subcommand wrote to standard output, flushed; a write that fails is an error (exit 2),
+/// never a silent pass.
+pub(crate) fn written(
+    draw: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Vec<InputError>> {
+    let mut out = std::io::stdout().lock();
+    draw(&mut out)
+        .and_then(|()| std::io::Write::flush(&mut out))
+        .map_err(|e| vec![InputError::new(None, format!("cannot write: {e}"))])
+}
+
 /// Prints errors to standard error; exit 2.
 pub(crate) fn fail(errors: &[InputError]) -> Exit {
     let mut err = std::io::stderr().lock();

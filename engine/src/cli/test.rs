@@ -1,11 +1,11 @@
 //! `aimsgate test`: the pack's policy unit tests.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use aimsgate::error::InputError;
+use aimsgate::render::policytest::{self as render, Tally};
 
-use super::{Exit, PackArgs, setup_with};
+use super::{Exit, PackArgs, setup_with, written};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct TestArgs {
@@ -48,8 +48,7 @@ pub(crate) fn run(args: &TestArgs) -> Result<Exit, Vec<InputError>> {
             "no policy test file (*.yaml) found",
         )]);
     }
-    let mut out = std::io::stdout().lock();
-    let (mut passed, mut failed) = (0, 0);
+    let mut tally = Tally::default();
     for file in &files {
         let shown = file
             .strip_prefix(&cwd)
@@ -66,26 +65,11 @@ pub(crate) fn run(args: &TestArgs) -> Result<Exit, Vec<InputError>> {
             }
         };
         let dir = file.parent().unwrap_or(&cwd);
-        match aimsgate::policytest::run_file(&pack, &shown, dir, &content) {
-            Err(e) => return Err(e),
-            Ok(results) => {
-                for r in results {
-                    if r.differences.is_empty() {
-                        passed += 1;
-                        let _ = writeln!(out, "ok    {}  {}", r.location, r.name);
-                    } else {
-                        failed += 1;
-                        let _ = writeln!(out, "FAIL  {}  {}", r.location, r.name);
-                        for d in &r.differences {
-                            let _ = writeln!(out, "        {d}");
-                        }
-                    }
-                }
-            }
-        }
+        let results = aimsgate::policytest::run_file(&pack, &shown, dir, &content)?;
+        written(|out| render::results(&results, &mut tally, out))?;
     }
-    let _ = writeln!(out, "\npolicy tests: {passed} passed, {failed} failed");
-    if failed > 0 {
+    written(|out| render::summary(tally, out))?;
+    if tally.failed > 0 {
         Ok(Exit::Blocked)
     } else {
         Ok(Exit::Allowed)

@@ -1,11 +1,10 @@
 //! `aimsgate verify`: symbolic proofs of the pack with cvc5.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use aimsgate::error::InputError;
 
-use super::{Exit, PackArgs, setup};
+use super::{Exit, PackArgs, setup, written};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct VerifyArgs {
@@ -54,26 +53,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Vec<InputError>> {
             )]);
         }
     };
-    let mut out = std::io::stdout().lock();
-    for (subject, obligations) in aimsgate::verify::by_subject(&verification) {
-        let failed: Vec<_> = obligations.iter().filter(|o| o.failure.is_some()).collect();
-        if failed.is_empty() {
-            let _ = writeln!(out, "proven   {subject}: {} obligations", obligations.len());
-        }
-        for o in failed {
-            let _ = writeln!(out, "FAILED   {subject}: {}", o.claim);
-            for line in o.failure.as_deref().unwrap_or_default().lines() {
-                let _ = writeln!(out, "           {line}");
-            }
-        }
-    }
-    let _ = writeln!(
-        out,
-        "\n{}: {} obligations, {} failed",
-        pack.origin,
-        verification.obligations.len(),
-        verification.failed()
-    );
+    written(|out| aimsgate::render::verify::render(&verification, &pack.origin, out))?;
     if verification.failed() > 0 {
         Ok(Exit::Blocked)
     } else {

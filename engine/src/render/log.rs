@@ -8,6 +8,12 @@ use std::io::{self, Write};
 use crate::record::Record;
 use crate::render::human::escape;
 
+/// The records as a JSON array, oldest first, as they were stored.
+pub fn json(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, records).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
 /// Writes the records, oldest first, and how many there are.
 pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
     for r in records {

@@ -1,5 +1,7 @@
-//! Renderers: leaf modules that turn a [`crate::report::Report`] into text on a writer.
-//! They never evaluate and never pick an exit code.
+//! Renderers: leaf modules that draw what a subcommand shows — a check's
+//! [`crate::report::Report`], the log's records, the policy tests' results, the proofs, the
+//! pack's validation, the statement of applicability — as text on a writer. They never
+//! evaluate and never pick an exit code.
 
 pub mod explain;
 pub mod github;
@@ -8,4 +10,8 @@ pub mod json;
 pub mod junit;
 pub mod log;
 pub mod markdown;
+pub mod policytest;
 pub mod sarif;
+pub mod soa;
+pub mod validate;
+pub mod verify;
