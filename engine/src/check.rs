@@ -15,10 +15,10 @@ use crate::discover::{self, Loaded};
 use crate::error::InputError;
 use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::Evidence;
+use crate::pack::Gate;
 use crate::pack::Pack;
 use crate::report::{
-    ChangeSummary, EvidenceNote, Finding, Judged, ModelReport, RefUsed, Report, Rule, Skipped,
-    Warning, short,
+    ChangeSummary, Finding, Judged, ModelReport, RefUsed, Report, Skipped, Warning, short,
 };
 use crate::span::Span;
 use crate::waivers::{Identity, Matched, Waivers};
@@ -440,8 +440,8 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
             commit: r.commit.clone(),
         });
     report.warnings = warnings;
-    report.evidence = EvidenceNote::all(evidence);
-    report.rules = pack.gates.iter().map(Rule::of).collect();
+    report.evidence = evidence.notes();
+    report.rules = pack.gates.iter().map(Gate::rule).collect();
     report.stale_waivers = stale_waivers;
     report
 }

@@ -8,6 +8,7 @@
 
 pub mod annex_a;
 pub mod card;
+pub mod chars;
 pub mod check;
 pub mod config;
 pub mod date;
@@ -15,6 +16,7 @@ pub mod discover;
 pub mod error;
 pub mod evaluate;
 pub mod evidence;
+pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod init;

@@ -15,28 +15,13 @@ use cedar_policy::{Effect, Policy, PolicyId, PolicySet, Schema, ValidationMode, 
 
 use crate::card::{FieldPath, Keys};
 use crate::error::{InputError, from_diagnostic, span_of};
+use crate::report::Rule;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_pack.rs"));
 }
 
-/// Whether a gate's finding blocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Blocks the release or deployment.
-    Error,
-    /// Reported, never blocks.
-    Warning,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
+pub use crate::report::Severity;
 
 /// One gate: a `forbid` policy and what its annotations say about it.
 #[derive(Debug, Clone)]
@@ -667,6 +652,19 @@ fn gate(
         line,
         text: policy_text.to_string(),
     })
+}
+
+impl Gate {
+    /// The gate as outputs describe it (SARIF rules, JUnit test cases).
+    pub fn rule(&self) -> Rule {
+        Rule {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            help: self.help.clone(),
+            controls: self.controls.clone(),
+            severity: self.severity,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@
 use serde_json::{Value, json};
 
 use crate::evidence::github::{Api, ApiError, Method};
-use crate::pack::Severity;
 use crate::render::markdown::{self, COMMENT_MARKER};
+use crate::report::Severity;
 use crate::report::{Decision, Report};
 
 /// GitHub's limit of annotations per Check Run request.

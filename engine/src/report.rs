@@ -1,15 +1,13 @@
 //! What a check found: per model a decision and its findings, plus what could not be evaluated.
-//! Renderers read a [`Report`]; they never evaluate.
+//! A leaf: plain data that names no card, pack or evidence type, so renderers depend on it
+//! alone. Findings are made in [`crate::finding`]; renderers read a [`Report`] and never
+//! evaluate.
 
 use std::sync::Arc;
 
-use crate::card::Card;
 use crate::date::Instant;
 use crate::error::InputError;
-use crate::evidence::Evidence;
-use crate::pack::{Gate, Severity};
 use crate::span::Span;
-use crate::waivers::Waiver;
 
 /// A commit id (or any id) shortened for display to its first 12 characters — by characters,
 /// never splitting one, since a record or an event may hold anything.
@@ -87,6 +85,41 @@ pub struct Related {
     pub message: String,
 }
 
+/// Whether a gate's finding blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Blocks the release or deployment.
+    Error,
+    /// Reported, never blocks.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One waiver, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiver {
+    /// The waivers file and the line of this entry.
+    pub path: String,
+    pub line: usize,
+    pub span: Span,
+    pub gate: String,
+    pub model: String,
+    pub reason: String,
+    pub approved_by: String,
+    pub approved_on: Option<Instant>,
+    /// The last day the waiver holds (UTC).
+    pub expires: Instant,
+    pub reference: Option<String>,
+}
+
 /// The id of the finding given when no permit of the pack applies to the request.
 pub const NOT_PERMITTED: &str = "not-permitted";
 
@@ -116,92 +149,6 @@ pub struct Finding {
     pub expired_waiver: Option<Waiver>,
 }
 
-impl Finding {
-    /// The finding of `gate` on `card`: it points at the gate's first `@field` as the card
-    /// has it (or at the deepest part of it that exists), and says what stands there. A field
-    /// that names evidence (`review.…`, `git.…`, `branch`) is described from the evidence,
-    /// saying why it is unknown when it is, and points at the card as a whole.
-    pub fn new(gate: &Gate, card: &Card, evidence: &Evidence) -> Finding {
-        let mut located = gate.fields.iter().map(|f| {
-            if Evidence::is_evidence_field(f) {
-                crate::card::Located {
-                    span: card.anchor,
-                    state: evidence.describe_for(f, &card.model_id),
-                    related: Vec::new(),
-                }
-            } else {
-                card.locate(f)
-            }
-        });
-        let (span, mut states, mut related) = match located.next() {
-            Some(first) => (first.span, vec![first.state], first.related),
-            None => (card.anchor, Vec::new(), Vec::new()),
-        };
-        for (field, other) in gate.fields.iter().skip(1).zip(located) {
-            if let Some(state) = &other.state
-                && !Evidence::is_evidence_field(field)
-            {
-                related.push((other.span, state.clone()));
-            }
-            states.push(other.state);
-        }
-        let label = states.first().cloned().flatten();
-        let states: Vec<String> = states.into_iter().flatten().collect();
-        let message = if states.is_empty() {
-            gate.title.clone()
-        } else {
-            states.join("; ")
-        };
-        let label = label.unwrap_or_else(|| message.clone());
-        Finding {
-            gate: gate.id.clone(),
-            controls: gate.controls.clone(),
-            severity: gate.severity,
-            title: gate.title.clone(),
-            message,
-            label,
-            help: gate.help.clone(),
-            location: Location {
-                path: card.path.clone(),
-                span,
-            },
-            related: related
-                .into_iter()
-                .filter(|(s, _)| *s != span)
-                .map(|(span, message)| Related { span, message })
-                .collect(),
-            policy: Some((gate.file.clone(), gate.line)),
-            waived: None,
-            expired_waiver: None,
-        }
-    }
-
-    /// The finding when no permit of the pack applies: Cedar denies by default.
-    pub fn not_permitted(card: &Card, action: Action) -> Finding {
-        let message = format!(
-            "no `permit` policy of the pack applies to `{}` of this model, so it is denied by default",
-            action.as_str()
-        );
-        Finding {
-            gate: NOT_PERMITTED.into(),
-            controls: Vec::new(),
-            severity: Severity::Error,
-            title: "No policy permits this action".into(),
-            label: message.clone(),
-            message,
-            help: Some("add or widen a `permit` policy for this action in the policy pack".into()),
-            location: Location {
-                path: card.path.clone(),
-                span: card.anchor,
-            },
-            related: Vec::new(),
-            policy: None,
-            waived: None,
-            expired_waiver: None,
-        }
-    }
-}
-
 /// The verdict on one model.
 #[derive(Debug, Clone)]
 pub struct ModelReport {
@@ -226,34 +173,6 @@ impl ModelReport {
     /// Waived findings.
     pub fn waived(&self) -> usize {
         self.findings.iter().filter(|f| f.waived.is_some()).count()
-    }
-}
-
-impl Finding {
-    /// The finding on a card that the change removed, or made no longer a card, while its
-    /// folder still holds tracked files: the model would otherwise leave the gate unjudged.
-    /// `source` is the card as it was; the finding points at its first line.
-    pub fn card_removed(path: &str, anchor: Span, message: String) -> Finding {
-        Finding {
-            gate: CARD_REMOVED.into(),
-            controls: Vec::new(),
-            severity: Severity::Error,
-            title: "A model card was removed while the model's files remain".into(),
-            label: message.clone(),
-            message,
-            help: Some(
-                "restore the card with its `governance` block; to retire the model, remove its whole folder (then it is listed as removed)"
-                    .into(),
-            ),
-            location: Location {
-                path: path.to_string(),
-                span: anchor,
-            },
-            related: Vec::new(),
-            policy: None,
-            waived: None,
-            expired_waiver: None,
-        }
     }
 }
 
@@ -306,72 +225,6 @@ pub struct EvidenceNote {
     pub detail: String,
 }
 
-impl EvidenceNote {
-    /// One note per kind of evidence.
-    pub fn all(evidence: &Evidence) -> Vec<EvidenceNote> {
-        let git = match &evidence.git {
-            Ok(g) => EvidenceNote {
-                kind: "git",
-                available: true,
-                detail: format!(
-                    "HEAD {}{}{}",
-                    crate::report::short(&g.commit),
-                    g.branch
-                        .as_ref()
-                        .map(|b| format!(" on {b}"))
-                        .unwrap_or_else(|| " (detached)".into()),
-                    if g.tags.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", tags {}", g.tags.join(", "))
-                    }
-                ),
-            },
-            Err(why) => EvidenceNote {
-                kind: "git",
-                available: false,
-                detail: why.clone(),
-            },
-        };
-        let event = match &evidence.event {
-            Some(e) => EvidenceNote {
-                kind: "github-event",
-                available: true,
-                detail: match &e.pull_request {
-                    Some(pr) => format!("{} #{} into {}", e.name, pr.number, pr.base_ref),
-                    None => e.name.clone(),
-                },
-            },
-            None => EvidenceNote {
-                kind: "github-event",
-                available: false,
-                detail: "not running in GitHub Actions (no GITHUB_EVENT_PATH)".into(),
-            },
-        };
-        let reviews = match &evidence.review {
-            Ok(r) => EvidenceNote {
-                kind: "reviews",
-                available: true,
-                detail: format!(
-                    "pull request #{}: approved by {}",
-                    r.pr_number,
-                    if r.approvers.is_empty() {
-                        "nobody".to_string()
-                    } else {
-                        r.approvers.join(", ")
-                    }
-                ),
-            },
-            Err(why) => EvidenceNote {
-                kind: "reviews",
-                available: false,
-                detail: why.clone(),
-            },
-        };
-        vec![git, event, reviews]
-    }
-}
-
 /// A gate as outputs describe it (SARIF rules, JUnit test cases): from the pack's annotations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
@@ -380,18 +233,6 @@ pub struct Rule {
     pub help: Option<String>,
     pub controls: Vec<String>,
     pub severity: Severity,
-}
-
-impl Rule {
-    pub fn of(gate: &Gate) -> Rule {
-        Rule {
-            id: gate.id.clone(),
-            title: gate.title.clone(),
-            help: gate.help.clone(),
-            controls: gate.controls.clone(),
-            severity: gate.severity,
-        }
-    }
 }
 
 /// The request a report answers.
@@ -441,57 +282,6 @@ pub struct Report {
 }
 
 impl Report {
-    /// Builds the report and its overall decision: error if anything could not be evaluated,
-    /// otherwise blocked if any model is, otherwise allowed. With no model checked, skipped or
-    /// removed, nothing was judged: that is an error too.
-    pub fn new(
-        judged: Judged,
-        models: Vec<ModelReport>,
-        skipped: Vec<Skipped>,
-        change: Option<ChangeSummary>,
-        errors: Vec<InputError>,
-    ) -> Report {
-        Report::with_removed(judged, models, skipped, Vec::new(), change, errors)
-    }
-
-    /// [`Report::new`], with the models the change removed.
-    pub fn with_removed(
-        judged: Judged,
-        mut models: Vec<ModelReport>,
-        mut skipped: Vec<Skipped>,
-        mut removed: Vec<Skipped>,
-        change: Option<ChangeSummary>,
-        errors: Vec<InputError>,
-    ) -> Report {
-        models.sort_by(|a, b| a.path.cmp(&b.path));
-        skipped.sort_by(|a, b| a.path.cmp(&b.path));
-        removed.sort_by(|a, b| a.path.cmp(&b.path));
-        let anything = !(models.is_empty() && skipped.is_empty() && removed.is_empty());
-        let decision = crate::verdict::overall(
-            models.iter().map(|m| m.decision),
-            !errors.is_empty(),
-            anything,
-        );
-        Report {
-            decision,
-            action: judged.action,
-            environment: judged.environment,
-            now: judged.now,
-            policies: judged.policies,
-            models,
-            skipped,
-            removed,
-            protected: None,
-            warnings: Vec::new(),
-            blob_url: None,
-            change,
-            evidence: Vec::new(),
-            rules: Vec::new(),
-            stale_waivers: Vec::new(),
-            errors,
-        }
-    }
-
     /// Models with this decision.
     pub fn count(&self, decision: Decision) -> usize {
         self.models

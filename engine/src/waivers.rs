@@ -30,22 +30,7 @@ pub const DEFAULT_PATH: &str = ".aimsgate/waivers.yaml";
 const DEFAULT_MAX_DAYS: i64 = 90;
 const DAY_MS: i64 = 86_400_000;
 
-/// One waiver, as written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Waiver {
-    /// The waivers file and the line of this entry.
-    pub path: String,
-    pub line: usize,
-    pub span: Span,
-    pub gate: String,
-    pub model: String,
-    pub reason: String,
-    pub approved_by: String,
-    pub approved_on: Option<Instant>,
-    /// The last day the waiver holds (UTC).
-    pub expires: Instant,
-    pub reference: Option<String>,
-}
+pub use crate::report::Waiver;
 
 impl Waiver {
     /// Whether the waiver still holds at `now`: through the whole of its `expires` day.

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::card::{FieldPath, Segment};
 use crate::error::InputError;
+use crate::report::EvidenceNote;
 
 pub use git::{ChangeSet, GitFacts};
 pub use github::{Event, Reviews, Token};
@@ -379,4 +380,71 @@ fn reviews(
         }
     };
     api.reviews(&pull, sha, gh.accept_stale_approvals)
+}
+
+impl Evidence {
+    /// What evidence a verdict had, or why it had none: one note per kind.
+    pub fn notes(&self) -> Vec<EvidenceNote> {
+        let evidence = self;
+        let git = match &evidence.git {
+            Ok(g) => EvidenceNote {
+                kind: "git",
+                available: true,
+                detail: format!(
+                    "HEAD {}{}{}",
+                    crate::report::short(&g.commit),
+                    g.branch
+                        .as_ref()
+                        .map(|b| format!(" on {b}"))
+                        .unwrap_or_else(|| " (detached)".into()),
+                    if g.tags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", tags {}", g.tags.join(", "))
+                    }
+                ),
+            },
+            Err(why) => EvidenceNote {
+                kind: "git",
+                available: false,
+                detail: why.clone(),
+            },
+        };
+        let event = match &evidence.event {
+            Some(e) => EvidenceNote {
+                kind: "github-event",
+                available: true,
+                detail: match &e.pull_request {
+                    Some(pr) => format!("{} #{} into {}", e.name, pr.number, pr.base_ref),
+                    None => e.name.clone(),
+                },
+            },
+            None => EvidenceNote {
+                kind: "github-event",
+                available: false,
+                detail: "not running in GitHub Actions (no GITHUB_EVENT_PATH)".into(),
+            },
+        };
+        let reviews = match &evidence.review {
+            Ok(r) => EvidenceNote {
+                kind: "reviews",
+                available: true,
+                detail: format!(
+                    "pull request #{}: approved by {}",
+                    r.pr_number,
+                    if r.approvers.is_empty() {
+                        "nobody".to_string()
+                    } else {
+                        r.approvers.join(", ")
+                    }
+                ),
+            },
+            Err(why) => EvidenceNote {
+                kind: "reviews",
+                available: false,
+                detail: why.clone(),
+            },
+        };
+        vec![git, event, reviews]
+    }
 }

@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use crate::pack::Severity;
+use crate::report::Severity;
 use crate::report::{Finding, Report};
 
 /// GitHub's per-step limits on shown annotations, per level.

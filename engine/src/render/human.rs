@@ -11,7 +11,7 @@ use miette::{
 };
 
 use crate::error::InputError;
-use crate::pack::Severity;
+use crate::report::Severity;
 use crate::report::{Decision, Finding, ModelReport, Report};
 use crate::span::Span;
 
@@ -21,7 +21,7 @@ use crate::span::Span;
 pub fn escape(s: &str) -> Cow<'_, str> {
     if !s
         .chars()
-        .any(|c| c.is_control() || crate::card::keys::invisible(c))
+        .any(|c| c.is_control() || crate::chars::invisible(c))
     {
         return Cow::Borrowed(s);
     }
@@ -31,7 +31,7 @@ pub fn escape(s: &str) -> Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || crate::card::keys::invisible(c) => {
+            c if c.is_control() || crate::chars::invisible(c) => {
                 out.push_str(&format!("\\u{{{:04X}}}", c as u32));
             }
             c => out.push(c),

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::error::InputError;
+use crate::report::Waiver;
 use crate::report::{Decision, Finding, RefUsed, Report, Skipped};
-use crate::waivers::Waiver;
 
 /// The version of this document's shape; bumped only on a breaking change.
 pub const SCHEMA_VERSION: u32 = 1;

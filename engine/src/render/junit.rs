@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use crate::pack::Severity;
+use crate::report::Severity;
 use crate::report::{Finding, Report};
 
 /// Escapes text for XML 1.0 content and attributes; characters XML cannot hold are dropped.

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::pack::Severity;
+use crate::report::Severity;
 use crate::report::{Decision, Finding, ModelReport, Report, counted};
 
 /// The hidden marker by which the sticky comment is found again and updated in place.

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::pack::Severity;
+use crate::report::Severity;
 use crate::report::{CARD_REMOVED, Finding, NOT_PERMITTED, Report, Rule};
 
 fn level(s: Severity) -> &'static str {

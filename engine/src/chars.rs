@@ -1,0 +1,13 @@
+//! Characters that show nothing. Card text, records and events may hold them; the card reader
+//! refuses them in keys and the renderers escape them, so what a reviewer reads is what is
+//! there.
+
+/// Whether a character shows nothing: zero-width and formatting characters, soft hyphens,
+/// bidirectional controls, variation selectors, the byte-order mark.
+pub fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{E0000}'..='\u{E007F}')
+}

@@ -1,0 +1,123 @@
+//! How a gate that fired on a card becomes a [`Finding`]: where it points (the gate's first
+//! `@field` as the card has it), what it says stands there, and the findings the engine gives
+//! of itself (no permit applies, a card removed).
+
+use crate::card::Card;
+use crate::evidence::Evidence;
+use crate::pack::Gate;
+use crate::report::{Action, CARD_REMOVED, Finding, Location, NOT_PERMITTED, Related, Severity};
+use crate::span::Span;
+
+impl Finding {
+    /// The finding of `gate` on `card`: it points at the gate's first `@field` as the card
+    /// has it (or at the deepest part of it that exists), and says what stands there. A field
+    /// that names evidence (`review.…`, `git.…`, `branch`) is described from the evidence,
+    /// saying why it is unknown when it is, and points at the card as a whole.
+    pub fn new(gate: &Gate, card: &Card, evidence: &Evidence) -> Finding {
+        let mut located = gate.fields.iter().map(|f| {
+            if Evidence::is_evidence_field(f) {
+                crate::card::Located {
+                    span: card.anchor,
+                    state: evidence.describe_for(f, &card.model_id),
+                    related: Vec::new(),
+                }
+            } else {
+                card.locate(f)
+            }
+        });
+        let (span, mut states, mut related) = match located.next() {
+            Some(first) => (first.span, vec![first.state], first.related),
+            None => (card.anchor, Vec::new(), Vec::new()),
+        };
+        for (field, other) in gate.fields.iter().skip(1).zip(located) {
+            if let Some(state) = &other.state
+                && !Evidence::is_evidence_field(field)
+            {
+                related.push((other.span, state.clone()));
+            }
+            states.push(other.state);
+        }
+        let label = states.first().cloned().flatten();
+        let states: Vec<String> = states.into_iter().flatten().collect();
+        let message = if states.is_empty() {
+            gate.title.clone()
+        } else {
+            states.join("; ")
+        };
+        let label = label.unwrap_or_else(|| message.clone());
+        Finding {
+            gate: gate.id.clone(),
+            controls: gate.controls.clone(),
+            severity: gate.severity,
+            title: gate.title.clone(),
+            message,
+            label,
+            help: gate.help.clone(),
+            location: Location {
+                path: card.path.clone(),
+                span,
+            },
+            related: related
+                .into_iter()
+                .filter(|(s, _)| *s != span)
+                .map(|(span, message)| Related { span, message })
+                .collect(),
+            policy: Some((gate.file.clone(), gate.line)),
+            waived: None,
+            expired_waiver: None,
+        }
+    }
+
+    /// The finding when no permit of the pack applies: Cedar denies by default.
+    pub fn not_permitted(card: &Card, action: Action) -> Finding {
+        let message = format!(
+            "no `permit` policy of the pack applies to `{}` of this model, so it is denied by default",
+            action.as_str()
+        );
+        Finding {
+            gate: NOT_PERMITTED.into(),
+            controls: Vec::new(),
+            severity: Severity::Error,
+            title: "No policy permits this action".into(),
+            label: message.clone(),
+            message,
+            help: Some("add or widen a `permit` policy for this action in the policy pack".into()),
+            location: Location {
+                path: card.path.clone(),
+                span: card.anchor,
+            },
+            related: Vec::new(),
+            policy: None,
+            waived: None,
+            expired_waiver: None,
+        }
+    }
+}
+
+impl Finding {
+    /// The finding on a card that the change removed, or made no longer a card, while its
+    /// folder still holds tracked files: the model would otherwise leave the gate unjudged.
+    /// `source` is the card as it was; the finding points at its first line.
+    pub fn card_removed(path: &str, anchor: Span, message: String) -> Finding {
+        Finding {
+            gate: CARD_REMOVED.into(),
+            controls: Vec::new(),
+            severity: Severity::Error,
+            title: "A model card was removed while the model's files remain".into(),
+            label: message.clone(),
+            message,
+            help: Some(
+                "restore the card with its `governance` block; to retire the model, remove its whole folder (then it is listed as removed)"
+                    .into(),
+            ),
+            location: Location {
+                path: path.to_string(),
+                span: anchor,
+            },
+            related: Vec::new(),
+            policy: None,
+            waived: None,
+            expired_waiver: None,
+        }
+    }
+}
