@@ -888,3 +888,44 @@ fn the_set_up_names_every_tool_the_tests_run() {
         assert!(ci.contains(tool), ".ci/run does not install `{tool}`");
     }
 }
+
+#[test]
+fn every_error_carries_its_stable_code_in_human_and_json_output() {
+    let dir = scratch(&[
+        (
+            "a/README.md",
+            b"---\ngovernance:\n  ownr: \"@acme/ml\"\n---\n",
+        ),
+        ("b/README.md", b"---\ngovernance:\n  owner: [x]\n---\n"),
+    ]);
+    let json = check_json_in(dir.path());
+    assert_eq!(json.code, 2, "{}", json.stdout);
+    let codes: Vec<(String, String)> = json.json()["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap_or_default().to_string(),
+                e["code"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("a/README.md".to_string(), "card::key".to_string()),
+            ("b/README.md".to_string(), "card::value".to_string()),
+        ]
+    );
+    let human = run_in(dir.path(), &["check", "a"]);
+    assert_eq!(human.code, 2);
+    assert!(
+        human.stderr.starts_with("card::key\n"),
+        "the code heads the error: {}",
+        human.stderr
+    );
+    let args = run(&["check", "--action", "deploy"]);
+    assert_eq!(args.code, 2);
+    assert!(args.stderr.contains("argument::value"), "{}", args.stderr);
+}

@@ -108,7 +108,10 @@ fn head_facts_authors_trailers_branch_and_tags() {
         Some("1.2.3")
     );
     let e = git::tag_version(&facts.tags, "fraud").unwrap_err();
-    assert!(e.contains("different versions"), "{e}");
+    assert!(
+        matches!(&e, aimsgate::error::EvidenceError::Ref(m) if m.contains("different versions")),
+        "{e}"
+    );
 }
 
 #[test]

@@ -281,12 +281,25 @@ fn init_adds_governance_and_keeps_every_other_byte() {
     let (code, _, err) = aimsgate(dir.path(), &["init", "README.md", "--no-workflow"]);
     assert_eq!(code, 2);
     assert!(err.contains("already has a governance block"), "{err}");
-    let (code, _, err) = aimsgate(dir.path(), &["init"]);
-    assert_eq!(
-        code, 2,
-        "model-card.yaml is new, but the workflow exists: {err}"
+    // A second model: the workflow, which serves every model, is kept as it is.
+    std::fs::create_dir_all(dir.path().join("second")).unwrap();
+    std::fs::write(dir.path().join("second/README.md"), "# Second\n").unwrap();
+    std::fs::write(dir.path().join(".github/workflows/aimsgate.yml"), "mine\n").unwrap();
+    let (code, out, err) = aimsgate(dir.path(), &["init", "second/README.md"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(".github/workflows/aimsgate.yml: exists, kept"),
+        "{out}"
     );
-    assert!(err.contains("aimsgate.yml exists; pass --force"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".github/workflows/aimsgate.yml")).unwrap(),
+        "mine\n"
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("second/README.md"))
+            .unwrap()
+            .contains("governance:")
+    );
 }
 
 #[test]
@@ -347,19 +360,24 @@ fn init_policies_writes_a_pack_and_the_configuration_every_subcommand_follows() 
     assert_eq!(code, 0, "--force overwrites: {err}");
     let (code, _, err) = aimsgate(dir.path(), &["init", "--policies", "--no-workflow"]);
     assert_eq!(code, 2);
-    assert!(err.contains("exists; pass --force"), "{err}");
+    assert!(err.contains("init::exists"), "{err}");
+    assert!(
+        err.contains("policies/baseline.cedar exists") && err.contains("pass --force"),
+        "a path relative to where init runs, and the flag that overwrites: {err}"
+    );
 }
 
 #[test]
 fn init_checks_every_target_before_writing_any() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
-    std::fs::write(dir.path().join(".github/workflows/aimsgate.yml"), "mine\n").unwrap();
+    std::fs::create_dir_all(dir.path().join(".aimsgate")).unwrap();
+    std::fs::write(dir.path().join(".aimsgate/config.yaml"), "mine\n").unwrap();
     std::fs::create_dir_all(dir.path().join("models")).unwrap();
     std::fs::write(dir.path().join("models/z.md"), "# Z\n").unwrap();
     let (code, _, err) = aimsgate(dir.path(), &["init", "models/z.md", "--policies"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("aimsgate.yml exists; pass --force"), "{err}");
+    assert!(err.contains(".aimsgate/config.yaml exists"), "{err}");
+    assert!(err.contains("pass --force"), "{err}");
     assert!(err.contains("nothing was written"), "{err}");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("models/z.md")).unwrap(),
@@ -367,7 +385,11 @@ fn init_checks_every_target_before_writing_any() {
         "the card is untouched"
     );
     assert!(!dir.path().join("policies").exists());
-    assert!(!dir.path().join(".aimsgate").exists());
+    assert!(!dir.path().join(".github").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".aimsgate/config.yaml")).unwrap(),
+        "mine\n"
+    );
 }
 
 /// The fenced block of `lang` after `after` in the README, unindented.

@@ -235,3 +235,23 @@ fn every_card_gate_example_is_yaml_holding_the_field_it_judges() {
         }
     }
 }
+
+/// Every error code the library can give is documented, and the README documents no other.
+#[test]
+fn the_readme_lists_every_error_code() {
+    let source = std::fs::read_to_string(root().join("engine/src/error.rs")).unwrap();
+    let codes: BTreeSet<&str> = source
+        .split("code = \"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert!(codes.len() > 20, "{codes:?}");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let listed: BTreeSet<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once("` |").map(|(code, _)| code))
+        .filter(|c| c.contains("::"))
+        .collect();
+    assert_eq!(listed, codes, "the README's error codes under Exit codes");
+}

@@ -78,7 +78,8 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
     let prepared = cards
         .iter()
         .map(|c| evaluator.prepare(c))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
     let now = format!("{}T00:00:00Z", generate::NOW);
     let inputs = cards
         .iter()

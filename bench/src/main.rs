@@ -54,7 +54,7 @@ pub fn request() -> Result<aimsgate::evaluate::RequestSpec, String> {
     Ok(aimsgate::evaluate::RequestSpec {
         action: aimsgate::report::Action::Deploy,
         environment: Some("staging".into()),
-        now: aimsgate::date::Instant::parse(generate::NOW)?,
+        now: aimsgate::date::Instant::parse(generate::NOW).map_err(|e| e.to_string())?,
         actor: "bench".into(),
     })
 }

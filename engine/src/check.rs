@@ -12,7 +12,7 @@ use git2::Repository;
 use crate::card::{self, Keys};
 use crate::config::Governance;
 use crate::discover::{self, Loaded};
-use crate::error::InputError;
+use crate::error::{CardError, ConfigError, EvidenceError, InputError};
 use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::Evidence;
 use crate::pack::Gate;
@@ -48,10 +48,10 @@ fn load_waivers(
         Some(f) => Waivers::parse(&f.shown, &f.text, pack, now),
         None if *required => Err(vec![InputError::new(
             Some(&discover::display(&governance.root, file, file)),
-            match governance.protected() {
+            ConfigError::Place(match governance.protected() {
                 Some(r) => format!("the waivers file does not exist at {}", r.given),
                 None => "the waivers file does not exist".to_string(),
-            },
+            }),
         )]),
         None => Ok(Waivers::default()),
     }
@@ -227,10 +227,10 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
                     &card.path,
                     &card.source,
                     card.anchor,
-                    format!(
+                    CardError::Id(format!(
                         "model id `{}` is also the id of `{first}`: findings and waivers would be ambiguous",
                         card.id
-                    ),
+                    )),
                 )
                 .with_help("give each model a distinct `governance.id`"),
             );
@@ -389,7 +389,10 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
                 .join(", ")
         };
         errors.push(
-            InputError::new(None, format!("no model card found in {place}"))
+            InputError::new(
+                None,
+                CardError::Missing(format!("no model card found in {place}")),
+            )
                 .with_help("a card is a `model-card.yaml|yml|json`, or a Markdown file whose front matter has a `governance` block (or a key only a model card has: `model-index`, `base_model`, `library_name`, `pipeline_tag`); name a card file to check it even without one"),
         );
     }
@@ -469,7 +472,7 @@ fn committed_card(candidate: &discover::Candidate, keys: &Keys) -> Option<InputE
     was_card.then(|| {
         InputError::new(
             Some(&candidate.shown),
-            "the file in the work tree is not a model card, but the version git has committed is one: a `.gitattributes` encoding or filter changes it on checkout, or it was edited and not committed",
+            CardError::Encoding("the file in the work tree is not a model card, but the version git has committed is one: a `.gitattributes` encoding or filter changes it on checkout, or it was edited and not committed".into()),
         )
         .with_help("cards are judged as git holds them: remove the `working-tree-encoding` or filter for cards, or commit the change (removing a card's governance block is itself reported)")
     })
@@ -482,20 +485,20 @@ fn id_at(
     commit: &str,
     path: &str,
     keys: &Keys,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, EvidenceError> {
+    let git = |e: git2::Error| EvidenceError::Git(e.message().to_string());
     let tree = git2::Oid::from_str(commit)
         .and_then(|oid| repo.find_commit(oid))
         .and_then(|c| c.tree())
-        .map_err(|e| e.message().to_string())?;
+        .map_err(git)?;
     let entry = match tree.get_path(Path::new(path)) {
         Ok(e) => e,
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
-        Err(e) => return Err(e.message().to_string()),
+        Err(e) => return Err(git(e)),
     };
-    let blob = repo
-        .find_blob(entry.id())
-        .map_err(|e| e.message().to_string())?;
-    let text = std::str::from_utf8(blob.content()).map_err(|_| "not UTF-8".to_string())?;
+    let blob = repo.find_blob(entry.id()).map_err(git)?;
+    let text = std::str::from_utf8(blob.content())
+        .map_err(|_| EvidenceError::Git(format!("`{path}` is not UTF-8 at {commit}")))?;
     let file = Path::new(path);
     let source: Arc<str> = Arc::from(text);
     Ok(card::identify(

@@ -28,7 +28,7 @@ use git2::{ObjectType, Oid, Repository};
 use crate::card::Keys;
 use crate::card::keys;
 use crate::discover;
-use crate::error::InputError;
+use crate::error::{CardError, ConfigError, EvidenceError, InputError, IoError, Kind};
 use crate::evidence::git::{self, Resolved};
 use crate::pack::Pack;
 use crate::yaml::{self, Node, ScalarKind, Value};
@@ -89,7 +89,9 @@ impl Config {
         let Some(root) = root else {
             return Ok(config);
         };
-        let at = |node: &Node, m: String| InputError::at(shown, &source, node.span, m);
+        let at = |node: &Node, m: String| {
+            InputError::at(shown, &source, node.span, ConfigError::Value(m))
+        };
         let Value::Map(entries) = &root.value else {
             return Err(vec![at(
                 &root,
@@ -104,7 +106,7 @@ impl Config {
         keys::check(&root, &known, "config", &mut spans);
         let mut errors: Vec<InputError> = spans
             .into_iter()
-            .map(|(span, m)| InputError::at(shown, &source, span, m))
+            .map(|(span, e)| InputError::at(shown, &source, span, config_key(e)))
             .collect();
         for e in entries {
             let v = &e.value;
@@ -257,12 +259,17 @@ impl Governance {
             } else {
                 CONFIG_PATH
             };
-            let fail = |m: String| vec![InputError::new(None, format!("{origin} {name}: {m}"))];
-            let repo = repo
-                .as_ref()
-                .ok_or_else(|| fail("not inside a git repository".into()))?;
-            let resolved = git::resolve(repo, name).map_err(|m| {
-                let mut e = fail(m);
+            let fail = |k: Kind| {
+                vec![InputError::new(
+                    None,
+                    k.context(&format!("{origin} {name}: ")),
+                )]
+            };
+            let repo = repo.as_ref().ok_or_else(|| {
+                fail(EvidenceError::Git("not inside a git repository".into()).into())
+            })?;
+            let resolved = git::resolve(repo, name).map_err(|k| {
+                let mut e = fail(k.into());
                 e[0] = e[0].clone().with_help(
                     "fetch the protected branch (in GitHub Actions, `fetch-depth: 0`) and name it in full: refs/remotes/origin/main",
                 );
@@ -315,10 +322,10 @@ impl Governance {
                     Err(_) => {
                         return Err(vec![InputError::new(
                             None,
-                            format!(
+                            ConfigError::Place(format!(
                                 "--policies {}: the policy directory is outside the repository, so it cannot be read from the protected ref",
                                 dir.display()
-                            ),
+                            )),
                         )]);
                     }
                 }
@@ -378,7 +385,7 @@ impl Governance {
                 Pack::from_dir(&self.root.join(dir), shown)
             }
             (PackAt::Dir(dir, _), Source::Ref(r)) => {
-                let repo = git::open(&self.root).map_err(|m| vec![InputError::new(None, m)])?;
+                let repo = git::open(&self.root).map_err(|e| vec![InputError::new(None, e)])?;
                 let files = git::pack_at_ref(&repo, r, &slash(dir)).map_err(|e| vec![*e])?;
                 Pack::from_files(self.pack_origin(), files)
             }
@@ -416,13 +423,24 @@ impl Governance {
                 if rel.is_absolute() {
                     return Err(vec![InputError::new(
                         Some(&rel.to_string_lossy()),
-                        "is outside the repository, so it cannot be read from the protected ref",
+                        ConfigError::Place(
+                            "is outside the repository, so it cannot be read from the protected ref"
+                                .into(),
+                        ),
                     )]);
                 }
                 read_at_ref(&self.root, r, &slash(rel)).map_err(|e| vec![e])
             }
             Source::WorkTree => read_work_tree(&self.root, rel).map_err(|e| vec![e]),
         }
+    }
+}
+
+/// An unknown configuration key, found by the card's key checker.
+fn config_key(e: CardError) -> ConfigError {
+    match e {
+        CardError::Key(m) => ConfigError::Key(m),
+        other => ConfigError::Key(other.to_string()),
     }
 }
 
@@ -443,34 +461,43 @@ fn slash(p: &Path) -> String {
 /// symbolic link there is an error (it is not followed), so is anything but a file.
 fn read_at_ref(root: &Path, r: &Resolved, rel: &str) -> Result<Option<File>, InputError> {
     let shown = format!("{}:{rel}", r.given);
-    let fail = |m: String| InputError::new(Some(&shown), m);
-    let repo = Repository::open(root)
-        .map_err(|e| fail(format!("cannot open the repository ({})", e.message())))?;
-    let tree = tree_of(&repo, &r.commit).ok_or_else(|| fail("cannot read the commit".into()))?;
+    let fail = |k: Kind| InputError::new(Some(&shown), k);
+    let repo = Repository::open(root).map_err(|e| {
+        fail(IoError::Read(format!("cannot open the repository ({})", e.message())).into())
+    })?;
+    let tree = tree_of(&repo, &r.commit)
+        .ok_or_else(|| fail(IoError::Read("cannot read the commit".into()).into()))?;
     let entry = match tree.get_path(Path::new(rel)) {
         Ok(e) => e,
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
-        Err(e) => return Err(fail(format!("cannot read ({})", e.message()))),
+        Err(e) => {
+            return Err(fail(
+                IoError::Read(format!("cannot read ({})", e.message())).into(),
+            ));
+        }
     };
     if entry.filemode() == 0o120_000 {
-        return Err(fail(
+        return Err(fail(IoError::Link(
             "is a symbolic link; governance configuration is read from a file, never through a link".into(),
-        ));
+        ).into()));
     }
     if entry.kind() != Some(ObjectType::Blob) {
-        return Err(fail("is not a file".into()));
+        return Err(fail(IoError::NotAFile("is not a file".into()).into()));
     }
     let blob = repo
         .find_blob(entry.id())
-        .map_err(|e| fail(format!("cannot read ({})", e.message())))?;
+        .map_err(|e| fail(IoError::Read(format!("cannot read ({})", e.message())).into()))?;
     if blob.size() as u64 > MAX_BYTES {
-        return Err(fail(format!(
-            "is larger than {} KiB; a configuration file that large is refused",
-            MAX_BYTES / 1024
-        )));
+        return Err(fail(
+            IoError::TooLarge(format!(
+                "is larger than {} KiB; a configuration file that large is refused",
+                MAX_BYTES / 1024
+            ))
+            .into(),
+        ));
     }
-    let text =
-        std::str::from_utf8(blob.content()).map_err(|e| fail(format!("is not UTF-8 ({e})")))?;
+    let text = std::str::from_utf8(blob.content())
+        .map_err(|e| fail(IoError::Read(format!("is not UTF-8 ({e})")).into()))?;
     Ok(Some(File {
         shown,
         text: Arc::from(text),
@@ -483,10 +510,10 @@ fn read_at_ref(root: &Path, r: &Resolved, rel: &str) -> Result<Option<File>, Inp
 fn read_work_tree(root: &Path, rel: &Path) -> Result<Option<File>, InputError> {
     let abs = root.join(rel);
     let shown = discover::display(root, &abs, rel);
-    let fail = |m: String| InputError::new(Some(&shown), m);
+    let fail = |k: Kind| InputError::new(Some(&shown), k);
     match std::fs::symlink_metadata(&abs) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(fail(format!("cannot read: {e}"))),
+        Err(e) => return Err(fail(IoError::Read(format!("cannot read: {e}")).into())),
         Ok(_) => {}
     }
     if rel.is_relative() {
@@ -495,29 +522,38 @@ fn read_work_tree(root: &Path, rel: &Path) -> Result<Option<File>, InputError> {
             _ => false,
         };
         if !inside {
-            return Err(fail(
+            return Err(fail(IoError::Link(
                 "leads outside the repository through a symbolic link (or nowhere); governance configuration is read only from files inside the repository".into(),
-            ));
+            ).into()));
         }
     }
-    let meta = std::fs::metadata(&abs).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let meta = std::fs::metadata(&abs)
+        .map_err(|e| fail(IoError::Read(format!("cannot read: {e}")).into()))?;
     if !meta.is_file() {
         return Err(fail(
-            "is not a regular file (a directory, FIFO or device is not opened)".into(),
+            IoError::NotAFile(
+                "is not a regular file (a directory, FIFO or device is not opened)".into(),
+            )
+            .into(),
         ));
     }
-    let f = std::fs::File::open(&abs).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let f = std::fs::File::open(&abs)
+        .map_err(|e| fail(IoError::Read(format!("cannot read: {e}")).into()))?;
     let mut bytes = Vec::new();
     f.take(MAX_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| fail(format!("cannot read: {e}")))?;
+        .map_err(|e| fail(IoError::Read(format!("cannot read: {e}")).into()))?;
     if bytes.len() as u64 > MAX_BYTES {
-        return Err(fail(format!(
-            "is larger than {} KiB; a configuration file that large is refused",
-            MAX_BYTES / 1024
-        )));
+        return Err(fail(
+            IoError::TooLarge(format!(
+                "is larger than {} KiB; a configuration file that large is refused",
+                MAX_BYTES / 1024
+            ))
+            .into(),
+        ));
     }
-    let text = String::from_utf8(bytes).map_err(|e| fail(format!("is not UTF-8 ({e})")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| fail(IoError::Read(format!("is not UTF-8 ({e})")).into()))?;
     Ok(Some(File {
         shown,
         text: Arc::from(text),
@@ -534,10 +570,11 @@ mod tests {
         let e = Config::parse("c.yaml", "polices: p\nwaivers: w.yaml\n").unwrap_err();
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].line(), Some(1));
+        assert_eq!(e[0].code(), "config::key");
         assert!(
-            e[0].message.contains("did you mean `policies`?"),
+            e[0].message().contains("did you mean `policies`?"),
             "{}",
-            e[0].message
+            e[0].message()
         );
         let c = Config::parse(
             "c.yaml",
@@ -547,6 +584,7 @@ mod tests {
         assert_eq!(c.policies.as_deref(), Some("p"));
         assert!(c.accept_stale_approvals);
         let e = Config::parse("c.yaml", "accept_stale_approvals: yes please\n").unwrap_err();
-        assert!(e[0].message.contains("`true` or `false`"));
+        assert!(matches!(*e[0].kind, Kind::Config(ConfigError::Value(_))));
+        assert!(e[0].message().contains("`true` or `false`"));
     }
 }

@@ -8,6 +8,11 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// An instant in UTC, in milliseconds since the Unix epoch.
+/// A text that is not a date, and why: the caller says whose date it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DateError(pub String);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant {
     millis: i64,
@@ -44,12 +49,12 @@ impl Instant {
     }
 
     /// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 date-time with `Z` or an offset.
-    pub fn parse(text: &str) -> Result<Instant, String> {
+    pub fn parse(text: &str) -> Result<Instant, DateError> {
         let s = text.trim();
         let bad = || {
-            format!(
+            DateError(format!(
                 "`{s}` is not a date: write YYYY-MM-DD or an RFC 3339 date-time (2026-10-01T12:00:00Z)"
-            )
+            ))
         };
         let b = s.as_bytes();
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
@@ -59,12 +64,12 @@ impl Instant {
         let month = digits(&b[5..7]).ok_or_else(bad)?;
         let day = digits(&b[8..10]).ok_or_else(bad)?;
         if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-            return Err(format!("`{s}` is not a calendar date"));
+            return Err(DateError(format!("`{s}` is not a calendar date")));
         }
         if year < 1 {
-            return Err(format!(
+            return Err(DateError(format!(
                 "`{s}` is out of range: years run from 0001 to 9999"
-            ));
+            )));
         }
         let mut millis = days_from_civil(year, month, day) * MS_PER_DAY;
         let rest = &b[10..];
@@ -80,7 +85,7 @@ impl Instant {
             let second = digits(&rest[7..9]).ok_or_else(bad)?;
             // RFC 3339 allows a leap second (60); it is counted as the next instant's start.
             if hour > 23 || minute > 59 || second > 60 {
-                return Err(format!("`{s}` has a time of day out of range"));
+                return Err(DateError(format!("`{s}` has a time of day out of range")));
             }
             millis += (hour * 3600 + minute * 60 + second) * 1000;
             let mut tail = &rest[9..];
@@ -103,7 +108,7 @@ impl Instant {
                     let oh = digits(&[*h1, *h2]).ok_or_else(bad)?;
                     let om = digits(&[*m1, *m2]).ok_or_else(bad)?;
                     if oh > 23 || om > 59 {
-                        return Err(format!("`{s}` has an offset out of range"));
+                        return Err(DateError(format!("`{s}` has an offset out of range")));
                     }
                     let offset = (oh * 60 + om) * 60_000;
                     millis += if *sign == b'+' { -offset } else { offset };
@@ -112,9 +117,9 @@ impl Instant {
             }
         }
         if !(MIN_MILLIS..=MAX_MILLIS).contains(&millis) {
-            return Err(format!(
+            return Err(DateError(format!(
                 "`{s}` is out of range: years run from 0001 to 9999"
-            ));
+            )));
         }
         Ok(Instant { millis })
     }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use git2::{Oid, Repository, StatusOptions};
 
 use crate::card::{self, Card, Keys};
-use crate::error::InputError;
+use crate::error::{CardError, EvidenceError, InputError, IoError, Kind};
 
 /// The root that paths in reports are relative to: the enclosing git repository's work tree,
 /// or `cwd` outside a repository.
@@ -136,7 +136,7 @@ impl Default for Budget {
 
 impl Budget {
     /// Takes `bytes` from the budget, or says that the run's cards are too large together.
-    pub fn spend(&self, bytes: u64) -> Result<(), String> {
+    pub fn spend(&self, bytes: u64) -> Result<(), IoError> {
         use std::sync::atomic::Ordering;
         self.0
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
@@ -144,10 +144,10 @@ impl Budget {
             })
             .map(|_| ())
             .map_err(|_| {
-                format!(
+                IoError::TooLarge(format!(
                     "the cards of this run total more than {} MiB: it is refused rather than read",
                     MAX_TOTAL_CARD_BYTES / (1024 * 1024)
-                )
+                ))
             })
     }
 }
@@ -183,9 +183,13 @@ impl Candidate {
     /// repository, and a path that is not a regular file (a FIFO, a device) is refused rather
     /// than opened: anything else where a card may be is an error, never "not a card".
     pub fn load(&self, keys: &Keys, budget: &Budget) -> Result<Loaded, Vec<InputError>> {
-        let one = |m: &str, help: &str| vec![InputError::new(Some(&self.shown), m).with_help(help)];
-        let link = std::fs::symlink_metadata(&self.file)
-            .map_err(|e| one(&format!("cannot read: {e}"), "name a card that exists"))?;
+        let one = |k: Kind, help: &str| vec![InputError::new(Some(&self.shown), k).with_help(help)];
+        let link = std::fs::symlink_metadata(&self.file).map_err(|e| {
+            one(
+                IoError::Read(format!("cannot read: {e}")).into(),
+                "name a card that exists",
+            )
+        })?;
         if link.file_type().is_symlink() {
             let inside = self
                 .file
@@ -193,32 +197,36 @@ impl Candidate {
                 .is_ok_and(|target| target.starts_with(self.root.as_path()));
             if !inside {
                 return Err(one(
-                    "is a symbolic link that leads outside the repository (or nowhere); it is not followed",
+                    IoError::Link("is a symbolic link that leads outside the repository (or nowhere); it is not followed".into()).into(),
                     "a card must be a file inside the repository; replace the link with the card itself",
                 ));
             }
         }
-        let meta = std::fs::metadata(&self.file)
-            .map_err(|e| one(&format!("cannot read: {e}"), "name a card that exists"))?;
+        let meta = std::fs::metadata(&self.file).map_err(|e| {
+            one(
+                IoError::Read(format!("cannot read: {e}")).into(),
+                "name a card that exists",
+            )
+        })?;
         if !meta.is_file() {
             return Err(one(
-                "is not a regular file (a FIFO, a device or a socket cannot be a card); it is not opened",
+                IoError::NotAFile("is not a regular file (a FIFO, a device or a socket cannot be a card); it is not opened".into()).into(),
                 "a card must be a regular file",
             ));
         }
         if let Some(attrs) = self.tracked.as_ref().and_then(|t| t.transformed.as_ref()) {
             return Err(one(
-                &format!(
+                CardError::Encoding(format!(
                     "`.gitattributes` gives this file `{attrs}`, so the checked-out file is not what git holds and GitHub shows; a card is judged as git holds it"
-                ),
+                )).into(),
                 "remove the attribute for model cards (keep cards as plain UTF-8 files in git)",
             ));
         }
         budget
             .spend(meta.len().min(card::MAX_CARD_BYTES + 1))
-            .map_err(|m| {
+            .map_err(|e| {
                 one(
-                    &m,
+                    e.into(),
                     "check fewer cards at once (name folders), or make the cards smaller",
                 )
             })?;
@@ -262,7 +270,10 @@ pub fn candidates(
             // A named file (or link, or FIFO) is a candidate; reading it says what it is.
             Ok(_) => named.push((abs, shown)),
             Err(_) if std::fs::symlink_metadata(&abs).is_ok() => named.push((abs, shown)),
-            Err(e) => errors.push(InputError::new(Some(&shown), format!("cannot read: {e}"))),
+            Err(e) => errors.push(InputError::new(
+                Some(&shown),
+                IoError::Read(format!("cannot read: {e}")),
+            )),
         }
     }
     let mut found: Vec<(PathBuf, String, Option<Tracked>)> = Vec::new();
@@ -278,10 +289,10 @@ pub fn candidates(
                 }
                 Err(e) => errors.push(InputError::new(
                     Some(".git"),
-                    format!(
+                    EvidenceError::Git(format!(
                         "the git repository cannot be opened ({}), so the files it tracks cannot be listed",
                         e.message()
-                    ),
+                    )),
                 )),
             }
         } else {
@@ -313,7 +324,7 @@ pub fn candidates(
             root: Arc::clone(&canonical_root),
         })
         .collect();
-    errors.sort_by(|a, b| a.message.cmp(&b.message));
+    errors.sort_by_key(InputError::message);
     (candidates, errors)
 }
 
@@ -335,7 +346,7 @@ fn from_git(
     let fail = |what: &str, e: git2::Error| {
         InputError::new(
             Some(&display(root, &work, &work)),
-            format!("cannot read git's {what} ({})", e.message()),
+            EvidenceError::Git(format!("cannot read git's {what} ({})", e.message())),
         )
     };
     let in_scope = |p: &Path| scope.iter().any(|s| p.starts_with(s) || s.starts_with(p));
@@ -369,7 +380,9 @@ fn from_git(
                 _ => {
                     return Err(InputError::new(
                         Some(&shown),
-                        "is a submodule that is not checked out: the model cards inside it cannot be judged",
+                        CardError::Missing(
+                            "is a submodule that is not checked out: the model cards inside it cannot be judged".into(),
+                        ),
                     )
                     .with_help("check out submodules (actions/checkout with `submodules: recursive`), or, if it holds no model, list it under `submodules_without_cards` in the protected branch's .aimsgate/config.yaml"));
                 }
@@ -464,7 +477,7 @@ fn walk(
                     Ok(_) => {}
                     Err(e) => lock().1.push(InputError::new(
                         Some(shown),
-                        format!("cannot walk the directory: {e}"),
+                        IoError::Read(format!("cannot walk the directory: {e}")),
                     )),
                 }
                 ignore::WalkState::Continue
@@ -489,7 +502,10 @@ mod tests {
             assert!(budget.spend(card).is_ok());
         }
         let e = budget.spend(card).unwrap_err();
-        assert!(e.contains("total more than 512 MiB"), "{e}");
+        assert!(
+            matches!(&e, IoError::TooLarge(m) if m.contains("total more than 512 MiB")),
+            "{e}"
+        );
         assert!(budget.spend(0).is_ok(), "nothing more is taken");
     }
 }

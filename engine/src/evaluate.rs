@@ -22,7 +22,7 @@ use cedar_policy::{
 use crate::card::Card;
 use crate::card::governance::{BiasTests, DataSection};
 use crate::date::Instant;
-use crate::error::InputError;
+use crate::error::{EvalError, InputError, Kind, PackError};
 use crate::evidence::git::{GitFacts, tag_version};
 use crate::evidence::{Event, Evidence, Reviews};
 use crate::pack::Pack;
@@ -69,7 +69,7 @@ fn type_name(name: &str) -> Result<EntityTypeName, Box<InputError>> {
     EntityTypeName::from_str(name).map_err(|e| {
         Box::new(InputError::new(
             None,
-            format!("internal: bad entity type `{name}`: {e}"),
+            EvalError::Request(format!("internal: bad entity type `{name}`: {e}")),
         ))
     })
 }
@@ -93,7 +93,7 @@ impl<'p> Evaluator<'p> {
         let build = |what: &str, e: cedar_policy::ExpressionConstructionError| {
             Box::new(InputError::new(
                 None,
-                format!("cannot build the {what} evidence record: {e}"),
+                EvalError::Request(format!("cannot build the {what} evidence record: {e}")),
             ))
         };
         if let Ok(facts) = &evidence.git {
@@ -117,7 +117,7 @@ impl<'p> Evaluator<'p> {
         let context = Context::from_pairs(pairs).map_err(|e| {
             InputError::new(
                 Some(&pack.origin),
-                format!("cannot build the request context: {e}"),
+                EvalError::Request(format!("cannot build the request context: {e}")),
             )
         })?;
         let evaluator = Evaluator {
@@ -133,10 +133,10 @@ impl<'p> Evaluator<'p> {
             now: spec.now,
             per_card_schema: cfg!(debug_assertions),
         };
-        evaluator.check_shapes().map_err(|m| {
+        evaluator.check_shapes().map_err(|e| {
             Box::new(InputError::new(
                 Some(&pack.origin),
-                format!("the policy pack's schema does not fit what aimsgate knows of a card: {m}"),
+                e.context("the policy pack's schema does not fit what aimsgate knows of a card: "),
             ))
         })?;
         Ok(evaluator)
@@ -150,7 +150,7 @@ impl<'p> Evaluator<'p> {
     /// present but empty (every optional nested field absent). Cedar's conformance rules are
     /// per attribute, and each attribute is always built with the same type, so a card's
     /// entity conforms when these three do; cards then skip the per-card check.
-    fn check_shapes(&self) -> Result<(), String> {
+    fn check_shapes(&self) -> Result<(), Kind> {
         let schema = &self.pack.schema;
         let resource =
             EntityUid::from_type_name_and_id(self.model_type.clone(), EntityId::new("shape"));
@@ -161,7 +161,7 @@ impl<'p> Evaluator<'p> {
             self.context.clone(),
             Some(schema),
         )
-        .map_err(|e| format!("the request does not fit: {}", chain(&e)))?;
+        .map_err(|e| PackError::Schema(format!("the request does not fit: {}", chain(&e))))?;
         for (text, tag) in shapes::CARDS {
             let source: Arc<str> = Arc::from(*text);
             let card = crate::card::parse(
@@ -172,30 +172,38 @@ impl<'p> Evaluator<'p> {
                 "shape",
                 &crate::card::Keys::engine(),
             )
-            .map_err(|e| format!("internal: a shape card does not read: {e:?}"))?
-            .ok_or("internal: a shape card is not a card")?;
+            .map_err(|e| PackError::Schema(format!("internal: a shape card does not read: {e:?}")))?
+            .ok_or(PackError::Schema(
+                "internal: a shape card is not a card".into(),
+            ))?;
             let model = model_entity(&card, *tag, self.now, resource.clone())?;
             let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
-            Entities::from_entities([model, actor], Some(schema))
-                .map_err(|e| format!("a card's entity does not fit: {}", chain(&e)))?;
+            Entities::from_entities([model, actor], Some(schema)).map_err(|e| {
+                PackError::Schema(format!("a card's entity does not fit: {}", chain(&e)))
+            })?;
         }
         Ok(())
     }
 
     /// The Cedar request and entities for one card: what [`Evaluator::evaluate`] authorizes.
-    pub fn prepare(&self, card: &Card) -> Result<Prepared, String> {
+    pub fn prepare(&self, card: &Card) -> Result<Prepared, Kind> {
         let resource = EntityUid::from_type_name_and_id(
             self.model_type.clone(),
             EntityId::new(&card.model_id),
         );
         let schema = &self.pack.schema;
         let version = tag_version(&self.tags, &card.model_id)?;
-        let model = model_entity(card, version.as_deref(), self.now, resource.clone())
-            .map_err(|e| format!("cannot build the Cedar entity for this card: {e}"))?;
+        let model =
+            model_entity(card, version.as_deref(), self.now, resource.clone()).map_err(|e| {
+                EvalError::Request(format!("cannot build the Cedar entity for this card: {e}"))
+            })?;
         let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
         let schema = self.per_card_schema.then_some(schema);
-        let entities = Entities::from_entities([model, actor], schema)
-            .map_err(|e| format!("the card does not fit the policy pack's schema: {e}"))?;
+        let entities = Entities::from_entities([model, actor], schema).map_err(|e| {
+            EvalError::Request(format!(
+                "the card does not fit the policy pack's schema: {e}"
+            ))
+        })?;
         // Checked against the schema once, in `new`: only the resource's id differs per card.
         let request = Request::new(
             self.principal.clone(),
@@ -204,7 +212,11 @@ impl<'p> Evaluator<'p> {
             self.context.clone(),
             None,
         )
-        .map_err(|e| format!("the request does not fit the policy pack's schema: {e}"))?;
+        .map_err(|e| {
+            EvalError::Request(format!(
+                "the request does not fit the policy pack's schema: {e}"
+            ))
+        })?;
         Ok(Prepared { request, entities })
     }
 
@@ -218,7 +230,7 @@ impl<'p> Evaluator<'p> {
             findings: Vec::new(),
             source: card.source.clone(),
         };
-        let error = |m: String| InputError::at(&card.path, &card.source, card.anchor, m);
+        let error = |k: Kind| InputError::at(&card.path, &card.source, card.anchor, k);
         let request = match self.prepare(card) {
             Ok(r) => r,
             Err(m) => return (report, vec![error(m)]),
@@ -231,11 +243,14 @@ impl<'p> Evaluator<'p> {
             .errors()
             .map(|e| {
                 let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = e;
-                error(format!(
-                    "policy `{}` could not be evaluated for this model, and a gate that cannot be evaluated cannot be trusted: {}",
-                    e.policy_id(),
-                    e.inner()
-                ))
+                error(
+                    EvalError::Policy(format!(
+                        "policy `{}` could not be evaluated for this model, and a gate that cannot be evaluated cannot be trusted: {}",
+                        e.policy_id(),
+                        e.inner()
+                    ))
+                    .into(),
+                )
             })
             .collect();
         if !errors.is_empty() {
@@ -421,7 +436,7 @@ fn model_entity(
     tag_version: Option<&str>,
     now: Instant,
     uid: EntityUid,
-) -> Result<Entity, String> {
+) -> Result<Entity, EvalError> {
     let g = &card.governance;
     let mut attrs: HashMap<String, Expr> = HashMap::with_capacity(32);
     let mut put = |k: &str, v: Option<Expr>| {
@@ -451,7 +466,7 @@ fn model_entity(
                 ("approved_on", ia.approved_on.map(datetime)),
                 ("age_days", ia.approved_on.map(|d| age_days(d, now))),
             ])
-            .map_err(|e| e.to_string())?,
+            .map_err(|e| EvalError::Request(e.to_string()))?,
         ),
         None => None,
     };
@@ -461,9 +476,12 @@ fn model_entity(
         .as_ref()
         .map(|b| bias_tests(b, now))
         .transpose();
-    put("bias_tests", bias.map_err(|e| e.to_string())?);
+    put(
+        "bias_tests",
+        bias.map_err(|e| EvalError::Request(e.to_string()))?,
+    );
     let data = g.data.as_ref().map(data).transpose();
-    put("data", data.map_err(|e| e.to_string())?);
+    put("data", data.map_err(|e| EvalError::Request(e.to_string()))?);
     put("human_oversight", g.human_oversight.as_deref().map(text));
     let monitoring = match &g.monitoring {
         Some(m) => Some(
@@ -471,7 +489,7 @@ fn model_entity(
                 ("plan", m.plan.as_deref().map(text)),
                 ("owner", m.owner.as_deref().map(text)),
             ])
-            .map_err(|e| e.to_string())?,
+            .map_err(|e| EvalError::Request(e.to_string()))?,
         ),
         None => None,
     };
@@ -484,7 +502,7 @@ fn model_entity(
         "performance_metric_count",
         Some(long(card.hub.metric_count)),
     );
-    Entity::new(uid, attrs, HashSet::new()).map_err(|e| e.to_string())
+    Entity::new(uid, attrs, HashSet::new()).map_err(|e| EvalError::Request(e.to_string()))
 }
 
 fn bias_tests(

@@ -2,7 +2,7 @@
 //! file kept byte for byte) or a new `model-card.yaml`; an example workflow; and, with
 //! `--policies`, a copy of the default pack and its tests for customisation and the
 //! configuration that makes every subcommand use it. Every target is checked before anything
-//! is written, and nothing is overwritten without `force`.
+//! is written, and nothing is overwritten without `force` (an existing workflow is kept).
 //!
 //! The template's values are blank on purpose: a placeholder such as "TODO" would satisfy a
 //! gate, so an unfilled template must fail the gates until someone fills it in.
@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::card::frontmatter;
+use crate::error::{InitError, IoError};
 use crate::pack::Pack;
 
 /// The governance block, one line per item, without line endings.
@@ -40,6 +41,9 @@ pub const GOVERNANCE: &[&str] = &[
     "    owner: \"\"",
     "  incident_contact: \"\"        # A.8.4",
 ];
+
+/// Where `init` writes the example workflow.
+pub const WORKFLOW_PATH: &str = ".github/workflows/aimsgate.yml";
 
 /// The example workflow written by `init`.
 pub const WORKFLOW: &str = r#"name: aimsgate
@@ -107,17 +111,27 @@ pub struct Write {
     pub what: &'static str,
 }
 
+/// What `init` will do: the files it writes, and those it keeps as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub writes: Vec<Write>,
+    /// The workflow, when it exists and `force` is not given: one workflow serves every
+    /// model, so `init` on a second card keeps it.
+    pub kept: Vec<PathBuf>,
+}
+
 /// Everything `init` would write in `dir`, every target checked first: nothing is written when
 /// any of them cannot be (a file that exists without `force`, a card that already has a
 /// governance block or cannot be read).
-pub fn plan(dir: &Path, options: &Options) -> Result<Vec<Write>, Vec<String>> {
-    let mut writes = Vec::new();
+pub fn plan(dir: &Path, options: &Options) -> Result<Plan, Vec<InitError>> {
+    let mut plan = Plan::default();
     let mut errors = Vec::new();
+    let shown = |path: &Path| path.strip_prefix(dir).unwrap_or(path).display().to_string();
     let mut fresh = |path: PathBuf, content: String, what: &'static str| {
         if path.exists() && !options.force {
-            errors.push(refuse(&path));
+            errors.push(InitError::Exists(shown(&path)));
         } else {
-            writes.push(Write {
+            plan.writes.push(Write {
                 path,
                 content,
                 what,
@@ -134,13 +148,6 @@ pub fn plan(dir: &Path, options: &Options) -> Result<Vec<Write>, Vec<String>> {
             "written",
         );
     }
-    if options.workflow {
-        fresh(
-            dir.join(".github/workflows/aimsgate.yml"),
-            WORKFLOW.to_string(),
-            "written",
-        );
-    }
     if options.policies {
         for (name, text) in Pack::embedded_files() {
             fresh(dir.join("policies").join(name), text.to_string(), "copied");
@@ -151,9 +158,21 @@ pub fn plan(dir: &Path, options: &Options) -> Result<Vec<Write>, Vec<String>> {
             "written",
         );
     }
+    if options.workflow {
+        let path = dir.join(WORKFLOW_PATH);
+        if path.exists() && !options.force {
+            plan.kept.push(path);
+        } else {
+            plan.writes.push(Write {
+                path,
+                content: WORKFLOW.to_string(),
+                what: "written",
+            });
+        }
+    }
     if let Some(card) = &options.card {
-        match with_governance(&dir.join(card)) {
-            Ok(text) => writes.push(Write {
+        match with_governance(&dir.join(card), &shown(&dir.join(card))) {
+            Ok(text) => plan.writes.push(Write {
                 path: dir.join(card),
                 content: text,
                 what: "governance block added",
@@ -162,14 +181,14 @@ pub fn plan(dir: &Path, options: &Options) -> Result<Vec<Write>, Vec<String>> {
         }
     }
     if errors.is_empty() {
-        Ok(writes)
+        Ok(plan)
     } else {
         Err(errors)
     }
 }
 
 /// Writes what [`plan`] planned, in order; what was written, or what could not be.
-pub fn apply(writes: Vec<Write>) -> Result<Vec<Done>, (Vec<Done>, String)> {
+pub fn apply(writes: Vec<Write>) -> Result<Vec<Done>, (Vec<Done>, IoError)> {
     let mut done = Vec::new();
     for w in writes {
         let written = w
@@ -179,7 +198,7 @@ pub fn apply(writes: Vec<Write>) -> Result<Vec<Done>, (Vec<Done>, String)> {
             .and_then(|()| std::fs::write(&w.path, &w.content));
         if let Err(e) = written {
             let message = format!("cannot write {}: {e}", w.path.display());
-            return Err((done, message));
+            return Err((done, IoError::Write(message)));
         }
         done.push(Done {
             path: w.path,
@@ -189,14 +208,10 @@ pub fn apply(writes: Vec<Write>) -> Result<Vec<Done>, (Vec<Done>, String)> {
     Ok(done)
 }
 
-fn refuse(path: &Path) -> String {
-    format!("{} exists; pass --force to overwrite it", path.display())
-}
-
 /// The text of the card at `path` with the governance block added; every other byte kept.
-fn with_governance(path: &Path) -> Result<String, String> {
+fn with_governance(path: &Path, shown: &str) -> Result<String, InitError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| InitError::File(format!("cannot read {shown}: {e}")))?;
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let has_governance = |yaml: &str| {
         yaml.lines()
@@ -211,7 +226,9 @@ fn with_governance(path: &Path) -> Result<String, String> {
             Ok(Some(fm)) => {
                 let yaml = &text[fm.yaml_start..fm.yaml_end];
                 if has_governance(yaml) {
-                    return Err(format!("{} already has a governance block", path.display()));
+                    return Err(InitError::File(format!(
+                        "{shown} already has a governance block"
+                    )));
                 }
                 // Insert before the closing `---`: the YAML before it ends with a line break.
                 let mut out = String::with_capacity(text.len() + 2048);
@@ -226,20 +243,20 @@ fn with_governance(path: &Path) -> Result<String, String> {
                     .map_or(("", text.as_str()), |r| ("\u{feff}", r));
                 Ok(format!("{bom}---{eol}{}---{eol}{rest}", block(eol)))
             }
-            Err(_) => Err(format!(
-                "{}: its front matter is never closed",
-                path.display()
-            )),
+            Err(_) => Err(InitError::File(format!(
+                "{shown}: its front matter is never closed"
+            ))),
         };
     }
     if path.extension().and_then(|e| e.to_str()) == Some("json") {
-        return Err(format!(
-            "{}: add the governance block to a JSON card by hand (see the README)",
-            path.display()
-        ));
+        return Err(InitError::File(format!(
+            "{shown}: add the governance block to a JSON card by hand (see the README)"
+        )));
     }
     if has_governance(&text) {
-        return Err(format!("{} already has a governance block", path.display()));
+        return Err(InitError::File(format!(
+            "{shown} already has a governance block"
+        )));
     }
     let sep = if text.is_empty() || text.ends_with('\n') {
         ""

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use cedar_policy::{Effect, Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator};
 
 use crate::card::{FieldPath, Keys};
-use crate::error::{InputError, from_diagnostic, span_of};
+use crate::error::{InputError, IoError, PackError, from_diagnostic, span_of};
 use crate::report::Rule;
 
 mod embedded {
@@ -98,7 +98,7 @@ impl Pack {
 
     /// A pack read from a directory: one `.cedarschema` and every `.cedar` file below it.
     pub fn from_dir(dir: &Path, shown_as: &str) -> Result<Pack, Vec<InputError>> {
-        let one = |m: String| vec![InputError::new(Some(shown_as), m)];
+        let one = |m: String| vec![InputError::new(Some(shown_as), IoError::Read(m))];
         if !dir.is_dir() {
             return Err(one("the policy directory does not exist".into()));
         }
@@ -112,8 +112,12 @@ impl Pack {
                 shown_as.trim_end_matches('/'),
                 rel.to_string_lossy().replace('\\', "/")
             );
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| vec![InputError::new(Some(&name), format!("cannot read: {e}"))])?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                vec![InputError::new(
+                    Some(&name),
+                    IoError::Read(format!("cannot read: {e}")),
+                )]
+            })?;
             files.push(PackFile {
                 name,
                 text: Arc::from(text),
@@ -152,16 +156,18 @@ impl Pack {
             [] => {
                 return Err(vec![InputError::new(
                     Some(&origin),
-                    "the policy pack has no `.cedarschema` file; policies are validated against a schema",
+                    PackError::Schema(
+                        "the policy pack has no `.cedarschema` file; policies are validated against a schema".into(),
+                    ),
                 )]);
             }
             [first, second, ..] => {
                 return Err(vec![InputError::new(
                     Some(&second.name),
-                    format!(
+                    PackError::Schema(format!(
                         "the policy pack has more than one schema (`{}` and `{}`)",
                         first.name, second.name
-                    ),
+                    )),
                 )]);
             }
         };
@@ -187,6 +193,7 @@ impl Pack {
                     &schema_file.text,
                     &*e,
                     "the schema does not parse: ",
+                    |m| PackError::Schema(m).into(),
                 )]);
             }
         };
@@ -216,7 +223,9 @@ impl Pack {
             for (n, (offset, policy_text, policy)) in in_file.iter().enumerate() {
                 let (offset, policy_text) = (*offset, policy_text.as_str());
                 let at = span_of(&file.text, offset, policy_text.len());
-                let here = |m: String| InputError::at(&file.name, &file.text, at, m);
+                let here = |m: String| {
+                    InputError::at(&file.name, &file.text, at, PackError::Annotation(m))
+                };
                 // Read once: looking one up by key re-parses the key each time.
                 let notes = Annotations(policy.annotations().collect());
                 let id = match (notes.get("id"), policy.effect()) {
@@ -263,7 +272,7 @@ impl Pack {
                                 &file.name,
                                 &file.text,
                                 first_line,
-                                format!(
+                                PackError::Lint(format!(
                                     "gate `{id}` has no @{}: its findings cannot say {}",
                                     missing.join(", @"),
                                     missing
@@ -276,7 +285,7 @@ impl Pack {
                                         })
                                         .collect::<Vec<_>>()
                                         .join(", ")
-                                ),
+                                )),
                             ));
                         }
                         let control_at = file.text[offset..offset + policy_text.len()]
@@ -294,15 +303,15 @@ impl Pack {
                                 &file.name,
                                 &file.text,
                                 control_at,
-                                format!(
+                                PackError::Lint(format!(
                                     "gate `{id}`: `{c}` is not an ISO/IEC 42001:2023 Annex A control (A.2.2 … A.10.4)"
-                                ),
+                                )),
                             ));
                         }
                         match gate(&id, &notes, policy_text, &file.name, at.start.line) {
                             Ok(g) => gates.push(g),
-                            Err(m) => {
-                                errors.push(here(m));
+                            Err(e) => {
+                                errors.push(InputError::at(&file.name, &file.text, at, e));
                                 continue;
                             }
                         }
@@ -325,7 +334,7 @@ impl Pack {
                             &file.name,
                             &file.text,
                             span,
-                            format!(
+                            PackError::Lint(format!(
                                 "`{id}`: `{written}` names an attribute the schema does not declare on `{}`, so {}",
                                 u.on,
                                 if u.has {
@@ -333,7 +342,7 @@ impl Pack {
                                 } else {
                                     "it can never be read"
                                 }
-                            ),
+                            )),
                         ));
                     }
                 }
@@ -363,6 +372,7 @@ impl Pack {
                 &file.text,
                 e,
                 "does not validate against the schema: ",
+                |m| PackError::Validation(m).into(),
             ));
         }
         for w in validation.validation_warnings() {
@@ -371,12 +381,14 @@ impl Pack {
                 .copied()
                 .unwrap_or((0, 0));
             let file = &files[file_index];
-            warnings.push(from_diagnostic(&file.name, &file.text, w, ""));
+            warnings.push(from_diagnostic(&file.name, &file.text, w, "", |m| {
+                PackError::Lint(m).into()
+            }));
         }
         if permits.is_empty() {
             errors.push(InputError::new(
                 Some(&origin),
-                "the policy pack has no `permit` policy: every request would be denied without a reason",
+                PackError::NoPermit("the policy pack has no `permit` policy: every request would be denied without a reason".into()),
             ).with_help("add a baseline permit for the lifecycle actions, as the default pack's `policies/baseline.cedar` does"));
         }
         if !errors.is_empty() {
@@ -471,12 +483,13 @@ fn sha256_hex(text: &str) -> String {
 }
 
 /// The JSON document `embedded_schema.json` holds for a schema's text, or why there is none.
-pub fn precompiled_schema(text: &str) -> Result<serde_json::Value, String> {
+pub fn precompiled_schema(text: &str) -> Result<serde_json::Value, PackError> {
+    let schema = |e: &dyn std::fmt::Display| PackError::Schema(e.to_string());
     let (fragment, _) =
-        cedar_policy::SchemaFragment::from_cedarschema_str(text).map_err(|e| e.to_string())?;
+        cedar_policy::SchemaFragment::from_cedarschema_str(text).map_err(|e| schema(&e))?;
     Ok(serde_json::json!({
         "cedarschema_sha256": sha256_hex(text),
-        "schema": fragment.to_json_value().map_err(|e| e.to_string())?,
+        "schema": fragment.to_json_value().map_err(|e| schema(&e))?,
     }))
 }
 
@@ -548,7 +561,13 @@ fn parse_file(file: &PackFile, is_policy: bool) -> Parsed {
             return Parsed::Errors(
                 e.iter()
                     .map(|one| {
-                        from_diagnostic(&file.name, &file.text, one, "the policy does not parse: ")
+                        from_diagnostic(
+                            &file.name,
+                            &file.text,
+                            one,
+                            "the policy does not parse: ",
+                            |m| PackError::Syntax(m).into(),
+                        )
                     })
                     .collect(),
             );
@@ -557,7 +576,9 @@ fn parse_file(file: &PackFile, is_policy: bool) -> Parsed {
     if set.templates().next().is_some() {
         return Parsed::Errors(vec![InputError::new(
             Some(&file.name),
-            "policy templates are not supported in a pack: write static policies",
+            PackError::Syntax(
+                "policy templates are not supported in a pack: write static policies".into(),
+            ),
         )]);
     }
     let mut policies: Vec<(usize, String, Policy)> = set
@@ -607,14 +628,14 @@ fn gate(
     policy_text: &str,
     file: &str,
     line: usize,
-) -> Result<Gate, String> {
+) -> Result<Gate, PackError> {
     let severity = match notes.get("severity") {
         None | Some("error") => Severity::Error,
         Some("warning") => Severity::Warning,
         Some(other) => {
-            return Err(format!(
+            return Err(PackError::Annotation(format!(
                 "`@severity(\"{other}\")` on gate `{id}`: write \"error\" or \"warning\""
-            ));
+            )));
         }
     };
     let list = |key: &str| -> Vec<String> {
@@ -630,7 +651,10 @@ fn gate(
     };
     let fields = list("field")
         .iter()
-        .map(|f| FieldPath::parse(f).map_err(|e| format!("`@field` on gate `{id}`: {e}")))
+        .map(|f| {
+            FieldPath::parse(f)
+                .map_err(|e| PackError::Annotation(format!("`@field` on gate `{id}`: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let text = |key: &str| {
         notes
@@ -721,7 +745,8 @@ mod tests {
     #[test]
     fn a_forbid_without_id_is_an_error() {
         let e = first_error(&format!("{PERMIT}forbid (principal, action, resource);\n"));
-        assert!(e.message.contains("has no `@id`"), "{}", e.message);
+        assert_eq!(e.code(), "pack::annotation");
+        assert!(e.message().contains("has no `@id`"), "{}", e.message());
         assert_eq!(e.line(), Some(2));
     }
 
@@ -731,16 +756,21 @@ mod tests {
             "{PERMIT}@id(\"a\") forbid (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);\n"
         ));
         assert!(
-            e.message.contains("duplicate policy id `a`"),
+            e.message().contains("duplicate policy id `a`"),
             "{}",
-            e.message
+            e.message()
         );
     }
 
     #[test]
     fn a_pack_without_permit_is_an_error() {
         let e = first_error("@id(\"a\") forbid (principal, action, resource);\n");
-        assert!(e.message.contains("no `permit` policy"), "{}", e.message);
+        assert_eq!(e.code(), "pack::no-permit");
+        assert!(
+            e.message().contains("no `permit` policy"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]
@@ -748,11 +778,12 @@ mod tests {
         let e = first_error(&format!(
             "{PERMIT}\n@id(\"a\")\nforbid (principal, action, resource)\nwhen {{ resource.owner == \"x\" }};\n"
         ));
+        assert_eq!(e.code(), "pack::validation");
         assert!(
-            e.message
+            e.message()
                 .contains("does not validate against the schema: for policy `a`"),
             "{}",
-            e.message
+            e.message()
         );
         assert_eq!(e.line(), Some(5));
     }
@@ -762,15 +793,15 @@ mod tests {
         let e = first_error(&format!(
             "{PERMIT}@id(\"a\") @severity(\"fatal\") forbid (principal, action, resource);\n"
         ));
-        assert!(e.message.contains("@severity"), "{}", e.message);
+        assert!(e.message().contains("@severity"), "{}", e.message());
         let e = first_error(&format!(
             "{PERMIT}@id(\"a\") @field(\"governance..x\") forbid (principal, action, resource);\n"
         ));
-        assert!(e.message.contains("@field"), "{}", e.message);
+        assert!(e.message().contains("@field"), "{}", e.message());
         let e = first_error(&format!(
             "{PERMIT}@id(\"Not Kebab\") forbid (principal, action, resource);\n"
         ));
-        assert!(e.message.contains("kebab-case"), "{}", e.message);
+        assert!(e.message().contains("kebab-case"), "{}", e.message());
     }
 
     #[test]
@@ -778,7 +809,8 @@ mod tests {
         let e = first_error(&format!(
             "{PERMIT}\n@id(\"a\")\nforbid (principal, action, resource\n"
         ));
-        assert!(e.message.contains("does not parse"), "{}", e.message);
+        assert_eq!(e.code(), "pack::syntax");
+        assert!(e.message().contains("does not parse"), "{}", e.message());
         assert!(e.line().is_some_and(|l| l >= 3), "{e}");
     }
 }

@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use crate::card;
 use crate::date::Instant;
-use crate::error::InputError;
+use crate::error::{EvidenceError, InputError, TestError};
 use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::git::{ChangeSet, GitFacts, Person};
 use crate::evidence::{Evidence, Reviews};
@@ -73,7 +73,7 @@ struct File<'a> {
 
 impl File<'_> {
     fn error(&self, span: Span, m: String) -> InputError {
-        InputError::at(self.path, self.source, span, m)
+        InputError::at(self.path, self.source, span, TestError::Case(m))
     }
 
     fn field<'n>(&self, case: &'n Node, key: &str) -> Option<&'n Node> {
@@ -124,7 +124,9 @@ impl File<'_> {
 
     fn evidence(&self, case: &Node) -> Result<Evidence, InputError> {
         let mut evidence = Evidence::unavailable("the test case states no git evidence");
-        evidence.review = Err("the test case states no review evidence".into());
+        evidence.review = Err(EvidenceError::Unavailable(
+            "the test case states no review evidence".into(),
+        ));
         if let Some(git) = self.field(case, "git") {
             let person = Person {
                 name: "Commit Author".into(),
@@ -152,9 +154,9 @@ impl File<'_> {
             };
             evidence.tag_reachable = match flag("head_on_default_branch") {
                 Some(on) => Ok(Some(on)),
-                None => {
-                    Err("the test case does not say whether HEAD is on the default branch".into())
-                }
+                None => Err(EvidenceError::Unavailable(
+                    "the test case does not say whether HEAD is on the default branch".into(),
+                )),
             };
             evidence.git = Ok(GitFacts {
                 root: PathBuf::from("."),
@@ -217,7 +219,9 @@ impl File<'_> {
             }
         };
         let now = match self.field(case, "now") {
-            None => Instant::parse("2026-01-01").map_err(|e| self.error(case.span, e))?,
+            None => {
+                Instant::parse("2026-01-01").map_err(|e| self.error(case.span, e.to_string()))?
+            }
             Some(n) => Instant::parse(&text(n).unwrap_or_default())
                 .map_err(|e| self.error(n.span, format!("`now`: {e}")))?,
         };
@@ -253,7 +257,7 @@ pub fn run_file(
         _ => {
             return Err(vec![InputError::new(
                 Some(path),
-                "a test file holds a `cases` list",
+                TestError::Case("a test file holds a `cases` list".into()),
             )]);
         }
     };

@@ -78,7 +78,7 @@ pub fn annotations(report: &Report) -> Vec<Value> {
                 "end_line": line,
                 "annotation_level": "failure",
                 "title": "aimsgate: could not evaluate",
-                "message": e.message,
+                "message": e.message(),
             }));
         }
     }
@@ -209,7 +209,7 @@ fn comment(api: &Api, report: &Report, number: u64) -> Note {
                 "pull request comment",
                 &ApiError {
                     status: None,
-                    message: e,
+                    message: e.to_string(),
                 },
             );
         }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::date::Instant;
+use crate::error::RecordError;
 use crate::evidence::Evidence;
 use crate::output_file;
 use crate::pack::Pack;
@@ -259,8 +260,9 @@ pub fn of(report: &Report, pack: Option<&Pack>, evidence: &Evidence, actor: &str
 
 impl Record {
     /// The record as one JSON line (no line break inside).
-    pub fn line(&self) -> Result<String, String> {
-        serde_json::to_string(self).map_err(|e| format!("cannot serialise the record: {e}"))
+    pub fn line(&self) -> Result<String, RecordError> {
+        serde_json::to_string(self)
+            .map_err(|e| RecordError::Write(format!("cannot serialise the record: {e}")))
     }
 }
 
@@ -268,11 +270,12 @@ impl Record {
 /// nor through a folder that links outside `root`, never a FIFO or device), under an exclusive lock, written in one call and synced. Existing
 /// content is never read or rewritten — but for its last byte: when a crash left a torn line,
 /// the record starts on a line of its own. Many runs at once each add their line.
-pub fn append(file: &Path, line: &str, root: &Path) -> Result<(), String> {
+pub fn append(file: &Path, line: &str, root: &Path) -> Result<(), RecordError> {
     let shown = file.display();
     let mut f = output_file::open(file, output_file::Mode::Append, root)
-        .map_err(|e| format!("cannot write {shown}: {e}"))?;
-    f.lock().map_err(|e| format!("cannot lock {shown}: {e}"))?;
+        .map_err(|e| RecordError::Write(format!("cannot write {shown}: {e}")))?;
+    f.lock()
+        .map_err(|e| RecordError::Write(format!("cannot lock {shown}: {e}")))?;
     let written = (|| -> std::io::Result<()> {
         let len = f.metadata()?.len();
         let mut last = [b'\n'];
@@ -290,8 +293,8 @@ pub fn append(file: &Path, line: &str, root: &Path) -> Result<(), String> {
         f.sync_all()
     })();
     let unlocked = f.unlock();
-    written.map_err(|e| format!("cannot write {shown}: {e}"))?;
-    unlocked.map_err(|e| format!("cannot unlock {shown}: {e}"))
+    written.map_err(|e| RecordError::Write(format!("cannot write {shown}: {e}")))?;
+    unlocked.map_err(|e| RecordError::Write(format!("cannot unlock {shown}: {e}")))
 }
 
 /// How long concurrent runs may take turns at the notes ref before one gives up.
@@ -301,15 +304,16 @@ const NOTE_PATIENCE: Duration = Duration::from_secs(20);
 /// compare-and-swap: the notes commit is made on the ref's current tip, and the ref moves only
 /// if it still points there; otherwise the note is made again on the new tip, with a growing,
 /// jittered back-off, for a bounded time. Many runs at once each add their line.
-pub fn note(dir: &Path, commit: &str, line: &str) -> Result<(), String> {
+pub fn note(dir: &Path, commit: &str, line: &str) -> Result<(), RecordError> {
     let repo = git2::Repository::discover(dir)
-        .map_err(|e| format!("not inside a git repository ({})", e.message()))?;
-    let oid = git2::Oid::from_str(commit)
-        .map_err(|e| format!("`{commit}` is not a commit id ({})", e.message()))?;
+        .map_err(|e| RecordError::Note(format!("not inside a git repository ({})", e.message())))?;
+    let oid = git2::Oid::from_str(commit).map_err(|e| {
+        RecordError::Note(format!("`{commit}` is not a commit id ({})", e.message()))
+    })?;
     let sig = repo
         .signature()
         .or_else(|_| git2::Signature::now("aimsgate", "aimsgate@localhost"))
-        .map_err(|e| format!("cannot sign the note ({})", e.message()))?;
+        .map_err(|e| RecordError::Note(format!("cannot sign the note ({})", e.message())))?;
     let started = std::time::Instant::now();
     let mut attempt: u32 = 0;
     loop {
@@ -328,7 +332,7 @@ pub fn note(dir: &Path, commit: &str, line: &str) -> Result<(), String> {
                 std::thread::sleep(Duration::from_millis(base + jitter));
             }
             Err(e) => {
-                return Err(format!(
+                return Err(RecordError::Note(format!(
                     "cannot write the git note ({}){}",
                     e.message(),
                     if contended(&e) {
@@ -336,7 +340,7 @@ pub fn note(dir: &Path, commit: &str, line: &str) -> Result<(), String> {
                     } else {
                         String::new()
                     }
-                ));
+                )));
             }
         }
     }
@@ -460,18 +464,22 @@ impl Records {
 
 /// Every record in a records file (`--record FILE`), oldest first; a line that is not a record
 /// is a warning. Read as a regular file only.
-pub fn read_file(file: &Path) -> Result<Records, String> {
+pub fn read_file(file: &Path) -> Result<Records, RecordError> {
     let shown = file.display().to_string();
-    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let meta = std::fs::metadata(file)
+        .map_err(|e| RecordError::Read(format!("cannot read {shown}: {e}")))?;
     if !meta.is_file() {
-        return Err(format!("cannot read {shown}: it is not a regular file"));
+        return Err(RecordError::Read(format!(
+            "cannot read {shown}: it is not a regular file"
+        )));
     }
-    let f = std::fs::File::open(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let f = std::fs::File::open(file)
+        .map_err(|e| RecordError::Read(format!("cannot read {shown}: {e}")))?;
     let mut read = Records::default();
     let mut more = 0;
     // A line at a time: a large file of records is read without holding it whole.
     for (i, line) in std::io::BufRead::split(std::io::BufReader::new(f), b'\n').enumerate() {
-        let line = line.map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let line = line.map_err(|e| RecordError::Read(format!("cannot read {shown}: {e}")))?;
         read.line(&shown, i + 1, &String::from_utf8_lossy(&line), &mut more);
     }
     read.more(&shown, more);
@@ -480,20 +488,29 @@ pub fn read_file(file: &Path) -> Result<Records, String> {
 
 /// Every record in the notes of the repository at `dir`, oldest first; a line that is not a
 /// record is a warning.
-pub fn read_notes(dir: &Path) -> Result<Records, String> {
+pub fn read_notes(dir: &Path) -> Result<Records, RecordError> {
     let repo = git2::Repository::discover(dir)
-        .map_err(|e| format!("not inside a git repository ({})", e.message()))?;
+        .map_err(|e| RecordError::Read(format!("not inside a git repository ({})", e.message())))?;
     let notes = match repo.notes(Some(NOTES_REF)) {
         Ok(n) => n,
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Records::default()),
-        Err(e) => return Err(format!("cannot read {NOTES_REF} ({})", e.message())),
+        Err(e) => {
+            return Err(RecordError::Read(format!(
+                "cannot read {NOTES_REF} ({})",
+                e.message()
+            )));
+        }
     };
     let mut read = Records::default();
     for item in notes {
-        let (_, annotated) = item.map_err(|e| format!("cannot read a note ({})", e.message()))?;
-        let note = repo
-            .find_note(Some(NOTES_REF), annotated)
-            .map_err(|e| format!("cannot read the note of {annotated} ({})", e.message()))?;
+        let (_, annotated) =
+            item.map_err(|e| RecordError::Read(format!("cannot read a note ({})", e.message())))?;
+        let note = repo.find_note(Some(NOTES_REF), annotated).map_err(|e| {
+            RecordError::Read(format!(
+                "cannot read the note of {annotated} ({})",
+                e.message()
+            ))
+        })?;
         let place = format!("the note of {annotated}");
         let mut more = 0;
         for (i, line) in String::from_utf8_lossy(note.message_bytes())

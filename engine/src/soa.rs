@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::annex_a;
-use crate::error::InputError;
+use crate::error::{InputError, SoaError};
 use crate::pack::Pack;
 use crate::span::Span;
 use crate::yaml::{self, ScalarKind, Value};
@@ -48,7 +48,7 @@ pub struct Row {
 /// Reads a `soa.yaml` (shown as `path`): control id → decision.
 pub fn read_decisions(path: &str, text: &str) -> Result<Vec<(String, Decision)>, Vec<InputError>> {
     let source: Arc<str> = Arc::from(text);
-    let at = |span: Span, m: String| InputError::at(path, &source, span, m);
+    let at = |span: Span, m: String| InputError::at(path, &source, span, SoaError::Entry(m));
     let root = yaml::parse_file(path, &source)?;
     let mut out = Vec::new();
     let mut errors = Vec::new();

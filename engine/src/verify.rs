@@ -13,6 +13,7 @@ use cedar_policy::{Policy, PolicySet, RequestEnv};
 use cedar_policy_symcc::solver::LocalSolver;
 use cedar_policy_symcc::{CedarSymCompiler, CompiledPolicy, CompiledPolicySet};
 
+use crate::error::VerifyError;
 use crate::pack::Pack;
 
 /// One proof obligation and its outcome.
@@ -47,35 +48,40 @@ fn env_name(env: &RequestEnv) -> String {
 
 /// Verifies `pack`, and `properties` (policies that must allow whatever the pack allows).
 /// `Err` when the analysis itself cannot run (no solver, a construct symcc does not support).
-pub fn verify(pack: &Pack, properties: Option<&PolicySet>) -> Result<Verification, String> {
+pub fn verify(pack: &Pack, properties: Option<&PolicySet>) -> Result<Verification, VerifyError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .map_err(|e| VerifyError::Solver(format!("cannot start the runtime: {e}")))?;
     // The solver runs as a child process driven by the runtime.
     let _guard = runtime.enter();
     let solver = LocalSolver::cvc5().map_err(|e| {
-        format!("cannot start the cvc5 SMT solver ({e}); install it (Debian: `apt-get install cvc5`) or point the CVC5 variable at it")
+        VerifyError::Solver(format!("cannot start the cvc5 SMT solver ({e}); install it (Debian: `apt-get install cvc5`) or point the CVC5 variable at it"))
     })?;
     let mut compiler = CedarSymCompiler::new(solver)
-        .map_err(|e| format!("cannot start the symbolic compiler: {e}"))?;
+        .map_err(|e| VerifyError::Solver(format!("cannot start the symbolic compiler: {e}")))?;
     let schema = &pack.schema;
     let envs: Vec<RequestEnv> = schema.request_envs().collect();
     if envs.is_empty() {
-        return Err("the schema declares no action a request could name".into());
+        return Err(VerifyError::Solver(
+            "the schema declares no action a request could name".into(),
+        ));
     }
     let mut out = Verification::default();
-    let fail = |e: cedar_policy_symcc::err::Error| e.to_string();
+    let fail = |e: cedar_policy_symcc::err::Error| VerifyError::Solver(e.to_string());
 
     for gate in &pack.gates {
         let policy: &Policy = pack
             .policies
             .policy(&cedar_policy::PolicyId::new(&gate.id))
-            .ok_or_else(|| format!("internal: gate `{}` is not in the pack", gate.id))?;
+            .ok_or_else(|| {
+                VerifyError::Solver(format!("internal: gate `{}` is not in the pack", gate.id))
+            })?;
         let mut fires_somewhere = false;
         for env in &envs {
-            let compiled = CompiledPolicy::compile(policy, env, schema)
-                .map_err(|e| format!("gate `{}` ({}): {e}", gate.id, env_name(env)))?;
+            let compiled = CompiledPolicy::compile(policy, env, schema).map_err(|e| {
+                VerifyError::Solver(format!("gate `{}` ({}): {e}", gate.id, env_name(env)))
+            })?;
             let errors = runtime
                 .block_on(compiler.check_never_errors_with_counterexample_opt(&compiled))
                 .map_err(fail)?;
@@ -111,7 +117,7 @@ pub fn verify(pack: &Pack, properties: Option<&PolicySet>) -> Result<Verificatio
 
     for env in &envs {
         let compiled = CompiledPolicySet::compile(&pack.policies, env, schema)
-            .map_err(|e| format!("the pack ({}): {e}", env_name(env)))?;
+            .map_err(|e| VerifyError::Solver(format!("the pack ({}): {e}", env_name(env))))?;
         let allows = runtime
             .block_on(compiler.check_always_allows_opt(&compiled))
             .map_err(fail)?;
@@ -131,8 +137,9 @@ pub fn verify(pack: &Pack, properties: Option<&PolicySet>) -> Result<Verificatio
             },
         });
         if let Some(properties) = properties {
-            let required = CompiledPolicySet::compile(properties, env, schema)
-                .map_err(|e| format!("the properties ({}): {e}", env_name(env)))?;
+            let required = CompiledPolicySet::compile(properties, env, schema).map_err(|e| {
+                VerifyError::Solver(format!("the properties ({}): {e}", env_name(env)))
+            })?;
             let cex = runtime
                 .block_on(compiler.check_implies_with_counterexample_opt(&compiled, &required))
                 .map_err(fail)?;

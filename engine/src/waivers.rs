@@ -20,7 +20,7 @@
 use std::sync::Arc;
 
 use crate::date::Instant;
-use crate::error::InputError;
+use crate::error::{InputError, WaiverError};
 use crate::pack::Pack;
 use crate::span::Span;
 use crate::yaml::{self, Node, ScalarKind, Value};
@@ -131,7 +131,7 @@ impl Waivers {
         now: Instant,
     ) -> Result<Waivers, Vec<InputError>> {
         let source: Arc<str> = Arc::from(text);
-        let at = |span: Span, m: String| InputError::at(path, &source, span, m);
+        let at = |span: Span, m: String| InputError::at(path, &source, span, WaiverError::Field(m));
         let root = yaml::parse_file(path, &source)?;
         let Some(root) = root else {
             return Ok(Waivers {
@@ -212,7 +212,12 @@ impl Waivers {
             let gate = field("gate").unwrap_or_default();
             if pack.gate(&gate).is_none() {
                 let span = item.get("gate").map_or(span, |e| e.value.span);
-                errors.push(at(span, format!("the policy pack has no gate `{gate}`")));
+                errors.push(InputError::at(
+                    path,
+                    &source,
+                    span,
+                    WaiverError::Scope(format!("the policy pack has no gate `{gate}`")),
+                ));
                 continue;
             }
             let from = approved_on.unwrap_or(now);
@@ -278,10 +283,10 @@ impl Waivers {
                             &w.path,
                             source,
                             w.span,
-                            format!(
+                            WaiverError::Approval(format!(
                                 "this waiver of `{}` for `{model}` is approved by the model's own owner ({}): an exception needs someone else's approval",
                                 w.gate, w.approved_by
-                            ),
+                            )),
                         ));
                     }
                     continue;

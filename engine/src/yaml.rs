@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
 
+use crate::error::YamlError;
 use crate::span::{Pos, Span};
 
 /// What a scalar resolved to under the YAML 1.2 core schema.
@@ -107,9 +108,16 @@ impl Default for Limits {
 
 /// A document that could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct YamlError {
-    pub message: String,
+pub struct ParseError {
+    pub kind: YamlError,
     pub pos: Pos,
+}
+
+impl ParseError {
+    /// The sentence a person reads.
+    pub fn message(&self) -> String {
+        self.kind.to_string()
+    }
 }
 
 /// Where the YAML text starts inside its file, so positions are reported in file coordinates.
@@ -132,7 +140,7 @@ pub fn parse_file(
             start: e.pos,
             end: e.pos.offset + 1,
         };
-        vec![crate::error::InputError::at(path, source, span, e.message)]
+        vec![crate::error::InputError::at(path, source, span, e.kind)]
     })
 }
 
@@ -146,7 +154,7 @@ fn shown_tag(tag: &Tag) -> String {
 }
 
 /// Parses one YAML (or JSON) document. `Ok(None)` for a document with no content at all.
-pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>, YamlError> {
+pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>, ParseError> {
     let mut builder = Builder {
         text,
         parser: Parser::new_from_str(text),
@@ -174,7 +182,7 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn next(&mut self) -> Result<(Event<'a>, Span), YamlError> {
+    fn next(&mut self) -> Result<(Event<'a>, Span), ParseError> {
         match self.parser.next_event() {
             Some(Ok((event, span))) => {
                 let span = self.offsets.span(&span);
@@ -182,14 +190,14 @@ impl<'a> Builder<'a> {
                 Ok((event, span))
             }
             Some(Err(e)) => Err(self.scan_error(&e)),
-            None => Err(YamlError {
-                message: "unexpected end of the YAML document".into(),
+            None => Err(ParseError {
+                kind: YamlError::Syntax("unexpected end of the YAML document".into()),
                 pos: self.last,
             }),
         }
     }
 
-    fn scan_error(&self, e: &ScanError) -> YamlError {
+    fn scan_error(&self, e: &ScanError) -> ParseError {
         let m = e.marker();
         let pos = self.offsets.pos(m.index(), m.line(), m.col());
         let local = pos.offset.saturating_sub(self.offsets.origin.offset);
@@ -210,10 +218,13 @@ impl<'a> Builder<'a> {
             }
             _ => format!("invalid YAML: {}", e.info()),
         };
-        YamlError { message, pos }
+        ParseError {
+            kind: YamlError::Syntax(message),
+            pos,
+        }
     }
 
-    fn document(&mut self) -> Result<Option<Node>, YamlError> {
+    fn document(&mut self) -> Result<Option<Node>, ParseError> {
         let (event, _) = self.next()?;
         if !matches!(event, Event::StreamStart) {
             return Err(self.unexpected("the start of the stream"));
@@ -233,57 +244,59 @@ impl<'a> Builder<'a> {
         }
         match self.next()? {
             (Event::StreamEnd, _) => Ok(Some(root)),
-            (_, span) => Err(YamlError {
-                message: "more than one YAML document: a card holds exactly one".into(),
+            (_, span) => Err(ParseError {
+                kind: YamlError::Syntax(
+                    "more than one YAML document: a card holds exactly one".into(),
+                ),
                 pos: span.start,
             }),
         }
     }
 
-    fn unexpected(&self, wanted: &str) -> YamlError {
-        YamlError {
-            message: format!("invalid YAML: expected {wanted}"),
+    fn unexpected(&self, wanted: &str) -> ParseError {
+        ParseError {
+            kind: YamlError::Syntax(format!("invalid YAML: expected {wanted}")),
             pos: self.last,
         }
     }
 
-    fn count(&mut self, n: usize, at: Pos) -> Result<(), YamlError> {
+    fn count(&mut self, n: usize, at: Pos) -> Result<(), ParseError> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
-            return Err(YamlError {
-                message: format!(
+            return Err(ParseError {
+                kind: YamlError::Limit(format!(
                     "the document expands to more than {} nodes (an alias bomb, or far larger than a model card)",
                     self.limits.max_nodes
-                ),
+                )),
                 pos: at,
             });
         }
         Ok(())
     }
 
-    fn weigh(&mut self, n: usize, at: Pos) -> Result<(), YamlError> {
+    fn weigh(&mut self, n: usize, at: Pos) -> Result<(), ParseError> {
         self.bytes = self.bytes.saturating_add(n);
         if self.bytes > self.limits.max_bytes {
-            return Err(YamlError {
-                message: format!(
+            return Err(ParseError {
+                kind: YamlError::Limit(format!(
                     "the document expands to more than {} MiB of text (aliases of a long text, or far larger than a model card)",
                     self.limits.max_bytes / (1024 * 1024)
-                ),
+                )),
                 pos: at,
             });
         }
         Ok(())
     }
 
-    fn check_tag(&self, tag: Option<&Tag>, at: Pos) -> Result<Option<String>, YamlError> {
+    fn check_tag(&self, tag: Option<&Tag>, at: Pos) -> Result<Option<String>, ParseError> {
         let Some(tag) = tag else { return Ok(None) };
         if tag.is_yaml_core_schema() {
             return match tag.suffix.as_str() {
                 "str" | "int" | "float" | "bool" | "null" | "map" | "seq" => {
                     Ok(Some(tag.suffix.clone()))
                 }
-                _ => Err(YamlError {
-                    message: format!("unsupported YAML tag `{}`", shown_tag(tag)),
+                _ => Err(ParseError {
+                    kind: YamlError::Tag(format!("unsupported YAML tag `{}`", shown_tag(tag))),
                     pos: at,
                 }),
             };
@@ -291,11 +304,11 @@ impl<'a> Builder<'a> {
         if tag.handle == "!" && tag.suffix.is_empty() {
             return Ok(Some("str".into()));
         }
-        Err(YamlError {
-            message: format!(
+        Err(ParseError {
+            kind: YamlError::Tag(format!(
                 "unsupported YAML tag `{}`: a model card holds plain data, without application tags",
                 shown_tag(tag)
-            ),
+            )),
             pos: at,
         })
     }
@@ -306,7 +319,7 @@ impl<'a> Builder<'a> {
         event: Event<'a>,
         span: Span,
         depth: usize,
-    ) -> Result<(Node, usize), YamlError> {
+    ) -> Result<(Node, usize), ParseError> {
         let bytes_before = self.bytes;
         let (node, count, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
@@ -357,8 +370,8 @@ impl<'a> Builder<'a> {
             }
             Event::Alias(id) => {
                 let Some((_, count, bytes)) = self.anchors.get(&id) else {
-                    return Err(YamlError {
-                        message: "alias to an unknown anchor".into(),
+                    return Err(ParseError {
+                        kind: YamlError::Syntax("alias to an unknown anchor".into()),
                         pos: span.start,
                     });
                 };
@@ -367,8 +380,8 @@ impl<'a> Builder<'a> {
                 self.count(count, span.start)?;
                 self.weigh(bytes, span.start)?;
                 let node = self.anchors.get(&id).map(|(n, _, _)| n.clone());
-                return node.map(|n| (n, count)).ok_or_else(|| YamlError {
-                    message: "alias to an unknown anchor".into(),
+                return node.map(|n| (n, count)).ok_or_else(|| ParseError {
+                    kind: YamlError::Syntax("alias to an unknown anchor".into()),
                     pos: span.start,
                 });
             }
@@ -381,20 +394,20 @@ impl<'a> Builder<'a> {
         Ok((node, count))
     }
 
-    fn enter(&self, depth: usize, at: Pos) -> Result<(), YamlError> {
+    fn enter(&self, depth: usize, at: Pos) -> Result<(), ParseError> {
         if depth >= self.limits.max_depth {
-            return Err(YamlError {
-                message: format!(
+            return Err(ParseError {
+                kind: YamlError::Limit(format!(
                     "the document nests deeper than {} levels",
                     self.limits.max_depth
-                ),
+                )),
                 pos: at,
             });
         }
         Ok(())
     }
 
-    fn mapping(&mut self, span: Span, depth: usize) -> Result<(Node, usize), YamlError> {
+    fn mapping(&mut self, span: Span, depth: usize) -> Result<(Node, usize), ParseError> {
         let mut entries: Vec<Entry> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut merges: Vec<Node> = Vec::new();
@@ -419,9 +432,10 @@ impl<'a> Builder<'a> {
                     (text.into_owned(), style)
                 }
                 _ => {
-                    return Err(YamlError {
-                        message: "a mapping key must be a plain string, not a list or mapping"
-                            .into(),
+                    return Err(ParseError {
+                        kind: YamlError::Syntax(
+                            "a mapping key must be a plain string, not a list or mapping".into(),
+                        ),
                         pos: key_span.start,
                     });
                 }
@@ -441,11 +455,11 @@ impl<'a> Builder<'a> {
                     .iter()
                     .find(|e| e.key == key.0)
                     .map_or(0, |e| e.key_span.start.line);
-                return Err(YamlError {
-                    message: format!(
+                return Err(ParseError {
+                    kind: YamlError::Syntax(format!(
                         "duplicate key `{}` (first defined on line {first}): which one applies is ambiguous",
                         key.0
-                    ),
+                    )),
                     pos: key_span.start,
                 });
             }
@@ -460,8 +474,10 @@ impl<'a> Builder<'a> {
                 Value::Map(_) => vec![merge],
                 Value::Seq(items) => items,
                 Value::Scalar { .. } => {
-                    return Err(YamlError {
-                        message: "a merge key `<<` takes a mapping or a list of mappings".into(),
+                    return Err(ParseError {
+                        kind: YamlError::Syntax(
+                            "a merge key `<<` takes a mapping or a list of mappings".into(),
+                        ),
                         pos: merge.span.start,
                     });
                 }
@@ -469,8 +485,10 @@ impl<'a> Builder<'a> {
             for source in sources {
                 let at = source.span.start;
                 let Value::Map(merged) = source.value else {
-                    return Err(YamlError {
-                        message: "a merge key `<<` takes a mapping or a list of mappings".into(),
+                    return Err(ParseError {
+                        kind: YamlError::Syntax(
+                            "a merge key `<<` takes a mapping or a list of mappings".into(),
+                        ),
                         pos: at,
                     });
                 };
@@ -498,7 +516,7 @@ fn resolve(
     style: ScalarStyle,
     tag: Option<&str>,
     at: Pos,
-) -> Result<ScalarKind, YamlError> {
+) -> Result<ScalarKind, ParseError> {
     let resolved = if style == ScalarStyle::Plain {
         resolve_plain(text)
     } else {
@@ -521,8 +539,8 @@ fn resolve(
     if fits {
         Ok(resolved)
     } else {
-        Err(YamlError {
-            message: format!("`{text}` is not a valid `!!{tag}`"),
+        Err(ParseError {
+            kind: YamlError::Syntax(format!("`{text}` is not a valid `!!{tag}`")),
             pos: at,
         })
     }
@@ -664,7 +682,7 @@ mod tests {
             .unwrap()
     }
 
-    fn err(text: &str) -> YamlError {
+    fn err(text: &str) -> ParseError {
         parse(text, Origin { line: 1, offset: 0 }, Limits::default()).unwrap_err()
     }
 
@@ -754,7 +772,7 @@ mod tests {
         let e = err("a: 1\nb: 2\na: 3\n");
         assert_eq!(e.pos.line, 3);
         assert!(
-            e.message
+            e.message()
                 .contains("duplicate key `a` (first defined on line 1)")
         );
     }
@@ -771,9 +789,9 @@ mod tests {
         }
         let e = err(&text);
         assert!(
-            e.message.contains("more than 250000 nodes"),
+            e.message().contains("more than 250000 nodes"),
             "{}",
-            e.message
+            e.message()
         );
     }
 
@@ -785,9 +803,9 @@ mod tests {
         text.push_str("]\n");
         let e = err(&text);
         assert!(
-            e.message.contains("more than 8 MiB of text"),
+            e.message().contains("more than 8 MiB of text"),
             "{}",
-            e.message
+            e.message()
         );
         assert_eq!(e.pos.line, 2, "at the alias that crosses the bound");
         // The same text a few times is fine.
@@ -805,13 +823,13 @@ mod tests {
         ] {
             let e = err(text);
             assert!(
-                e.message.contains("unsupported YAML tag"),
+                e.message().contains("unsupported YAML tag"),
                 "{text}: {}",
-                e.message
+                e.message()
             );
         }
         let e = err("a: !!timestamp 2026-01-01\n");
-        assert!(e.message.contains("`!!timestamp`"), "{}", e.message);
+        assert!(e.message().contains("`!!timestamp`"), "{}", e.message());
         let root = parse(
             "base: &b {owner: x}\nm:\n  !!str <<: *b\n",
             Origin { line: 1, offset: 0 },
@@ -829,11 +847,11 @@ mod tests {
         let e = err("governance:\n  owner: @acme/fraud-ml\n");
         assert_eq!(e.pos.line, 2);
         assert!(
-            e.message.contains(
+            e.message().contains(
                 "must be quoted (`@` is reserved in YAML): write `owner: \"@acme/fraud-ml\"`"
             ),
             "{}",
-            e.message
+            e.message()
         );
     }
 
@@ -841,19 +859,27 @@ mod tests {
     fn deep_nesting_is_bounded() {
         let flow = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let e = err(&flow);
-        assert!(e.message.contains("recursion limit"), "{}", e.message);
+        assert!(e.message().contains("recursion limit"), "{}", e.message());
         let block: String = (0..100)
             .map(|i| format!("{}a:\n", "  ".repeat(i)))
             .collect();
         let e = err(&block);
-        assert!(e.message.contains("nests deeper than 64"), "{}", e.message);
+        assert!(
+            e.message().contains("nests deeper than 64"),
+            "{}",
+            e.message()
+        );
         assert_eq!(e.pos.line, 65);
     }
 
     #[test]
     fn application_tags_are_refused() {
         let e = err("a: !!python/object:os.system ls\n");
-        assert!(e.message.contains("unsupported YAML tag"), "{}", e.message);
+        assert!(
+            e.message().contains("unsupported YAML tag"),
+            "{}",
+            e.message()
+        );
         let n = doc("a: !!str 123\n");
         assert_eq!(scalar(&n.get("a").unwrap().value).1, &ScalarKind::Str);
     }
@@ -869,12 +895,12 @@ mod tests {
     fn syntax_errors_have_a_line() {
         let e = err("a: 1\nb: [1, 2\nc: 3\n");
         assert!(e.pos.line >= 2, "{e:?}");
-        assert!(e.message.starts_with("invalid YAML"));
+        assert!(e.message().starts_with("invalid YAML"));
     }
 
     #[test]
     fn two_documents_are_refused() {
         let e = err("a: 1\n---\nb: 2\n");
-        assert!(e.message.contains("more than one YAML document"));
+        assert!(e.message().contains("more than one YAML document"));
     }
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use aimsgate::check::{CheckOptions, check};
 use aimsgate::date::Instant;
+use aimsgate::error::EvidenceError;
 use aimsgate::evaluate::RequestSpec;
 use aimsgate::evidence::git::{GitFacts, Person};
 use aimsgate::evidence::{ChangeSet, Evidence, Reviews};
@@ -156,7 +157,7 @@ pub fn evidence(e: &Expectations) -> Evidence {
     let mut evidence = Evidence::unavailable("");
     let (mut git_ok, mut review_ok) = (true, true);
     let mut default_branch = Some("main".to_string());
-    let mut tag_on_default: Result<bool, String> = Ok(true);
+    let mut tag_on_default: Result<bool, EvidenceError> = Ok(true);
     let list = |v: &str| -> Vec<String> {
         v.split(',')
             .map(|s| s.trim().to_string())
@@ -168,7 +169,9 @@ pub fn evidence(e: &Expectations) -> Evidence {
             ("git", "unavailable") => git_ok = false,
             ("git-tags", v) => git.tags = list(v),
             ("tag-on-default-branch", "unknown") => {
-                tag_on_default = Err("the fixture says it is unknown".into());
+                tag_on_default = Err(EvidenceError::Unavailable(
+                    "the fixture says it is unknown".into(),
+                ));
             }
             ("tag-on-default-branch", v) => tag_on_default = Ok(v == "true"),
             ("branch", v) => git.branch = Some(v.to_string()),
@@ -199,12 +202,16 @@ pub fn evidence(e: &Expectations) -> Evidence {
     evidence.git = if git_ok {
         Ok(git)
     } else {
-        Err("the fixture says git evidence is unavailable".into())
+        Err(EvidenceError::Unavailable(
+            "the fixture says git evidence is unavailable".into(),
+        ))
     };
     evidence.review = if review_ok {
         Ok(reviews)
     } else {
-        Err("the fixture says reviews are unavailable".into())
+        Err(EvidenceError::Unavailable(
+            "the fixture says reviews are unavailable".into(),
+        ))
     };
     evidence.default_branch = default_branch;
     let tagged = git_ok && !evidence.git.as_ref().is_ok_and(|g| g.tags.is_empty());

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::error::PackError;
+
 /// Items of a list that the reader singles out, for gates about "any item that …".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Selector {
@@ -36,8 +38,9 @@ pub struct FieldPath {
 
 impl FieldPath {
     /// Parses `a.b[0].c` or `a.b[failing]`. Keys are letters, digits, `_` and `-`.
-    pub fn parse(text: &str) -> Result<FieldPath, String> {
-        let bad = |why: &str| format!("`{text}` is not a card field path: {why}");
+    pub fn parse(text: &str) -> Result<FieldPath, PackError> {
+        let bad =
+            |why: &str| PackError::Annotation(format!("`{text}` is not a card field path: {why}"));
         let mut segments = Vec::new();
         for part in text.split('.') {
             let (key, mut rest) = match part.find('[') {
@@ -71,12 +74,14 @@ impl FieldPath {
             }
         }
         let path = FieldPath { segments };
-        path.check_selectors().map_err(|why| bad(&why))?;
-        Ok(path)
+        match path.misplaced_selector() {
+            Some(why) => Err(bad(&why)),
+            None => Ok(path),
+        }
     }
 
-    /// Selectors stand only after the list they select from.
-    fn check_selectors(&self) -> Result<(), String> {
+    /// Selectors stand only after the list they select from: why this one does not.
+    fn misplaced_selector(&self) -> Option<String> {
         for (i, seg) in self.segments.iter().enumerate() {
             if let Segment::Select(sel) = seg {
                 let wanted = match sel {
@@ -87,11 +92,11 @@ impl FieldPath {
                     segments: self.segments[..i].to_vec(),
                 };
                 if before.to_string() != wanted {
-                    return Err(format!("`[{}]` selects from `{wanted}` only", sel.name()));
+                    return Some(format!("`[{}]` selects from `{wanted}` only", sel.name()));
                 }
             }
         }
-        Ok(())
+        None
     }
 
     pub fn segments(&self) -> &[Segment] {

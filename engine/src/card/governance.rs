@@ -4,6 +4,7 @@
 
 use super::Keys;
 use crate::date::Instant;
+use crate::error::CardError;
 use crate::span::Span;
 use crate::yaml::{Node, ScalarKind, Value};
 
@@ -289,18 +290,18 @@ pub struct HubMetadata {
 pub fn read(
     root: Option<&Node>,
     keys: &Keys,
-) -> Result<(Governance, HubMetadata), Vec<(Span, String)>> {
+) -> Result<(Governance, HubMetadata), Vec<(Span, CardError)>> {
     let mut r = Reader { errors: Vec::new() };
     if let Some(Value::Map(entries)) = root.map(|r| &r.value) {
         for e in entries {
             if super::keys::resembles(&e.key, "governance") {
-                r.error(
+                r.errors.push((
                     e.key_span,
-                    format!(
+                    CardError::Key(format!(
                         "`{}` is not `governance`, though it looks like it: the governance block must be spelled exactly `governance`",
                         super::keys::escape(&e.key)
-                    ),
-                );
+                    )),
+                ));
             }
         }
     }
@@ -321,12 +322,12 @@ pub fn read(
 }
 
 struct Reader {
-    errors: Vec<(Span, String)>,
+    errors: Vec<(Span, CardError)>,
 }
 
 impl Reader {
     fn error(&mut self, span: Span, message: String) {
-        self.errors.push((span, message));
+        self.errors.push((span, CardError::Value(message)));
     }
 
     fn wrong_type(&mut self, node: &Node, key: &str, wanted: &str) {

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::chars::invisible;
+use crate::error::CardError;
 use crate::span::Span;
 use crate::yaml::{Node, Value};
 
@@ -221,12 +222,12 @@ impl Keys {
 
 /// Checks every key of `node` (a mapping at `path`, such as `governance`) against `keys`, and
 /// below it every mapping and list item whose keys are known, adding an error per unknown key.
-pub fn check(node: &Node, keys: &Keys, path: &str, errors: &mut Vec<(Span, String)>) {
+pub fn check(node: &Node, keys: &Keys, path: &str, errors: &mut Vec<(Span, CardError)>) {
     match &node.value {
         Value::Map(entries) => {
             for e in entries {
                 if !keys.knows(&e.key) {
-                    errors.push((e.key_span, keys.unknown(&e.key, path)));
+                    errors.push((e.key_span, CardError::Key(keys.unknown(&e.key, path))));
                     continue;
                 }
                 if let Some(below) = keys.child(&e.key) {
@@ -241,7 +242,7 @@ pub fn check(node: &Node, keys: &Keys, path: &str, errors: &mut Vec<(Span, Strin
 impl Keys {
     /// Checks a value whose key is known: a mapping when keys are known below it, the items of a
     /// list when its items' keys are.
-    fn check_value(&self, value: &Node, path: &str, errors: &mut Vec<(Span, String)>) {
+    fn check_value(&self, value: &Node, path: &str, errors: &mut Vec<(Span, CardError)>) {
         if self.open {
             return;
         }

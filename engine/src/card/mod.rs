@@ -17,7 +17,7 @@ pub use field::{FieldPath, Segment, Selector};
 pub use governance::{Governance, HubMetadata};
 pub use keys::Keys;
 
-use crate::error::InputError;
+use crate::error::{CardError, InputError, IoError, Kind};
 use crate::span::{Pos, Span};
 use crate::yaml::{self, Limits, Node, Origin, Value};
 
@@ -75,7 +75,7 @@ pub fn load(
 
 /// The bytes of the card file at `file` (shown as `path`), up to one byte past the size bound.
 pub fn read_bytes(file: &Path, path: &str) -> Result<Vec<u8>, Vec<InputError>> {
-    let one = |m: String| vec![InputError::new(Some(path), m)];
+    let one = |m: String| vec![InputError::new(Some(path), IoError::Read(m))];
     let f = std::fs::File::open(file).map_err(|e| one(format!("cannot open the card: {e}")))?;
     // Sized from the file's length, so it is read without growing the buffer.
     let size = f.metadata().map_or(0, |m| m.len()).min(MAX_CARD_BYTES + 1);
@@ -106,7 +106,7 @@ pub fn from_bytes(
     explicit: bool,
     keys: &Keys,
 ) -> Result<Option<Card>, Vec<InputError>> {
-    let one = |m: String| vec![InputError::new(Some(path), m)];
+    let one = |k: Kind| vec![InputError::new(Some(path), k)];
     let format = Format::of(file);
     // A discovered Markdown file is held to the card limits only if it may be a card: a huge
     // or binary document page without governance front matter is simply not a card.
@@ -116,14 +116,15 @@ pub fn from_bytes(
         if !may_be_card(&bytes) {
             return Ok(None);
         }
-        return Err(one(format!(
+        return Err(one(IoError::TooLarge(format!(
             "the card is larger than {} MiB; a model card that large is refused rather than read",
             MAX_CARD_BYTES / (1024 * 1024)
-        )));
+        ))
+        .into()));
     }
     if looks_utf16(&bytes) && may_be_card(&bytes) {
         return Err(one(
-            "the card is UTF-16 text, and cards are read as UTF-8: is it checked out with a `working-tree-encoding` (.gitattributes)? Git and GitHub show its UTF-8 blob, so it must be read as that".into(),
+            CardError::Encoding("the card is UTF-16 text, and cards are read as UTF-8: is it checked out with a `working-tree-encoding` (.gitattributes)? Git and GitHub show its UTF-8 blob, so it must be read as that".into()).into(),
         ));
     }
     let text = match String::from_utf8(bytes) {
@@ -136,9 +137,10 @@ pub fn from_bytes(
                 .filter(|b| **b == b'\n')
                 .count()
                 + 1;
-            return Err(one(format!(
+            return Err(one(CardError::Encoding(format!(
                 "line {line}: the card is not valid UTF-8 (byte {valid})"
-            )));
+            ))
+            .into()));
         }
     };
     if text.contains('\0') && !may_be_card(text.as_bytes()) {
@@ -199,10 +201,12 @@ pub fn parse(
             + 1;
         return Err(vec![InputError::new(
             Some(path),
-            format!("line {line}: the card contains a NUL byte; it is not a text file"),
+            CardError::Encoding(format!(
+                "line {line}: the card contains a NUL byte; it is not a text file"
+            )),
         )]);
     }
-    let err = |span: Span, m: String| vec![InputError::at(path, &source, span, m)];
+    let err = |span: Span, k: Kind| vec![InputError::at(path, &source, span, k)];
     let (yaml_text, origin, anchor) = match format {
         Format::Markdown => match frontmatter::find(&source) {
             Ok(Some(fm)) => (
@@ -229,7 +233,10 @@ pub fn parse(
             Err(unclosed) => {
                 return Err(err(
                     unclosed.open,
-                    "the front matter opened here is never closed by a `---` line".into(),
+                    CardError::FrontMatter(
+                        "the front matter opened here is never closed by a `---` line".into(),
+                    )
+                    .into(),
                 ));
             }
         },
@@ -253,10 +260,11 @@ pub fn parse(
         let c = yaml_text[at..].chars().next().unwrap_or(' ');
         return Err(err(
             crate::error::span_of(&source, offset, c.len_utf8()),
-            format!(
+            CardError::Encoding(format!(
                 "the front matter holds a Unicode line separator (U+{:04X}), which YAML readers disagree on: one ends a line there, another does not",
                 c as u32
-            ),
+            ))
+            .into(),
         ));
     }
     let root = match yaml::parse(yaml_text, origin, Limits::default()) {
@@ -268,7 +276,7 @@ pub fn parse(
                 start: e.pos,
                 end: e.pos.offset + 1,
             };
-            return Err(err(span, e.message));
+            return Err(err(span, e.kind.into()));
         }
     };
     let root = match root {
@@ -282,10 +290,11 @@ pub fn parse(
             };
             return Err(err(
                 first_line(&source, node.span.start.offset),
-                format!(
+                CardError::FrontMatter(format!(
                     "{what} must be a mapping of keys to values, found {}",
                     node.type_name()
-                ),
+                ))
+                .into(),
             ));
         }
     };
@@ -335,7 +344,7 @@ fn card(
         .id
         .clone()
         .unwrap_or_else(|| fallback_id.to_string());
-    if let Err(why) = valid_id(&model_id) {
+    if let Some(why) = invalid_id(&model_id) {
         let (span, whose) = match root
             .as_ref()
             .and_then(|r| r.get("governance"))
@@ -352,7 +361,7 @@ fn card(
                 path,
                 source,
                 span,
-                format!("{whose} `{}` is not a valid model id: {why}", keys::escape(&model_id)),
+                CardError::Id(format!("{whose} `{}` is not a valid model id: {why}", keys::escape(&model_id))),
             )
             .with_help("a model id is letters, digits, `.`, `_`, `-` and `/`, at most 128 characters: set `governance.id`"),
         ]);
@@ -372,28 +381,26 @@ fn card(
 /// The longest model id.
 pub const MAX_ID_CHARS: usize = 128;
 
-/// Whether `id` is a model id: a strict token of letters, digits, `.`, `_`, `-` and `/`, at
+/// Why `id` is not a model id, if it is not one: a model id is a strict token of letters, digits, `.`, `_`, `-` and `/`, at
 /// most [`MAX_ID_CHARS`] long. Ids are shown in every output, logs and the action's outputs; a
 /// line break or an invisible character in one would let a card's author write lines of
 /// their own choosing there.
-pub fn valid_id(id: &str) -> Result<(), String> {
+pub fn invalid_id(id: &str) -> Option<String> {
     if id.is_empty() {
-        return Err("it is empty".into());
+        return Some("it is empty".into());
     }
     if id.chars().count() > MAX_ID_CHARS {
-        return Err(format!("it is longer than {MAX_ID_CHARS} characters"));
+        return Some(format!("it is longer than {MAX_ID_CHARS} characters"));
     }
-    match id
-        .chars()
+    id.chars()
         .find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')))
-    {
-        Some(c) => Err(format!(
-            "`{}` (U+{:04X}) is not allowed in it",
-            keys::escape(&c.to_string()),
-            c as u32
-        )),
-        None => Ok(()),
-    }
+        .map(|c| {
+            format!(
+                "`{}` (U+{:04X}) is not allowed in it",
+                keys::escape(&c.to_string()),
+                c as u32
+            )
+        })
 }
 
 /// A card whose front matter is `root`, a mapping taken from another YAML document (a policy
@@ -757,7 +764,8 @@ mod tests {
             &Keys::engine(),
         )
         .unwrap_err();
-        assert!(e[0].message.contains("U+2028"), "{}", e[0].message);
+        assert!(matches!(*e[0].kind, Kind::Card(CardError::Encoding(_))));
+        assert!(e[0].message().contains("U+2028"), "{}", e[0].message());
         let broken_gov: Arc<str> = Arc::from("---\ngovernance: [docs\n---\n");
         assert!(
             parse(
@@ -778,8 +786,9 @@ mod tests {
             "governance:\n  owner: [a]\n  risk_tier: High\n  impact_assessment:\n    approved_on: last week\n  bias_tests:\n    results:\n      - metric: x\n        value: .nan\n        threshold: 0.1\n",
             Format::Yaml,
         );
-        let lines: Vec<(Option<usize>, &str)> =
-            e.iter().map(|e| (e.line(), e.message.as_str())).collect();
+        assert!(e.iter().all(|e| e.code() == "card::value"), "{e:?}");
+        let lines: Vec<(Option<usize>, String)> =
+            e.iter().map(|e| (e.line(), e.message())).collect();
         assert_eq!(lines.len(), 4, "{lines:?}");
         assert_eq!(lines[0].0, Some(2));
         assert!(
@@ -799,7 +808,8 @@ mod tests {
     fn front_matter_that_is_a_list_is_an_error() {
         let e = errors("---\n- a\n- b\n---\n", Format::Markdown);
         assert_eq!(e[0].line(), Some(2));
-        assert!(e[0].message.contains("must be a mapping"));
+        assert_eq!(e[0].code(), "card::front-matter");
+        assert!(e[0].message().contains("must be a mapping"));
     }
 
     #[test]

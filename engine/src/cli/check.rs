@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use aimsgate::check::{CheckOptions, check};
 use aimsgate::config::Governance;
 use aimsgate::date::Instant;
-use aimsgate::error::InputError;
+use aimsgate::error::{ArgError, InputError, IoError};
 use aimsgate::evaluate::RequestSpec;
 use aimsgate::evidence::{Evidence, GatherOptions, GitHubOptions, Token};
 use aimsgate::report::Action;
@@ -183,7 +183,10 @@ fn request(args: &CheckArgs) -> Result<RequestSpec, Vec<InputError>> {
         errors.push(
             InputError::new(
                 None,
-                "`--action deploy` needs `--env ENV`: the gates depend on where the model goes",
+                ArgError::Value(
+                    "`--action deploy` needs `--env ENV`: the gates depend on where the model goes"
+                        .into(),
+                ),
             )
             .with_help("for example `--env production` or `--env staging`"),
         );
@@ -191,7 +194,10 @@ fn request(args: &CheckArgs) -> Result<RequestSpec, Vec<InputError>> {
     let now = match &args.now {
         None => Instant::now(),
         Some(text) => Instant::parse(text).unwrap_or_else(|why| {
-            errors.push(InputError::new(None, format!("--now: {why}")));
+            errors.push(InputError::new(
+                None,
+                ArgError::Value(format!("--now: {why}")),
+            ));
             Instant::now()
         }),
     };
@@ -216,7 +222,7 @@ pub(crate) fn run(args: CheckArgs) -> Result<Exit, Vec<InputError>> {
                 None,
                 vec![InputError::new(
                     None,
-                    format!("cannot read the current directory: {e}"),
+                    IoError::Read(format!("cannot read the current directory: {e}")),
                 )],
             ));
         }

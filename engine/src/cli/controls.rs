@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use aimsgate::error::InputError;
+use aimsgate::error::{ConfigError, InputError};
 
 use super::{Exit, PackArgs, setup_with, written};
 
@@ -40,7 +40,7 @@ pub(crate) fn run(args: &ControlsArgs) -> Result<Exit, Vec<InputError>> {
         Ok(None) => {
             return Err(vec![InputError::new(
                 Some(&file.to_string_lossy()),
-                "the statement does not exist",
+                ConfigError::Place("the statement does not exist".into()),
             )]);
         }
         Err(e) => return Err(e),

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use aimsgate::date::Instant;
-use aimsgate::error::InputError;
+use aimsgate::error::{EvidenceError, InputError, IoError, Kind, RecordError};
 use aimsgate::evidence::Evidence;
 use aimsgate::evidence::github::Api;
 use aimsgate::pack::Pack;
@@ -39,10 +39,10 @@ pub(crate) fn finish(
             Err(e) => {
                 report.errors.push(InputError::new(
                     Some(&output.path.to_string_lossy()),
-                    format!(
+                    IoError::Write(format!(
                         "cannot write the {} report: {e}",
                         format_name(output.format)
-                    ),
+                    )),
                 ));
                 report.decision = Decision::Error;
             }
@@ -78,12 +78,12 @@ pub(crate) fn record(
     evidence: &Evidence,
     actor: &str,
     root: &std::path::Path,
-) -> Result<(), String> {
+) -> Result<(), Kind> {
     if args.record.is_none() && !args.record_git_note {
         return Ok(());
     }
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| IoError::Read(format!("cannot read the current directory: {e}")))?;
     let record = aimsgate::record::of(report, pack, evidence, actor);
     let line = record.line()?;
     if let Some(file) = &args.record {
@@ -92,7 +92,12 @@ pub(crate) fn record(
     if args.record_git_note {
         let commit = match &evidence.git {
             Ok(g) => g.commit.clone(),
-            Err(why) => return Err(format!("--record-git-note needs the commit: {why}")),
+            Err(why) => {
+                return Err(RecordError::Note(format!(
+                    "--record-git-note needs the commit: {why}"
+                ))
+                .into());
+            }
         };
         aimsgate::record::note(&cwd, &commit, &line)?;
     }
@@ -194,7 +199,7 @@ pub(crate) fn emit_errors(
     );
     // What git says of HEAD, for the record; nothing else was gathered.
     let evidence = std::env::current_dir()
-        .map_err(|e| e.to_string())
+        .map_err(|e| EvidenceError::Git(format!("cannot read the current directory: {e}")))
         .and_then(|cwd| aimsgate::evidence::git::open(&cwd))
         .and_then(|repo| aimsgate::evidence::git::facts(&repo));
     let mut local = Evidence::unavailable("not gathered: the run failed before judging");

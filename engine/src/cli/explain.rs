@@ -1,6 +1,6 @@
 //! `aimsgate explain`: what a gate checks and how to satisfy it.
 
-use aimsgate::error::InputError;
+use aimsgate::error::{ArgError, InputError};
 
 use super::{Exit, PackArgs, setup, written};
 
@@ -21,7 +21,10 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Exit, Vec<InputError>> {
             .map(|g| g.id.as_str())
             .filter(|id| id.split('-').any(|w| w.len() > 3 && args.gate.contains(w)))
             .collect();
-        let mut e = InputError::new(None, format!("the policy pack has no gate `{}`", args.gate));
+        let mut e = InputError::new(
+            None,
+            ArgError::Value(format!("the policy pack has no gate `{}`", args.gate)),
+        );
         e = e.with_help(if near.is_empty() {
             format!(
                 "the gates are: {}",

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use aimsgate::error::InputError;
+use aimsgate::error::{InitError, InputError};
 
 use super::{Exit, current_dir};
 
@@ -35,31 +35,49 @@ pub(crate) fn run(args: &InitArgs) -> Result<Exit, Vec<InputError>> {
         policies: args.policies,
         force: args.force,
     };
-    let writes = match aimsgate::init::plan(&cwd, &options) {
-        Ok(w) => w,
+    let plan = match aimsgate::init::plan(&cwd, &options) {
+        Ok(p) => p,
         Err(errors) => {
             let mut errors: Vec<InputError> = errors
                 .into_iter()
-                .map(|e| InputError::new(None, e))
+                .map(|e| {
+                    let force = matches!(e, InitError::Exists(_));
+                    let e = InputError::new(None, e);
+                    if force {
+                        e.with_help("pass --force to overwrite it")
+                    } else {
+                        e
+                    }
+                })
                 .collect();
             if let Some(last) = errors.pop() {
-                errors.push(last.with_help("nothing was written"));
+                let help = match &last.help {
+                    Some(h) => format!("{h}; nothing was written"),
+                    None => "nothing was written".to_string(),
+                };
+                errors.push(last.with_help(help));
             }
             return Err(errors);
         }
     };
-    let (done, failed) = match aimsgate::init::apply(writes) {
+    let (done, failed) = match aimsgate::init::apply(plan.writes) {
         Ok(done) => (done, None),
         Err((done, e)) => (done, Some(e)),
     };
+    let shown = |p: &std::path::Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
     let mut out = std::io::stdout().lock();
     for d in &done {
-        let shown = d.path.strip_prefix(&cwd).unwrap_or(&d.path);
-        let _ = writeln!(out, "{}: {}", shown.display(), d.what);
+        let _ = writeln!(out, "{}: {}", shown(&d.path), d.what);
+    }
+    for k in &plan.kept {
+        let _ = writeln!(out, "{}: exists, kept (--force rewrites it)", shown(k));
     }
     if let Some(e) = failed {
         return Err(vec![InputError::new(None, e)]);
     }
+    let workflow = done
+        .iter()
+        .any(|d| d.path.ends_with(aimsgate::init::WORKFLOW_PATH));
     let next = match (options.new_card || options.card.is_some(), args.policies) {
         (true, true) => {
             "fill in the governance block, edit policies/, then run `aimsgate validate`, `aimsgate test` and `aimsgate check` (.aimsgate/config.yaml makes them use policies/)"
@@ -70,5 +88,12 @@ pub(crate) fn run(args: &InitArgs) -> Result<Exit, Vec<InputError>> {
         }
     };
     let _ = writeln!(out, "next: {next}");
+    if workflow {
+        let _ = writeln!(
+            out,
+            "next: in {}, replace OWNER/aimsgate and COMMIT_SHA with where aimsgate's action is and the commit to pin",
+            aimsgate::init::WORKFLOW_PATH
+        );
+    }
     Ok(Exit::Allowed)
 }

@@ -27,7 +27,7 @@ use validate::ValidateArgs;
 use verify::VerifyArgs;
 
 use aimsgate::config::{Flags, Governance};
-use aimsgate::error::InputError;
+use aimsgate::error::{InputError, IoError};
 use aimsgate::pack::Pack;
 use aimsgate::render::human;
 use aimsgate::report::Decision;
@@ -142,7 +142,12 @@ pub(crate) fn written(
     let mut out = std::io::stdout().lock();
     draw(&mut out)
         .and_then(|()| std::io::Write::flush(&mut out))
-        .map_err(|e| vec![InputError::new(None, format!("cannot write: {e}"))])
+        .map_err(|e| {
+            vec![InputError::new(
+                None,
+                IoError::Write(format!("cannot write: {e}")),
+            )]
+        })
 }
 
 /// Prints errors to standard error; exit 2.
@@ -173,7 +178,7 @@ pub(crate) fn current_dir() -> Result<PathBuf, Vec<InputError>> {
     std::env::current_dir().map_err(|e| {
         vec![InputError::new(
             None,
-            format!("cannot read the current directory: {e}"),
+            IoError::Read(format!("cannot read the current directory: {e}")),
         )]
     })
 }

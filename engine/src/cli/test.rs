@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use aimsgate::error::InputError;
+use aimsgate::error::{InputError, IoError, TestError};
 use aimsgate::render::policytest::{self as render, Tally};
 
 use super::{Exit, PackArgs, setup_with, written};
@@ -31,7 +31,7 @@ pub(crate) fn run(args: &TestArgs) -> Result<Exit, Vec<InputError>> {
                 Err(e) => {
                     return Err(vec![InputError::new(
                         Some(&p.to_string_lossy()),
-                        format!("cannot read: {e}"),
+                        IoError::Read(format!("cannot read: {e}")),
                     )]);
                 }
             }
@@ -45,7 +45,7 @@ pub(crate) fn run(args: &TestArgs) -> Result<Exit, Vec<InputError>> {
     if files.is_empty() {
         return Err(vec![InputError::new(
             Some(&target.to_string_lossy()),
-            "no policy test file (*.yaml) found",
+            TestError::Case("no policy test file (*.yaml) found".into()),
         )]);
     }
     let mut tally = Tally::default();
@@ -60,7 +60,7 @@ pub(crate) fn run(args: &TestArgs) -> Result<Exit, Vec<InputError>> {
             Err(e) => {
                 return Err(vec![InputError::new(
                     Some(&shown),
-                    format!("cannot read: {e}"),
+                    IoError::Read(format!("cannot read: {e}")),
                 )]);
             }
         };

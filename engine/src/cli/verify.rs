@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use aimsgate::error::InputError;
+use aimsgate::error::{InputError, IoError, Kind, VerifyError};
 
 use super::{Exit, PackArgs, setup, written};
 
@@ -26,7 +26,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Vec<InputError>> {
                 Err(e) => {
                     return Err(vec![InputError::new(
                         Some(&shown),
-                        format!("cannot read: {e}"),
+                        IoError::Read(format!("cannot read: {e}")),
                     )]);
                 }
             };
@@ -39,6 +39,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Vec<InputError>> {
                         &source,
                         &e,
                         "the properties do not parse: ",
+                        |m| VerifyError::Properties(m).into(),
                     )]);
                 }
             }
@@ -49,7 +50,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Vec<InputError>> {
         Err(e) => {
             return Err(vec![InputError::new(
                 None,
-                format!("could not analyse the pack: {e}"),
+                Kind::from(e).context("could not analyse the pack: "),
             )]);
         }
     };

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use git2::{Delta, DiffOptions, ObjectType, Oid, Repository, StatusOptions, Tree, TreeWalkMode};
 
 use crate::date::Instant;
-use crate::error::InputError;
+use crate::error::{EvidenceError, InputError, Kind};
 use crate::pack::PackFile;
 
 /// A person in a commit.
@@ -83,31 +83,36 @@ impl ChangeSet {
 }
 
 /// Opens the repository containing `dir`; `Err` says why there is none.
-pub fn open(dir: &Path) -> Result<Repository, String> {
-    Repository::discover(dir).map_err(|e| match e.code() {
-        git2::ErrorCode::NotFound => "not inside a git repository".to_string(),
-        _ => format!("the git repository cannot be opened ({})", e.message()),
+pub fn open(dir: &Path) -> Result<Repository, EvidenceError> {
+    Repository::discover(dir).map_err(|e| {
+        EvidenceError::Git(match e.code() {
+            git2::ErrorCode::NotFound => "not inside a git repository".to_string(),
+            _ => format!("the git repository cannot be opened ({})", e.message()),
+        })
     })
 }
 
 /// The HEAD facts of `repo`; `Err` says why they could not be read.
-pub fn facts(repo: &Repository) -> Result<GitFacts, String> {
+pub fn facts(repo: &Repository) -> Result<GitFacts, EvidenceError> {
     let root = repo
         .workdir()
-        .ok_or("the repository is bare: there is no work tree")?
+        .ok_or(EvidenceError::Git(
+            "the repository is bare: there is no work tree".into(),
+        ))?
         .to_path_buf();
     let head = repo
         .head()
-        .map_err(|e| format!("HEAD cannot be read ({})", e.message()))?;
+        .map_err(|e| EvidenceError::Git(format!("HEAD cannot be read ({})", e.message())))?;
     let commit = head
         .peel_to_commit()
-        .map_err(|e| format!("HEAD is not a commit ({})", e.message()))?;
+        .map_err(|e| EvidenceError::Git(format!("HEAD is not a commit ({})", e.message())))?;
     let person = |s: git2::Signature<'_>| Person {
         name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
         email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
     };
-    let time = Instant::from_unix_seconds(commit.time().seconds())
-        .ok_or("the HEAD commit's time is out of range")?;
+    let time = Instant::from_unix_seconds(commit.time().seconds()).ok_or(EvidenceError::Git(
+        "the HEAD commit's time is out of range".into(),
+    ))?;
     let branch = head
         .is_branch()
         .then(|| head.shorthand().map(str::to_string))
@@ -201,17 +206,17 @@ impl Resolved {
 /// remote-tracking branch `origin/main`. Here a name that matches more than one ref (or a ref
 /// and a commit id) is an error naming them all: a protected ref must not be one the change
 /// being judged can shadow.
-pub fn resolve(repo: &Repository, given: &str) -> Result<Resolved, String> {
+pub fn resolve(repo: &Repository, given: &str) -> Result<Resolved, EvidenceError> {
     let name = given.trim();
     if name.is_empty() {
-        return Err("an empty ref".into());
+        return Err(EvidenceError::Ref("an empty ref".into()));
     }
     let split = name.find(['~', '^']).unwrap_or(name.len());
     let (base, suffix) = name.split_at(split);
     if base.contains("@{") || base.contains(':') || base.contains("..") {
-        return Err(format!(
+        return Err(EvidenceError::Ref(format!(
             "`{name}` is a revision expression; name a ref (refs/remotes/origin/main) or a commit id"
-        ));
+        )));
     }
     let exists = |full: &str| repo.find_reference(full).is_ok();
     let mut refs: Vec<String> = if base.starts_with("refs/") || base == "HEAD" {
@@ -240,7 +245,9 @@ pub fn resolve(repo: &Repository, given: &str) -> Result<Resolved, String> {
     };
     let full = match (refs.as_slice(), object) {
         ([], None) => {
-            return Err(format!("no ref or commit `{base}` in this repository"));
+            return Err(EvidenceError::Ref(format!(
+                "no ref or commit `{base}` in this repository"
+            )));
         }
         ([], Some(_)) => None,
         ([one], None) => Some(one.clone()),
@@ -249,13 +256,13 @@ pub fn resolve(repo: &Repository, given: &str) -> Result<Resolved, String> {
             if let Some(oid) = object {
                 names.push(format!("commit {oid}"));
             }
-            return Err(format!(
+            return Err(EvidenceError::Ref(format!(
                 "`{base}` is ambiguous: it names {} — a ref pushed by anyone could shadow the one meant; name it in full (for example `{}`)",
                 names.join(", "),
                 many.iter()
                     .find(|r| r.starts_with("refs/remotes/"))
                     .unwrap_or(&many[0])
-            ));
+            )));
         }
     };
     let spec = match &full {
@@ -268,7 +275,7 @@ pub fn resolve(repo: &Repository, given: &str) -> Result<Resolved, String> {
     let commit = repo
         .revparse_single(&spec)
         .and_then(|o| o.peel_to_commit())
-        .map_err(|e| format!("`{name}` is not a commit ({})", e.message()))?;
+        .map_err(|e| EvidenceError::Ref(format!("`{name}` is not a commit ({})", e.message())))?;
     Ok(Resolved {
         given: name.to_string(),
         full,
@@ -283,66 +290,79 @@ pub fn reachable_from_default(
     repo: &Repository,
     head: &str,
     default: Option<&str>,
-) -> Result<bool, String> {
-    let default = default.ok_or("the default branch is unknown")?;
+) -> Result<bool, EvidenceError> {
+    let default = default.ok_or(EvidenceError::Unavailable(
+        "the default branch is unknown".into(),
+    ))?;
     let tracking = format!("refs/remotes/origin/{default}");
     let tip = repo
         .find_reference(&tracking)
         .and_then(|r| r.peel_to_commit())
         .map_err(|_| {
-            format!(
+            EvidenceError::Unavailable(format!(
                 "`{tracking}` is not in this clone (fetch it: in GitHub Actions, `fetch-depth: 0`)"
-            )
+            ))
         })?
         .id();
-    let head =
-        Oid::from_str(head).map_err(|e| format!("HEAD is not a commit id ({})", e.message()))?;
+    let head = Oid::from_str(head).map_err(|e| {
+        EvidenceError::Unavailable(format!("HEAD is not a commit id ({})", e.message()))
+    })?;
     if tip == head {
         return Ok(true);
     }
-    repo.graph_descendant_of(tip, head)
-        .map_err(|e| format!("cannot walk the history ({})", e.message()))
+    repo.graph_descendant_of(tip, head).map_err(|e| {
+        EvidenceError::Unavailable(format!("cannot walk the history ({})", e.message()))
+    })
 }
 
 /// Why `--changed-since` could not be honoured: a clear error, never "nothing changed".
-fn change_error(base: &str, message: String) -> Box<InputError> {
+fn change_error(base: &str, e: EvidenceError) -> Box<InputError> {
     Box::new(InputError::new(
         None,
-        format!("--changed-since {base}: {message}"),
+        Kind::from(e).context(&format!("--changed-since {base}: ")),
     ))
 }
 
 /// The files changed between the merge base of `base` and HEAD, and in the work tree.
 pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<InputError>> {
     let shallow_help = "in GitHub Actions, check out with `fetch-depth: 0` (actions/checkout) so the history reaches the base";
-    let head = repo
-        .head()
-        .and_then(|h| h.peel_to_commit())
-        .map_err(|e| change_error(base, format!("HEAD cannot be read ({})", e.message())))?;
+    let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(|e| {
+        change_error(
+            base,
+            EvidenceError::Git(format!("HEAD cannot be read ({})", e.message())),
+        )
+    })?;
     let resolved = resolve(repo, base).map_err(|m| {
         Box::new(change_error(base, m).with_help(
             "fetch it first (in GitHub Actions use `fetch-depth: 0` so the base branch is present), and name it in full: refs/remotes/origin/main",
         ))
     })?;
     let target = repo
-        .find_commit(
-            Oid::from_str(&resolved.commit)
-                .map_err(|e| change_error(base, format!("not a commit id ({})", e.message())))?,
-        )
-        .map_err(|e| change_error(base, format!("cannot read the commit ({})", e.message())))?;
+        .find_commit(Oid::from_str(&resolved.commit).map_err(|e| {
+            change_error(
+                base,
+                EvidenceError::Git(format!("not a commit id ({})", e.message())),
+            )
+        })?)
+        .map_err(|e| {
+            change_error(
+                base,
+                EvidenceError::Git(format!("cannot read the commit ({})", e.message())),
+            )
+        })?;
     let merge_base = repo.merge_base(head.id(), target.id()).map_err(|e| {
         if repo.is_shallow() {
             Box::new(
                 change_error(
                     base,
-                    "this clone is shallow and its history does not reach the base, so what changed cannot be known".into(),
+                    EvidenceError::Git("this clone is shallow and its history does not reach the base, so what changed cannot be known".into()),
                 )
                 .with_help(shallow_help),
             )
         } else {
             change_error(
                 base,
-                format!("it shares no history with HEAD ({})", e.message()),
+                EvidenceError::Git(format!("it shares no history with HEAD ({})", e.message())),
             )
         }
     })?;
@@ -352,18 +372,23 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
         .map_err(|e| {
             change_error(
                 base,
-                format!("the merge base cannot be read ({})", e.message()),
+                EvidenceError::Git(format!("the merge base cannot be read ({})", e.message())),
             )
         })?;
     let head_tree = head.tree().map_err(|e| {
         change_error(
             base,
-            format!("HEAD's tree cannot be read ({})", e.message()),
+            EvidenceError::Git(format!("HEAD's tree cannot be read ({})", e.message())),
         )
     })?;
     let workdir = repo
         .workdir()
-        .ok_or_else(|| change_error(base, "the repository has no work tree".into()))?
+        .ok_or_else(|| {
+            change_error(
+                base,
+                EvidenceError::Git("the repository has no work tree".into()),
+            )
+        })?
         .to_path_buf();
     let mut seen = Collected::default();
     diff_trees(repo, &base_tree, &head_tree, "", None, &workdir, &mut seen)
@@ -375,7 +400,10 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
     let statuses = repo.statuses(Some(&mut opts)).map_err(|e| {
         change_error(
             base,
-            format!("cannot read the work tree's status ({})", e.message()),
+            EvidenceError::Git(format!(
+                "cannot read the work tree's status ({})",
+                e.message()
+            )),
         )
     })?;
     for entry in statuses.iter() {
@@ -448,16 +476,16 @@ fn diff_trees(
     submodule: Option<&str>,
     workdir: &Path,
     seen: &mut Collected,
-) -> Result<(), String> {
+) -> Result<(), EvidenceError> {
     let mut diff = repo
         .diff_tree_to_tree(Some(old), Some(new), Some(&mut DiffOptions::new()))
-        .map_err(|e| format!("cannot diff ({})", e.message()))?;
+        .map_err(|e| EvidenceError::Git(format!("cannot diff ({})", e.message())))?;
     diff.find_similar(Some(
         git2::DiffFindOptions::new()
             .renames(true)
             .exact_match_only(true),
     ))
-    .map_err(|e| format!("cannot find renames ({})", e.message()))?;
+    .map_err(|e| EvidenceError::Git(format!("cannot find renames ({})", e.message())))?;
     for delta in diff.deltas() {
         if delta.status() == Delta::Unmodified {
             continue;
@@ -502,16 +530,16 @@ fn diff_trees(
         {
             let dir = workdir.join(&p);
             let inner = Repository::open(&dir).map_err(|_| {
-                format!(
+                EvidenceError::Git(format!(
                     "the submodule `{p}` changed but is not checked out, so what changed inside it cannot be known (check out submodules: `submodules: recursive`)"
-                )
+                ))
             })?;
             let tree_of = |id: Oid| {
                 inner.find_commit(id).and_then(|c| c.tree()).map_err(|_| {
-                    format!(
+                    EvidenceError::Git(format!(
                         "the submodule `{p}` changed, and its commit {} is not in its clone, so what changed inside it cannot be known (fetch its history: `fetch-depth: 0` applies to submodules too)",
                         &id.to_string()[..12]
-                    )
+                    ))
                 })
             };
             let (old_tree, new_tree) = (tree_of(old_file.id())?, tree_of(new_file.id())?);
@@ -547,7 +575,7 @@ pub fn pack_at_ref(
     let fail = |m: String| {
         Box::new(InputError::new(
             None,
-            format!("--protected-ref {reference}: {m}"),
+            Kind::from(EvidenceError::Git(m)).context(&format!("--protected-ref {reference}: ")),
         ))
     };
     let tree = Oid::from_str(&resolved.commit)
@@ -606,7 +634,7 @@ pub fn pack_at_ref(
 /// The version a release tag gives model `id`: `v1.2.3` (every model), `<id>/v1.2.3` or
 /// `<id>-v1.2.3` (that model; these win over a bare tag). Two tags that give the model
 /// different versions are ambiguous: `Err` names them.
-pub fn tag_version(tags: &[String], id: &str) -> Result<Option<String>, String> {
+pub fn tag_version(tags: &[String], id: &str) -> Result<Option<String>, EvidenceError> {
     let version = |t: &str| -> Option<String> {
         let v = t.strip_prefix('v')?;
         let mut parts = v.split(['-', '+']).next()?.split('.');
@@ -634,14 +662,14 @@ pub fn tag_version(tags: &[String], id: &str) -> Result<Option<String>, String> 
     match versions.len() {
         0 => Ok(None),
         1 => Ok(versions.into_iter().next().cloned()),
-        _ => Err(format!(
+        _ => Err(EvidenceError::Ref(format!(
             "the release tags at HEAD give model `{id}` different versions: {}",
             chosen
                 .iter()
                 .map(|(_, t)| format!("`{t}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        )),
+        ))),
     }
 }
 
@@ -682,7 +710,7 @@ mod tests {
         );
         let e = tag_version(&tags(&["fraud/v1.0.0", "fraud-v1.1.0"]), "fraud").unwrap_err();
         assert!(
-            e.contains("`fraud-v1.1.0`") && e.contains("`fraud/v1.0.0`"),
+            matches!(&e, EvidenceError::Ref(m) if m.contains("`fraud-v1.1.0`") && m.contains("`fraud/v1.0.0`")),
             "{e}"
         );
     }

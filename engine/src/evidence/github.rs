@@ -11,7 +11,7 @@ use std::time::Duration;
 use octocrab::Octocrab;
 use serde_json::Value;
 
-use crate::error::InputError;
+use crate::error::{EvidenceError, InputError};
 
 /// A GitHub token. Its `Debug` and `Display` never show it.
 #[derive(Clone)]
@@ -83,7 +83,7 @@ fn text(v: &Value, path: &[&str]) -> Option<String> {
 /// evidence it would give must not silently go missing.
 pub fn read_event(path: &Path, name: &str) -> Result<Event, Box<InputError>> {
     let shown = path.to_string_lossy();
-    let fail = |m: String| Box::new(InputError::new(Some(&shown), m));
+    let fail = |m: String| Box::new(InputError::new(Some(&shown), EvidenceError::Event(m)));
     let bytes = std::fs::read(path)
         .map_err(|e| fail(format!("cannot read the GitHub event payload: {e}")))?;
     let v: Value = serde_json::from_slice(&bytes)
@@ -270,23 +270,36 @@ const MAX_PAGES: usize = 100;
 impl Api {
     /// A client for `repo` (`owner/name`) at `api_url` (`https://api.github.com`, or a GitHub
     /// Enterprise server's `/api/v3`).
-    pub fn new(api_url: &str, token: &Token, repo: &str, timeout: Duration) -> Result<Api, String> {
+    pub fn new(
+        api_url: &str,
+        token: &Token,
+        repo: &str,
+        timeout: Duration,
+    ) -> Result<Api, EvidenceError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+            .map_err(|e| EvidenceError::GitHub(format!("cannot start the HTTP runtime: {e}")))?;
         let client = {
             let _guard = runtime.enter();
             Octocrab::builder()
                 .base_uri(api_url.trim_end_matches('/'))
-                .map_err(|e| format!("the GitHub API URL `{api_url}` is not usable: {e}"))?
+                .map_err(|e| {
+                    EvidenceError::GitHub(format!(
+                        "the GitHub API URL `{api_url}` is not usable: {e}"
+                    ))
+                })?
                 .personal_token(token.0.clone())
                 .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
                 .set_connect_timeout(Some(timeout))
                 .set_read_timeout(Some(timeout))
                 .set_write_timeout(Some(timeout))
                 .build()
-                .map_err(|e| token.redact(&format!("cannot build the GitHub client: {e}")))?
+                .map_err(|e| {
+                    EvidenceError::GitHub(
+                        token.redact(&format!("cannot build the GitHub client: {e}")),
+                    )
+                })?
         };
         Ok(Api {
             client,
@@ -298,8 +311,9 @@ impl Api {
     }
 
     /// GET `path` (below `/repos/OWNER/NAME`), as JSON.
-    fn get(&self, path: &str) -> Result<Value, String> {
-        self.call(Method::Get, path, None).map_err(|e| e.message)
+    fn get(&self, path: &str) -> Result<Value, EvidenceError> {
+        self.call(Method::Get, path, None)
+            .map_err(|e| EvidenceError::GitHub(e.message))
     }
 
     /// Sends a request to `path` (below `/repos/OWNER/NAME`) and reads the JSON answer. Server
@@ -412,13 +426,15 @@ impl Api {
     }
 
     /// Every item of a paginated list.
-    pub fn get_all(&self, path: &str) -> Result<Vec<Value>, String> {
+    pub fn get_all(&self, path: &str) -> Result<Vec<Value>, EvidenceError> {
         let mut items = Vec::new();
         for page in 1..=MAX_PAGES {
             let sep = if path.contains('?') { '&' } else { '?' };
             let v = self.get(&format!("{path}{sep}per_page=100&page={page}"))?;
             let Value::Array(batch) = v else {
-                return Err(format!("GET {path}: GitHub's answer is not a list"));
+                return Err(EvidenceError::GitHub(format!(
+                    "GET {path}: GitHub's answer is not a list"
+                )));
             };
             let last = batch.len() < 100;
             items.extend(batch);
@@ -431,7 +447,7 @@ impl Api {
 
     /// The pull request that brought `sha` into the repository: the merged one whose merge
     /// commit it is, or else the first merged one listing it.
-    pub fn pull_for_commit(&self, sha: &str) -> Result<Option<Pull>, String> {
+    pub fn pull_for_commit(&self, sha: &str) -> Result<Option<Pull>, EvidenceError> {
         let pulls = self.get_all(&format!("/commits/{sha}/pulls"))?;
         let merged: Vec<&Value> = pulls
             .iter()
@@ -451,7 +467,7 @@ impl Api {
     }
 
     /// The GitHub login of the author of commit `sha`, when GitHub links one.
-    pub fn commit_author(&self, sha: &str) -> Result<Option<String>, String> {
+    pub fn commit_author(&self, sha: &str) -> Result<Option<String>, EvidenceError> {
         let commit = self.get(&format!("/commits/{sha}"))?;
         Ok(commit.get("author").and_then(|a| text(a, &["login"])))
     }
@@ -463,7 +479,7 @@ impl Api {
         pull: &Pull,
         sha: Option<&str>,
         accept_stale: bool,
-    ) -> Result<Reviews, String> {
+    ) -> Result<Reviews, EvidenceError> {
         let reviews = self.get_all(&format!("/pulls/{}/reviews", pull.number))?;
         let t = tally(
             &reviews,

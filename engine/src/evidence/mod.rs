@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::card::{FieldPath, Segment};
-use crate::error::InputError;
+use crate::error::{EvidenceError, InputError, Kind};
 use crate::report::EvidenceNote;
 
 pub use git::{ChangeSet, GitFacts};
@@ -66,7 +66,7 @@ pub struct GatherOptions {
 #[derive(Debug, Clone)]
 pub struct Evidence {
     /// Git facts about HEAD, or why there are none (not a repository, no commit yet, …).
-    pub git: Result<GitFacts, String>,
+    pub git: Result<GitFacts, EvidenceError>,
     /// With `--changed-since`: what the change touched.
     pub change: Option<ChangeSet>,
     /// With `--changed-since`: whether the change touches governance configuration (the
@@ -75,7 +75,7 @@ pub struct Evidence {
     /// The GitHub event payload, when running in GitHub Actions.
     pub event: Option<Event>,
     /// The pull request's reviews, or why they are unknown.
-    pub review: Result<Reviews, String>,
+    pub review: Result<Reviews, EvidenceError>,
     /// `--default-branch`, else the event's repository default branch, else `origin/HEAD`.
     pub default_branch: Option<String>,
     /// `owner/name` of the GitHub repository: `--repo` or `GITHUB_REPOSITORY`, else the
@@ -84,7 +84,7 @@ pub struct Evidence {
     /// Whether HEAD is on the default branch as the remote has it (reachable from
     /// `refs/remotes/origin/<default>`): what makes a release tag at HEAD a protected release.
     /// `Err` says why it is unknown; `Ok(None)` when HEAD carries no release tag.
-    pub tag_reachable: Result<Option<bool>, String>,
+    pub tag_reachable: Result<Option<bool>, EvidenceError>,
 }
 
 const NO_TOKEN: &str = "no GitHub token (set GITHUB_TOKEN or pass --github-token)";
@@ -93,11 +93,11 @@ impl Evidence {
     /// No evidence beyond the cards, for the reason given.
     pub fn unavailable(why: &str) -> Evidence {
         Evidence {
-            git: Err(why.to_string()),
+            git: Err(EvidenceError::Unavailable(why.to_string())),
             change: None,
             policies_changed: false,
             event: None,
-            review: Err(why.to_string()),
+            review: Err(EvidenceError::Unavailable(why.to_string())),
             default_branch: None,
             repository: None,
             tag_reachable: Ok(None),
@@ -109,13 +109,13 @@ impl Evidence {
     /// a token the reviews are unavailable. Errors are what was asked for and cannot be had.
     pub fn gather(cwd: &Path, options: &GatherOptions) -> Result<Evidence, Box<InputError>> {
         let changed_since = options.changed_since.as_deref();
-        let needs_git = |why: String| {
+        let needs_git = |why: EvidenceError| {
             Box::new(InputError::new(
                 None,
-                format!(
-                    "--changed-since {}: {why}",
+                Kind::from(why).context(&format!(
+                    "--changed-since {}: ",
                     changed_since.unwrap_or_default()
-                ),
+                )),
             ))
         };
         let repo = git::open(cwd);
@@ -172,10 +172,10 @@ impl Evidence {
             .and_then(|e| e.sha.clone())
             .or_else(|| facts.as_ref().ok().map(|f| f.commit.clone()));
         let review = match (&gh.token, &repo_name) {
-            (None, _) => Err(NO_TOKEN.to_string()),
-            (Some(_), None) => {
-                Err("the GitHub repository is unknown (pass --repo OWNER/NAME)".to_string())
-            }
+            (None, _) => Err(EvidenceError::GitHub(NO_TOKEN.to_string())),
+            (Some(_), None) => Err(EvidenceError::GitHub(
+                "the GitHub repository is unknown (pass --repo OWNER/NAME)".to_string(),
+            )),
             (Some(token), Some(name)) => reviews(gh, token, name, event.as_ref(), sha.as_deref()),
         };
         Ok(Evidence {
@@ -263,7 +263,7 @@ impl Evidence {
                 )
             }
             Ok(None) => "no release tag at HEAD gives this model a version".into(),
-            Err(why) => why,
+            Err(why) => why.to_string(),
         })
     }
 
@@ -361,7 +361,7 @@ fn reviews(
     repo: &str,
     event: Option<&Event>,
     sha: Option<&str>,
-) -> Result<Reviews, String> {
+) -> Result<Reviews, EvidenceError> {
     let api = github::Api::new(&gh.api_url, token, repo, gh.timeout)?;
     let pull = match event.and_then(|e| e.pull_request.as_ref()) {
         Some(pr) => github::Pull {
@@ -370,12 +370,14 @@ fn reviews(
             head_sha: pr.head_sha.clone(),
         },
         None => {
-            let sha = sha.ok_or("the commit being deployed is unknown")?;
+            let sha = sha.ok_or(EvidenceError::GitHub(
+                "the commit being deployed is unknown".into(),
+            ))?;
             api.pull_for_commit(sha)?.ok_or_else(|| {
-                format!(
+                EvidenceError::Unavailable(format!(
                     "no merged pull request brought commit {} into {repo}",
                     crate::report::short(sha)
-                )
+                ))
             })?
         }
     };
@@ -407,7 +409,7 @@ impl Evidence {
             Err(why) => EvidenceNote {
                 kind: "git",
                 available: false,
-                detail: why.clone(),
+                detail: why.to_string(),
             },
         };
         let event = match &evidence.event {
@@ -442,7 +444,7 @@ impl Evidence {
             Err(why) => EvidenceNote {
                 kind: "reviews",
                 available: false,
-                detail: why.clone(),
+                detail: why.to_string(),
             },
         };
         vec![git, event, reviews]

@@ -111,8 +111,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             col: e.span.map(|s| s.start.col),
             title: "aimsgate: could not evaluate".into(),
             message: match &e.help {
-                Some(h) => format!("{}\nHow to fix: {h}", e.message),
-                None => e.message.clone(),
+                Some(h) => format!("{}\nHow to fix: {h}", e.message()),
+                None => e.message(),
             },
         };
         emit(&a, out)?;

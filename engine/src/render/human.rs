@@ -71,6 +71,8 @@ pub struct Style {
 /// One diagnostic, quoting a file when its text is known.
 #[derive(Debug)]
 struct Snippet {
+    /// An error's stable code (`card::key`), drawn above it.
+    code: Option<String>,
     message: String,
     severity: miette::Severity,
     help: Option<String>,
@@ -87,6 +89,12 @@ impl fmt::Display for Snippet {
 impl std::error::Error for Snippet {}
 
 impl Diagnostic for Snippet {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
@@ -183,6 +191,7 @@ fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
     }
     let waived = if f.waived.is_some() { " (waived)" } else { "" };
     Snippet {
+        code: None,
         message: format!("{}{controls}: {}{waived}", f.gate, f.title),
         severity: match (f.severity, &f.waived) {
             (_, Some(_)) => miette::Severity::Advice,
@@ -222,13 +231,14 @@ fn render_diagnostic(
         _ => (None, Vec::new()),
     };
     let message = match (&e.path, &source) {
-        (Some(path), None) => format!("{}: {}", escape(path), escape(&e.message)),
-        _ => escape(&e.message).into_owned(),
+        (Some(path), None) => format!("{}: {}", escape(path), escape(&e.message())),
+        _ => escape(&e.message()).into_owned(),
     };
     draw(
         out,
         style,
         &Snippet {
+            code: Some(e.code()),
             message,
             severity,
             help: e.help.as_deref().map(str::to_string),

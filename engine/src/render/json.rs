@@ -179,7 +179,9 @@ struct PolicyV1<'a> {
 struct Error<'a> {
     path: Option<&'a str>,
     line: Option<usize>,
-    message: &'a str,
+    /// The stable code of the error's kind (`card::key`).
+    code: String,
+    message: String,
     help: Option<&'a str>,
 }
 
@@ -218,7 +220,8 @@ fn error(e: &InputError) -> Error<'_> {
     Error {
         path: e.path.as_deref(),
         line: e.line(),
-        message: &e.message,
+        code: e.code(),
+        message: e.message(),
         help: e.help.as_deref(),
     }
 }

@@ -155,7 +155,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 r#"    <testcase name="{}" classname="aimsgate.input"><error message="{}">{}</error></testcase>"#,
                 escape(&name),
-                escape(&e.message),
+                escape(&e.message()),
                 escape(&e.to_string())
             )?;
         }

@@ -258,7 +258,7 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
             let _ = writeln!(
                 text,
                 "| {place} | {} | {} |",
-                inline(&e.message, true),
+                inline(&e.message(), true),
                 e.help
                     .as_deref()
                     .map(|h| inline(h, true))

@@ -156,7 +156,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .errors
         .iter()
         .map(|e| {
-            let mut n = json!({ "level": "error", "message": { "text": plain(&e.message) } });
+            let mut n = json!({ "level": "error", "message": { "text": plain(&e.message()) } });
             if let Some(path) = &e.path {
                 let mut physical =
                     json!({ "artifactLocation": { "uri": uri(path), "uriBaseId": "%SRCROOT%" } });
