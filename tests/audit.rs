@@ -257,6 +257,23 @@ fn records_round_trip_through_git_notes_and_the_log_filters_them() {
         "{out}"
     );
     assert!(out.ends_with("2 decisions\n"), "{out}");
+    assert!(
+        out.contains("    pack     embedded (sha256 "),
+        "the pack that judged, with or without a protected ref: {out}"
+    );
+    let (code, _, err) = aimsgate(dir.path(), &["log", "--commit", "zzz"]);
+    assert_eq!(code, 2, "not a commit id: {err}");
+    assert!(
+        err.contains("argument::value") && err.contains("hexadecimal"),
+        "{err}"
+    );
+    let (code, out, err) = aimsgate(dir.path(), &["log", "--model", "nope"]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with("0 decisions\n"), "{out}");
+    assert!(
+        err.contains("none of the 2 recorded decisions matches the filters"),
+        "{err}"
+    );
 }
 
 /// Starts `n` real `aimsgate check` processes at once in `dir` with `extra` arguments, and

@@ -761,7 +761,7 @@ fn the_release_gate_says_what_is_really_unknown() {
     let r = check_json_in(&work);
     let message = r.json()["models"][0]["findings"][0]["message"].to_string();
     assert!(
-        message.contains("the release is from branch `main`; but the default branch is unknown"),
+        message.contains("the release is from branch `main`, but the default branch is unknown"),
         "{message}"
     );
     assert!(
@@ -918,6 +918,13 @@ fn every_error_carries_its_stable_code_in_human_and_json_output() {
             ("b/README.md".to_string(), "card::value".to_string()),
         ]
     );
+    let all = run_in(dir.path(), &["check"]);
+    assert!(
+        all.stdout
+            .contains("0 allowed, 0 blocked, 2 files could not be read"),
+        "the summary counts the cards it could not read: {}",
+        all.stdout
+    );
     let human = run_in(dir.path(), &["check", "a"]);
     assert_eq!(human.code, 2);
     assert!(
@@ -928,4 +935,50 @@ fn every_error_carries_its_stable_code_in_human_and_json_output() {
     let args = run(&["check", "--action", "deploy"]);
     assert_eq!(args.code, 2);
     assert!(args.stderr.contains("argument::value"), "{}", args.stderr);
+}
+
+#[test]
+fn explain_suggests_the_one_gate_a_slip_away() {
+    let r = run(&["explain", "bias-tests-pased"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("did you mean bias-tests-passed?"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(" or "), "only the closest: {}", r.stderr);
+}
+
+#[test]
+fn the_log_marks_findings_that_only_warn() {
+    let dir = example_dir();
+    let mut args = vec![
+        "check",
+        "fixtures/example",
+        "--action",
+        "deploy",
+        "--env",
+        "staging",
+        "--record",
+        "d.jsonl",
+    ];
+    args.extend(NOW);
+    assert_eq!(run_in(dir.path(), &args).code, 1);
+    let log = run_in(dir.path(), &["log", "--record", "d.jsonl"]);
+    assert_eq!(log.code, 0, "{}", log.stderr);
+    let churn = log
+        .stdout
+        .lines()
+        .find(|l| l.contains("churn-predictor"))
+        .unwrap_or_else(|| panic!("{}", log.stdout));
+    assert!(churn.contains(" (warning)"), "{churn}");
+    let fraud = log
+        .stdout
+        .lines()
+        .find(|l| l.contains("fraud-detector"))
+        .unwrap_or_else(|| panic!("{}", log.stdout));
+    assert!(
+        !fraud.contains("(warning)"),
+        "errors are not marked: {fraud}"
+    );
 }

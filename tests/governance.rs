@@ -477,3 +477,57 @@ fn a_schema_that_does_not_fit_the_cards_is_an_error() {
     );
     assert!(out.contains("in attribute `owner`"), "{out}");
 }
+
+/// "Your own repository" in the README, step by step, on a repository of two models without a
+/// remote: init per card, fill in, the default branch in the configuration, check, commit.
+#[test]
+fn the_readme_walkthrough_for_a_repository_of_ones_own() {
+    let (dir, repo) = common::repo();
+    let work = dir.path();
+    common::write(
+        &repo,
+        "models/a/README.md",
+        b"---\nlibrary_name: transformers\n---\n# A\n",
+    );
+    common::write(&repo, "models/b/model-card.yaml", b"name: b\n");
+    common::commit(&repo, "Models", ("A", "a@x"));
+    // 1. One init per card; the second keeps the workflow.
+    let (code, out, err) = aimsgate(work, &["init", "models/a/README.md"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("replace OWNER/aimsgate and COMMIT_SHA"),
+        "{out}"
+    );
+    let (code, out, err) = aimsgate(work, &["init", "models/b/model-card.yaml"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("exists, kept"), "{out}");
+    // Blank blocks fail their gates.
+    let (code, _, _) = aimsgate(work, &["check", "--now", "2026-11-20"]);
+    assert_eq!(code, 1);
+    // 2. Filled in (the example's complete card, under each model's id).
+    let complete = std::fs::read_to_string(
+        common::root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"),
+    )
+    .unwrap();
+    let governance = &complete[complete.find("governance:").unwrap()..];
+    std::fs::write(
+        work.join("models/a/README.md"),
+        format!("---\nlibrary_name: transformers\n{governance}---\n# A\n"),
+    )
+    .unwrap();
+    std::fs::write(work.join("models/b/model-card.yaml"), governance).unwrap();
+    common::commit(&repo, "Governance", ("A", "a@x"));
+    // Without a default branch the release gate cannot pass, and says why in its label.
+    let (code, out, _) = aimsgate(work, &["check", "--now", "2026-11-20"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("but the default branch is unknown"),
+        "the reason on the finding's line: {out}"
+    );
+    // 3. The default branch in the configuration; 4. check: every model passes.
+    common::write(&repo, ".aimsgate/config.yaml", b"default_branch: main\n");
+    common::commit(&repo, "Configuration", ("A", "a@x"));
+    let (code, out, err) = aimsgate(work, &["check", "--now", "2026-11-20"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 models checked for release"), "{out}");
+}

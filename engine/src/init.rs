@@ -70,7 +70,7 @@ jobs:
           action: release
           changed-since: refs/remotes/origin/${{ github.base_ref }}
           # version: 0.2.0  # a release binary; without it the first run builds from source
-          #                 # (about 4 minutes on 2 cores, then cached)
+          #                 # (about 5 minutes on 2 cores, then cached)
 "#;
 
 /// What `init` did, one line per file.

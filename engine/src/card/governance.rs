@@ -414,10 +414,18 @@ impl Reader {
             return Some(*t);
         }
         let names: Vec<String> = all.iter().map(|(n, _)| format!("`{n}`")).collect();
+        // The same word in another case, or with `-` or a space for `_`.
+        let folded = |t: &str| t.to_ascii_lowercase().replace(['-', ' '], "_");
         let hint = all
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(&text))
-            .map(|(n, _)| format!(" (did you mean `{n}`? values are lower case)"))
+            .find(|(n, _)| folded(n) == folded(&text))
+            .map(|(n, _)| {
+                if n.eq_ignore_ascii_case(&text) {
+                    format!(" (did you mean `{n}`? values are lower case)")
+                } else {
+                    format!(" (did you mean `{n}`?)")
+                }
+            })
             .unwrap_or_default();
         self.error(
             v.span,

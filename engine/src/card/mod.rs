@@ -781,6 +781,20 @@ mod tests {
     }
 
     #[test]
+    fn a_choice_spelled_with_a_hyphen_gets_the_underscored_one() {
+        let e = errors(
+            "governance:\n  bias_tests:\n    results:\n      - {metric: x, value: 0.9, threshold: 0.8, direction: at-least}\n",
+            Format::Yaml,
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].message().contains("(did you mean `at_least`?)"),
+            "{}",
+            e[0].message()
+        );
+    }
+
+    #[test]
     fn type_errors_name_their_lines() {
         let e = errors(
             "governance:\n  owner: [a]\n  risk_tier: High\n  impact_assessment:\n    approved_on: last week\n  bias_tests:\n    results:\n      - metric: x\n        value: .nan\n        threshold: 0.1\n",

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use aimsgate::error::InputError;
+use aimsgate::error::{ArgError, InputError};
 use aimsgate::render::human;
 
 use super::{Exit, current_dir, written};
@@ -55,6 +55,17 @@ pub(crate) enum LogFormat {
 }
 
 pub(crate) fn run(args: &LogArgs) -> Result<Exit, Vec<InputError>> {
+    if let Some(c) = &args.commit
+        && (c.is_empty() || !c.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(vec![InputError::new(
+            None,
+            ArgError::Value(format!(
+                "--commit `{}`: a commit id (or its first digits) is hexadecimal",
+                human::escape(c)
+            )),
+        )]);
+    }
     let cwd = current_dir()?;
     let read = match &args.record {
         Some(file) => aimsgate::record::read_file(&cwd.join(file)),
@@ -67,6 +78,7 @@ pub(crate) fn run(args: &LogArgs) -> Result<Exit, Vec<InputError>> {
     for w in &read.warnings {
         eprintln!("aimsgate: warning: {}", human::escape(w));
     }
+    let total = read.records.len();
     let mut rows = Vec::new();
     for mut r in read.records {
         if args
@@ -92,6 +104,15 @@ pub(crate) fn run(args: &LogArgs) -> Result<Exit, Vec<InputError>> {
         if !r.models.is_empty() || run_matches {
             rows.push(r);
         }
+    }
+    let filtered = args.model.is_some()
+        || args.gate.is_some()
+        || args.decision.is_some()
+        || args.commit.is_some();
+    if rows.is_empty() && filtered && total > 0 {
+        eprintln!(
+            "aimsgate: none of the {total} recorded decisions matches the filters (--model, --gate, --decision and --commit must all match)"
+        );
     }
     written(|out| match args.format {
         LogFormat::Json => aimsgate::render::log::json(&rows, out),

@@ -322,6 +322,9 @@ impl Evidence {
                     (Some(b), _, Some(d)) if b != *d => {
                         format!("the release is from branch `{b}`, not the default branch `{d}`")
                     }
+                    (Some(b), _, None) => format!(
+                        "the release is from branch `{b}`, but the default branch is unknown, so it cannot be told a release from it"
+                    ),
                     (Some(b), _, _) => format!("the release is from branch `{b}`"),
                 };
                 let tags = self.tags();
@@ -344,7 +347,7 @@ impl Evidence {
                 // Said by `branch` when they differ.
                 Some(_) => return None,
                 None if self.git.is_err() && self.event.is_none() => return None,
-                None => "but the default branch is unknown: no GitHub event names it, `origin/HEAD` is not set (`git remote set-head origin --auto` sets it) and no --default-branch was given".into(),
+                None => "no GitHub event names the default branch, `origin/HEAD` is not set (`git remote set-head origin --auto` sets it), and neither --default-branch nor `default_branch` in .aimsgate/config.yaml gives it".into(),
             },
             "github" => match &self.event {
                 Some(e) => format!("GitHub event `{}`", e.name),

@@ -378,6 +378,20 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
     if report.count(Decision::Error) > 0 {
         parts.push(format!("{} not evaluated", report.count(Decision::Error)));
     }
+    // Files with errors that are not a judged model's card: cards that could not be read
+    // (a model the count above does not see), waivers, configuration.
+    let unread: std::collections::BTreeSet<&str> = report
+        .errors
+        .iter()
+        .filter_map(|e| e.path.as_deref())
+        .filter(|p| !report.models.iter().any(|m| m.path == *p))
+        .collect();
+    if !unread.is_empty() {
+        parts.push(format!(
+            "{} could not be read",
+            plural(unread.len(), "file")
+        ));
+    }
     writeln!(
         out,
         "\n{}: {} checked for {target} at {} ({}); {}",
@@ -387,7 +401,7 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         if report.policies == "embedded" {
             "embedded policy pack".to_string()
         } else {
-            format!("policies from {}", report.policies)
+            format!("policy pack at {}", report.policies)
         },
         parts.join(", "),
     )?;

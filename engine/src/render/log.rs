@@ -51,6 +51,12 @@ pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
                 .unwrap_or_default();
             writeln!(out, "    event    {}{pr}{head}{base}", escape(&e.name))?;
         }
+        writeln!(
+            out,
+            "    pack     {} (sha256 {})",
+            escape(&r.policies.origin),
+            escape(crate::report::short(&r.policies.sha256))
+        )?;
         if let Some(p) = &r.protected_ref {
             writeln!(
                 out,
@@ -77,12 +83,10 @@ pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
             let gates: Vec<String> = m
                 .findings
                 .iter()
-                .map(|f| {
-                    if f.waived {
-                        format!("{} (waived)", escape(&f.gate))
-                    } else {
-                        escape(&f.gate).into_owned()
-                    }
+                .map(|f| match (f.waived, f.severity.as_str()) {
+                    (true, _) => format!("{} (waived)", escape(&f.gate)),
+                    (false, "error") => escape(&f.gate).into_owned(),
+                    (false, other) => format!("{} ({})", escape(&f.gate), escape(other)),
                 })
                 .collect();
             writeln!(
