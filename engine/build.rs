@@ -3,14 +3,14 @@
 
 use std::path::PathBuf;
 
-#[path = "src/pack_files.rs"]
+#[path = "src/pack/files.rs"]
 mod pack_files;
 
 fn main() -> std::io::Result<()> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(std::io::Error::other)?);
     let policies = root.join("policies");
     println!("cargo:rerun-if-changed={}", policies.display());
-    let mut code = String::from("pub const FILES: &[(&str, &str)] = &[\n");
+    let mut code = String::from("pub(crate) const FILES: &[(&str, &str)] = &[\n");
     for file in pack_files::collect(&policies)? {
         let name = file
             .strip_prefix(&policies)
@@ -24,7 +24,7 @@ fn main() -> std::io::Result<()> {
     }
     code.push_str("];\n");
     // The pack's own tests, for `aimsgate init --policies`.
-    code.push_str("pub const TEST_FILES: &[(&str, &str)] = &[\n");
+    code.push_str("pub(crate) const TEST_FILES: &[(&str, &str)] = &[\n");
     let tests = policies.join("tests");
     let mut test_files: Vec<PathBuf> = match std::fs::read_dir(&tests) {
         Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),

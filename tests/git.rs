@@ -104,10 +104,12 @@ fn head_facts_authors_trailers_branch_and_tags() {
     );
     assert!(!facts.signed);
     assert_eq!(
-        git::tag_version(&facts.tags, "churn").unwrap().as_deref(),
+        aimsgate::evidence::tags::tag_version(&facts.tags, "churn")
+            .unwrap()
+            .as_deref(),
         Some("1.2.3")
     );
-    let e = git::tag_version(&facts.tags, "fraud").unwrap_err();
+    let e = aimsgate::evidence::tags::tag_version(&facts.tags, "fraud").unwrap_err();
     assert!(
         matches!(&e, aimsgate::error::EvidenceError::Ref(m) if m.contains("different versions")),
         "{e}"

@@ -4,7 +4,7 @@
 
 /// Whether a character shows nothing: zero-width and formatting characters, soft hyphens,
 /// bidirectional controls, variation selectors, the byte-order mark.
-pub fn invisible(c: char) -> bool {
+pub(crate) fn invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
         | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'

@@ -386,7 +386,8 @@ impl Governance {
             }
             (PackAt::Dir(dir, _), Source::Ref(r)) => {
                 let repo = git::open(&self.root).map_err(|e| vec![InputError::new(None, e)])?;
-                let files = git::pack_at_ref(&repo, r, &slash(dir)).map_err(|e| vec![*e])?;
+                let files =
+                    crate::pack::from_git::files_at(&repo, r, &slash(dir)).map_err(|e| vec![*e])?;
                 Pack::from_files(self.pack_origin(), files)
             }
         }

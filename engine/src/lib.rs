@@ -8,7 +8,7 @@
 
 pub mod annex_a;
 pub mod card;
-pub mod chars;
+pub(crate) mod chars;
 pub mod check;
 pub mod config;
 pub mod date;
@@ -16,14 +16,13 @@ pub mod discover;
 pub mod error;
 pub mod evaluate;
 pub mod evidence;
-pub mod finding;
+pub(crate) mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod github;
 pub mod init;
 pub mod output_file;
 pub mod pack;
-mod pack_attributes;
-mod pack_files;
 pub mod policytest;
 pub mod publish;
 pub mod record;
@@ -33,5 +32,5 @@ pub mod soa;
 pub mod span;
 pub mod verdict;
 pub mod verify;
-pub mod waivers;
+pub(crate) mod waivers;
 pub mod yaml;

@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use crate::evidence::github::{Api, ApiError, Method};
+use crate::github::{Api, ApiError, Method};
 use crate::render::markdown::{self, COMMENT_MARKER};
 use crate::report::Severity;
 use crate::report::{Decision, Report};

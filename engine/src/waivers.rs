@@ -25,12 +25,10 @@ use crate::pack::Pack;
 use crate::span::Span;
 use crate::yaml::{self, Node, ScalarKind, Value};
 
-/// The default waivers file, relative to the repository root.
-pub const DEFAULT_PATH: &str = ".aimsgate/waivers.yaml";
 const DEFAULT_MAX_DAYS: i64 = 90;
 const DAY_MS: i64 = 86_400_000;
 
-pub use crate::report::Waiver;
+pub(crate) use crate::report::Waiver;
 
 impl Waiver {
     /// Whether the waiver still holds at `now`: through the whole of its `expires` day.
@@ -78,13 +76,13 @@ pub enum Identity<'a> {
 
 /// The waivers of a file.
 #[derive(Debug, Clone, Default)]
-pub struct Waivers {
+pub(crate) struct Waivers {
     pub waivers: Vec<Waiver>,
     source: Option<Arc<str>>,
 }
 
 /// `*` matches any run of characters, `?` any one character.
-pub fn glob_matches(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob_matches(pattern: &str, text: &str) -> bool {
     glob(pattern, text)
 }
 
@@ -124,7 +122,7 @@ fn scalar(node: &Node) -> Option<String> {
 
 impl Waivers {
     /// Reads and checks a waivers file (shown as `path`) against the pack and `now`.
-    pub fn parse(
+    pub(crate) fn parse(
         path: &str,
         text: &str,
         pack: &Pack,
@@ -258,7 +256,7 @@ impl Waivers {
     /// whatever their order in the file) or else an expired one; the waivers used; and an
     /// error for a waiver approved by the model's own owner (an exception needs someone
     /// else's approval). Nothing is changed: the caller applies them.
-    pub fn matches(
+    pub(crate) fn matches(
         &self,
         model: &str,
         gates: &[&str],
@@ -309,7 +307,7 @@ impl Waivers {
 
 /// What the waivers say of one finding.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Matched<'w> {
+pub(crate) enum Matched<'w> {
     /// A valid waiver covers it: it does not block.
     Valid(&'w Waiver),
     /// Only a waiver that has expired covers it: it blocks as before, and says so.
@@ -319,7 +317,7 @@ pub enum Matched<'w> {
 
 /// What the waivers say of one model's findings.
 #[derive(Debug, Default)]
-pub struct Matches<'w> {
+pub(crate) struct Matches<'w> {
     /// One per finding, in order.
     pub per_finding: Vec<Matched<'w>>,
     /// Indices of the waivers that covered a finding (for stale-waiver reporting).

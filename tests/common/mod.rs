@@ -6,7 +6,7 @@
     reason = "each test binary uses a different part of this module"
 )]
 
-pub mod server;
+pub(crate) mod server;
 
 use std::path::{Path, PathBuf};
 
@@ -20,14 +20,14 @@ use aimsgate::pack::Pack;
 use aimsgate::report::{Action, Report};
 
 /// The repository root (where `Cargo.toml` is).
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// What a fixture says about itself, in lines such as `# expect: owner-assigned`
 /// (also `<!-- key: value -->`, or a JSON string `"__x": "key: value"`).
 #[derive(Debug, Default, Clone)]
-pub struct Expectations {
+pub(crate) struct Expectations {
     /// `aimsgate-test:` the request (`--action`, `--env`, `--now`).
     pub args: Vec<String>,
     /// `expect:` the exact set of gate ids (`none` for no finding).
@@ -44,7 +44,7 @@ pub struct Expectations {
     pub evidence: Vec<(String, String)>,
 }
 
-pub fn expectations(text: &str) -> Expectations {
+pub(crate) fn expectations(text: &str) -> Expectations {
     let mut e = Expectations::default();
     for line in text.lines() {
         let line = line.trim().trim_end_matches("-->").trim_end_matches(',');
@@ -104,7 +104,7 @@ pub fn expectations(text: &str) -> Expectations {
 }
 
 /// The request a fixture's `aimsgate-test:` line asks for.
-pub fn request(args: &[String]) -> RequestSpec {
+pub(crate) fn request(args: &[String]) -> RequestSpec {
     let mut spec = RequestSpec {
         action: Action::Release,
         environment: None,
@@ -128,7 +128,7 @@ pub fn request(args: &[String]) -> RequestSpec {
 /// The evidence a fixture states. Unless it says otherwise, the change is HEAD of `main`, the
 /// default branch, with no tags, by `commit-author`, in pull request #7 by `pr-author`,
 /// approved by two independent reviewers (`jane` and `omar`).
-pub fn evidence(e: &Expectations) -> Evidence {
+pub(crate) fn evidence(e: &Expectations) -> Evidence {
     let person = Person {
         name: "Commit Author".into(),
         email: "commit-author@acme.example".into(),
@@ -224,7 +224,7 @@ pub fn evidence(e: &Expectations) -> Evidence {
 }
 
 /// Checks one card with the embedded pack, as its expectations ask.
-pub fn check_card(pack: &Pack, card: &Path, e: &Expectations) -> Report {
+pub(crate) fn check_card(pack: &Pack, card: &Path, e: &Expectations) -> Report {
     check(
         pack,
         &CheckOptions {
@@ -238,7 +238,7 @@ pub fn check_card(pack: &Pack, card: &Path, e: &Expectations) -> Report {
 }
 
 /// Every file below `dir`, sorted.
-pub fn files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -257,7 +257,7 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
 
 /// Runs the real `aimsgate` in `dir` with an environment of `PATH` and `env` only; never a
 /// panic (exit 101). Returns the exit code, standard output and standard error.
-pub fn binary(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+pub(crate) fn binary(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aimsgate"));
     cmd.args(args)
         .current_dir(dir)
@@ -278,7 +278,7 @@ pub fn binary(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, 
 }
 
 /// The default pack copied into a scratch folder, with `edit` applied to one gate's file.
-pub fn pack_with(gate: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+pub(crate) fn pack_with(gate: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temp dir");
     for file in files(&root().join("policies")) {
         let rel = file
@@ -302,7 +302,7 @@ pub fn pack_with(gate: &str, edit: impl Fn(String) -> String) -> tempfile::TempD
 use git2::{Oid, Repository, RepositoryInitOptions, Signature};
 
 /// A repository on branch `main` in a fresh temporary folder.
-pub fn repo() -> (tempfile::TempDir, Repository) {
+pub(crate) fn repo() -> (tempfile::TempDir, Repository) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let repo = Repository::init_opts(
         dir.path(),
@@ -312,14 +312,14 @@ pub fn repo() -> (tempfile::TempDir, Repository) {
     (dir, repo)
 }
 
-pub fn write(repo: &Repository, path: &str, content: &[u8]) {
+pub(crate) fn write(repo: &Repository, path: &str, content: &[u8]) {
     let full = repo.workdir().expect("a work tree").join(path);
     std::fs::create_dir_all(full.parent().expect("a parent")).expect("mkdir");
     std::fs::write(full, content).expect("write");
 }
 
 /// Commits every file of the work tree on HEAD, as `author`.
-pub fn commit(repo: &Repository, message: &str, author: (&str, &str)) -> Oid {
+pub(crate) fn commit(repo: &Repository, message: &str, author: (&str, &str)) -> Oid {
     let mut index = repo.index().expect("index");
     index
         .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
@@ -338,7 +338,7 @@ pub fn commit(repo: &Repository, message: &str, author: (&str, &str)) -> Oid {
 
 /// Points `refs/remotes/origin/<branch>` at HEAD, as a clone's remote-tracking branch would:
 /// the protected ref that CI names in full.
-pub fn track_origin(repo: &Repository, branch: &str) {
+pub(crate) fn track_origin(repo: &Repository, branch: &str) {
     let head = repo
         .head()
         .expect("HEAD")

@@ -12,7 +12,7 @@ use super::root;
 
 /// One canned answer: for requests whose path contains `pattern`.
 #[derive(Clone)]
-pub struct Route {
+pub(crate) struct Route {
     /// Matched against `METHOD path`, so `POST /repos` and `/pulls/1` both work.
     pub pattern: String,
     pub status: u16,
@@ -21,7 +21,7 @@ pub struct Route {
     pub delay: Duration,
 }
 
-pub fn route(pattern: &str, status: u16, body: &str) -> Route {
+pub(crate) fn route(pattern: &str, status: u16, body: &str) -> Route {
     Route {
         pattern: pattern.to_string(),
         status,
@@ -31,26 +31,26 @@ pub fn route(pattern: &str, status: u16, body: &str) -> Route {
     }
 }
 
-pub fn recorded(name: &str) -> String {
+pub(crate) fn recorded(name: &str) -> String {
     std::fs::read_to_string(root().join("fixtures/github").join(name)).expect("a recorded payload")
 }
 
 /// What the client sent.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: String,
     pub path: String,
     pub authorization: Option<String>,
     pub body: Option<Value>,
 }
 
-pub struct Server {
+pub(crate) struct Server {
     pub url: String,
     pub requests: Arc<Mutex<Vec<Request>>>,
 }
 
 impl Server {
-    pub fn paths(&self) -> Vec<String> {
+    pub(crate) fn paths(&self) -> Vec<String> {
         self.requests
             .lock()
             .unwrap()
@@ -62,7 +62,7 @@ impl Server {
 
 /// A one-thread HTTP/1.1 server on 127.0.0.1 answering from `routes` (first match; 404
 /// otherwise). It stops by itself after 60 seconds or 200 requests.
-pub fn serve(routes: Vec<Route>) -> Server {
+pub(crate) fn serve(routes: Vec<Route>) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let url = format!("http://{}", listener.local_addr().unwrap());
     listener.set_nonblocking(true).unwrap();

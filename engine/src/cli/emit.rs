@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use aimsgate::date::Instant;
 use aimsgate::error::{EvidenceError, InputError, IoError, Kind, RecordError};
 use aimsgate::evidence::Evidence;
-use aimsgate::evidence::github::Api;
+use aimsgate::github::Api;
 use aimsgate::pack::Pack;
 use aimsgate::publish::{self, Level, Target};
 use aimsgate::render::{github, human, json, junit, markdown, sarif};

@@ -4,13 +4,11 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use git2::{Delta, DiffOptions, ObjectType, Oid, Repository, StatusOptions, Tree, TreeWalkMode};
+use git2::{Delta, DiffOptions, ObjectType, Oid, Repository, StatusOptions, Tree};
 
 use crate::date::Instant;
 use crate::error::{EvidenceError, InputError, Kind};
-use crate::pack::PackFile;
 
 /// A person in a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -564,156 +562,10 @@ fn slash(p: &Path) -> String {
         .join("/")
 }
 
-/// The `.cedarschema` and `.cedar` files under `dir` in the tree of the resolved ref, read from
-/// the object database (the work tree is never looked at). Names are shown as `REF:dir/file`.
-pub fn pack_at_ref(
-    repo: &Repository,
-    resolved: &Resolved,
-    dir: &str,
-) -> Result<Vec<PackFile>, Box<InputError>> {
-    let reference = resolved.given.as_str();
-    let fail = |m: String| {
-        Box::new(InputError::new(
-            None,
-            Kind::from(EvidenceError::Git(m)).context(&format!("--protected-ref {reference}: ")),
-        ))
-    };
-    let tree = Oid::from_str(&resolved.commit)
-        .and_then(|oid| repo.find_commit(oid))
-        .and_then(|c| c.tree())
-        .map_err(|e| fail(format!("cannot read its commit ({})", e.message())))?;
-    let dir = dir.trim_matches('/');
-    let sub: Tree<'_> = if dir.is_empty() || dir == "." {
-        tree
-    } else {
-        let entry = tree
-            .get_path(Path::new(dir))
-            .map_err(|_| fail(format!("`{dir}` does not exist at {reference}")))?;
-        entry
-            .to_object(repo)
-            .and_then(|o| o.peel_to_tree())
-            .map_err(|_| fail(format!("`{dir}` at {reference} is not a directory")))?
-    };
-    let mut found: Vec<(String, Oid)> = Vec::new();
-    sub.walk(TreeWalkMode::PreOrder, |parent, entry| {
-        let name = entry.name().unwrap_or("");
-        if entry.kind() == Some(ObjectType::Blob)
-            && (name.ends_with(".cedar") || name.ends_with(".cedarschema"))
-        {
-            found.push((format!("{parent}{name}"), entry.id()));
-        }
-        git2::TreeWalkResult::Ok
-    })
-    .map_err(|e| fail(format!("cannot walk `{dir}` ({})", e.message())))?;
-    found.sort();
-    let mut files = Vec::new();
-    for (rel, oid) in found {
-        let blob = repo
-            .find_blob(oid)
-            .map_err(|e| fail(format!("cannot read `{rel}` ({})", e.message())))?;
-        let text = std::str::from_utf8(blob.content())
-            .map_err(|_| fail(format!("`{rel}` is not UTF-8")))?;
-        let shown = if dir.is_empty() || dir == "." {
-            rel
-        } else {
-            format!("{dir}/{rel}")
-        };
-        files.push(PackFile {
-            name: format!("{reference}:{shown}"),
-            text: Arc::from(text),
-        });
-    }
-    if files.is_empty() {
-        return Err(fail(format!(
-            "no policy pack (`.cedarschema` and `.cedar` files) under `{dir}`"
-        )));
-    }
-    Ok(files)
-}
-
-/// The version a release tag gives model `id`: `v1.2.3` (every model), `<id>/v1.2.3` or
-/// `<id>-v1.2.3` (that model; these win over a bare tag). Two tags that give the model
-/// different versions are ambiguous: `Err` names them.
-pub fn tag_version(tags: &[String], id: &str) -> Result<Option<String>, EvidenceError> {
-    let version = |t: &str| -> Option<String> {
-        let v = t.strip_prefix('v')?;
-        let mut parts = v.split(['-', '+']).next()?.split('.');
-        let numeric = parts
-            .next()
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-            && parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-        numeric.then(|| v.to_string())
-    };
-    let specific: BTreeSet<(String, &String)> = tags
-        .iter()
-        .filter_map(|t| {
-            let rest = t
-                .strip_prefix(id)
-                .and_then(|r| r.strip_prefix('/').or_else(|| r.strip_prefix('-')))?;
-            version(rest).map(|v| (v, t))
-        })
-        .collect();
-    let bare: BTreeSet<(String, &String)> = tags
-        .iter()
-        .filter_map(|t| version(t).map(|v| (v, t)))
-        .collect();
-    let chosen = if specific.is_empty() { bare } else { specific };
-    let versions: BTreeSet<&String> = chosen.iter().map(|(v, _)| v).collect();
-    match versions.len() {
-        0 => Ok(None),
-        1 => Ok(versions.into_iter().next().cloned()),
-        _ => Err(EvidenceError::Ref(format!(
-            "the release tags at HEAD give model `{id}` different versions: {}",
-            chosen
-                .iter()
-                .map(|(_, t)| format!("`{t}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn tags(t: &[&str]) -> Vec<String> {
-        t.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn release_tags_in_three_forms() {
-        assert_eq!(
-            tag_version(&tags(&["v1.2.3"]), "fraud").unwrap().as_deref(),
-            Some("1.2.3")
-        );
-        assert_eq!(
-            tag_version(&tags(&["v1.0.0", "fraud/v2.0.0"]), "fraud")
-                .unwrap()
-                .as_deref(),
-            Some("2.0.0")
-        );
-        assert_eq!(
-            tag_version(&tags(&["fraud-v2.1.0-rc.1"]), "fraud")
-                .unwrap()
-                .as_deref(),
-            Some("2.1.0-rc.1")
-        );
-        assert_eq!(
-            tag_version(&tags(&["other/v9.0.0"]), "fraud").unwrap(),
-            None
-        );
-        assert_eq!(
-            tag_version(&tags(&["release", "vnext", "v1.x"]), "fraud").unwrap(),
-            None
-        );
-        let e = tag_version(&tags(&["fraud/v1.0.0", "fraud-v1.1.0"]), "fraud").unwrap_err();
-        assert!(
-            matches!(&e, EvidenceError::Ref(m) if m.contains("`fraud-v1.1.0`") && m.contains("`fraud/v1.0.0`")),
-            "{e}"
-        );
-    }
 
     #[test]
     fn trailers_are_the_last_paragraph_of_key_values() {

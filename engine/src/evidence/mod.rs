@@ -4,7 +4,7 @@
 //! gates needing it fail closed and say what was missing — never as "no approvals".
 
 pub mod git;
-pub mod github;
+pub mod tags;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,8 +13,9 @@ use crate::card::{FieldPath, Segment};
 use crate::error::{EvidenceError, InputError, Kind};
 use crate::report::EvidenceNote;
 
+use crate::github;
+pub use crate::github::{Event, Reviews, Token};
 pub use git::{ChangeSet, GitFacts};
-pub use github::{Event, Reviews, Token};
 
 /// Where GitHub evidence comes from. The CLI fills this from flags and the environment; the
 /// library never reads the environment itself.
@@ -244,12 +245,12 @@ impl Evidence {
             return self.describe(field);
         }
         let tags = self.tags();
-        Some(match git::tag_version(&tags, model_id) {
+        Some(match tags::tag_version(&tags, model_id) {
             Ok(Some(version)) => {
                 let giving: Vec<String> = tags
                     .iter()
                     .filter(|t| {
-                        git::tag_version(std::slice::from_ref(t), model_id)
+                        tags::tag_version(std::slice::from_ref(t), model_id)
                             .ok()
                             .flatten()
                             .as_deref()

@@ -8,10 +8,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
 use crate::error::YamlError;
 use crate::span::{Pos, Span};
+
+mod offsets;
+mod scalar;
+
+use offsets::Offsets;
+use scalar::resolve;
 
 /// What a scalar resolved to under the YAML 1.2 core schema.
 #[derive(Debug, Clone, PartialEq)]
@@ -507,167 +513,6 @@ impl<'a> Builder<'a> {
             },
         };
         Ok((node, count))
-    }
-}
-
-/// Resolves a scalar to its core-schema type. Quoted and block scalars are always strings.
-fn resolve(
-    text: &str,
-    style: ScalarStyle,
-    tag: Option<&str>,
-    at: Pos,
-) -> Result<ScalarKind, ParseError> {
-    let resolved = if style == ScalarStyle::Plain {
-        resolve_plain(text)
-    } else {
-        ScalarKind::Str
-    };
-    let Some(tag) = tag else { return Ok(resolved) };
-    let fits = match tag {
-        "str" => return Ok(ScalarKind::Str),
-        "null" => matches!(resolved, ScalarKind::Null),
-        "bool" => matches!(resolved, ScalarKind::Bool(_)),
-        "int" => matches!(resolved, ScalarKind::Int(_)),
-        "float" => {
-            if let ScalarKind::Int(i) = resolved {
-                return Ok(ScalarKind::Float(i as f64));
-            }
-            matches!(resolved, ScalarKind::Float(_))
-        }
-        _ => false,
-    };
-    if fits {
-        Ok(resolved)
-    } else {
-        Err(ParseError {
-            kind: YamlError::Syntax(format!("`{text}` is not a valid `!!{tag}`")),
-            pos: at,
-        })
-    }
-}
-
-/// The YAML 1.2 core schema (section 10.3.2) for plain scalars.
-fn resolve_plain(text: &str) -> ScalarKind {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return ScalarKind::Null,
-        "true" | "True" | "TRUE" => return ScalarKind::Bool(true),
-        "false" | "False" | "FALSE" => return ScalarKind::Bool(false),
-        ".nan" | ".NaN" | ".NAN" => return ScalarKind::Float(f64::NAN),
-        _ => {}
-    }
-    let (sign, unsigned) = match text.as_bytes().first() {
-        Some(b'-') => (-1.0, &text[1..]),
-        Some(b'+') => (1.0, &text[1..]),
-        _ => (1.0, text),
-    };
-    if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
-        return ScalarKind::Float(sign * f64::INFINITY);
-    }
-    if let Some(oct) = text.strip_prefix("0o")
-        && !oct.is_empty()
-        && oct.bytes().all(|b| (b'0'..=b'7').contains(&b))
-    {
-        return i64::from_str_radix(oct, 8).map_or(ScalarKind::Str, ScalarKind::Int);
-    }
-    if let Some(hex) = text.strip_prefix("0x")
-        && !hex.is_empty()
-        && hex.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        return i64::from_str_radix(hex, 16).map_or(ScalarKind::Str, ScalarKind::Int);
-    }
-    if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
-        return match text.parse::<i64>() {
-            Ok(i) => ScalarKind::Int(i),
-            Err(_) => text
-                .parse::<f64>()
-                .map_or(ScalarKind::Str, ScalarKind::Float),
-        };
-    }
-    if is_core_float(unsigned) {
-        return text
-            .parse::<f64>()
-            .map_or(ScalarKind::Str, ScalarKind::Float);
-    }
-    ScalarKind::Str
-}
-
-/// `( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`, without the sign.
-fn is_core_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    let int = digits(&mut i);
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        let frac = digits(&mut i);
-        if int == 0 && frac == 0 {
-            return false;
-        }
-    } else if int == 0 {
-        return false;
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Turns the parser's character positions into file positions.
-struct Offsets {
-    origin: Origin,
-    /// Byte offset of each character, when the text is not ASCII (then they differ).
-    table: Option<Vec<usize>>,
-    len: usize,
-}
-
-impl Offsets {
-    fn new(text: &str, origin: Origin) -> Self {
-        let table = (!text.is_ascii()).then(|| {
-            let mut t: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-            t.push(text.len());
-            t
-        });
-        Offsets {
-            origin,
-            table,
-            len: text.len(),
-        }
-    }
-
-    fn byte(&self, char_index: usize) -> usize {
-        let local = match &self.table {
-            None => char_index.min(self.len),
-            Some(t) => t.get(char_index).copied().unwrap_or(self.len),
-        };
-        self.origin.offset + local
-    }
-
-    fn pos(&self, index: usize, line: usize, col: usize) -> Pos {
-        Pos {
-            line: self.origin.line + line.saturating_sub(1),
-            col: col + 1,
-            offset: self.byte(index),
-        }
-    }
-
-    fn span(&self, span: &YamlSpan) -> Span {
-        let start = self.pos(span.start.index(), span.start.line(), span.start.col());
-        Span {
-            start,
-            end: self.byte(span.end.index()).max(start.offset),
-        }
     }
 }
 

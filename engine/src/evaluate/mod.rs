@@ -20,13 +20,18 @@ use cedar_policy::{
 };
 
 use crate::card::Card;
-use crate::card::governance::{BiasTests, DataSection};
 use crate::date::Instant;
 use crate::error::{EvalError, InputError, Kind, PackError};
-use crate::evidence::git::{GitFacts, tag_version};
-use crate::evidence::{Event, Evidence, Reviews};
+use crate::evidence::Evidence;
+use crate::evidence::tags::tag_version;
 use crate::pack::Pack;
 use crate::report::{Action, Decision, Finding, ModelReport};
+
+mod context;
+mod entity;
+
+use context::{git_record, github_record, review_record};
+use entity::{model_entity, shapes};
 
 /// What is being asked: which transition, where to, when, by whom.
 #[derive(Debug, Clone)]
@@ -317,7 +322,7 @@ thread_local! {
     static DATES: RefCell<HashMap<i64, Expr>> = RefCell::new(HashMap::new());
 }
 
-fn datetime(d: Instant) -> Expr {
+pub(super) fn datetime(d: Instant) -> Expr {
     DATES.with(|dates| {
         let mut dates = dates.borrow_mut();
         // Bounded: a run over cards with ever new dates keeps no more than this.
@@ -331,19 +336,19 @@ fn datetime(d: Instant) -> Expr {
     })
 }
 
-fn text(s: &str) -> Expr {
+pub(super) fn text(s: &str) -> Expr {
     Expr::new_string(s.to_string())
 }
 
-fn strings(items: &[String]) -> Expr {
+pub(super) fn strings(items: &[String]) -> Expr {
     Expr::new_set(items.iter().map(|s| text(s)))
 }
 
-fn long(n: usize) -> Expr {
+pub(super) fn long(n: usize) -> Expr {
     Expr::new_long(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-fn record(
+pub(super) fn record(
     fields: Vec<(&str, Option<Expr>)>,
 ) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
     Expr::new_record(
@@ -351,302 +356,6 @@ fn record(
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k.to_string(), v))),
     )
-}
-
-/// The `github` context record.
-fn github_record(e: &Event) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
-    let pr = e.pull_request.as_ref();
-    record(vec![
-        ("event", Some(text(&e.name))),
-        (
-            "pr_number",
-            pr.map(|p| long(usize::try_from(p.number).unwrap_or(usize::MAX))),
-        ),
-        ("pr_author", pr.map(|p| text(&p.author))),
-        ("base_ref", pr.map(|p| text(&p.base_ref))),
-        ("head_ref", pr.map(|p| text(&p.head_ref))),
-        ("tag", e.tag.as_deref().map(text)),
-    ])
-}
-
-/// The `review` context record.
-fn review_record(r: &Reviews) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
-    let independent = r.independent();
-    record(vec![
-        (
-            "pr_number",
-            Some(long(usize::try_from(r.pr_number).unwrap_or(usize::MAX))),
-        ),
-        ("pr_author", Some(text(&r.pr_author))),
-        ("approvers", Some(strings(&r.approvers))),
-        ("changes_requested_by", Some(strings(&r.changes_requested))),
-        ("commit_author", r.commit_author.as_deref().map(text)),
-        ("independent_approvals", Some(long(independent.len()))),
-        ("independent_approvers", Some(strings(&independent))),
-    ])
-}
-
-/// The `git` context record.
-fn git_record(
-    g: &GitFacts,
-    evidence: &Evidence,
-) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
-    let changed: Option<Vec<String>> = evidence
-        .change
-        .as_ref()
-        .map(|c| c.files.iter().cloned().collect());
-    record(vec![
-        ("commit", Some(text(&g.commit))),
-        ("author_name", Some(text(&g.author.name))),
-        ("author_email", Some(text(&g.author.email))),
-        ("committer_name", Some(text(&g.committer.name))),
-        ("committer_email", Some(text(&g.committer.email))),
-        ("signed", Some(Expr::new_bool(g.signed))),
-        ("branch", g.branch.as_deref().map(text)),
-        ("tags", Some(strings(&g.tags))),
-        ("trailers", Some(strings(&g.trailers))),
-        ("changed_files", changed.as_deref().map(strings)),
-        (
-            "policy_files_changed",
-            evidence
-                .change
-                .as_ref()
-                .map(|_| Expr::new_bool(evidence.policies_changed)),
-        ),
-        (
-            "head_on_default_branch",
-            match evidence.tag_reachable {
-                Ok(Some(on)) => Some(Expr::new_bool(on)),
-                _ => None,
-            },
-        ),
-    ])
-}
-
-/// Whole days from `from` to `now` (negative when `from` is later). Both instants are within
-/// the years 0001..9999, so this cannot overflow.
-fn age_days(from: Instant, now: Instant) -> Expr {
-    Expr::new_long((now.millis() - from.millis()).div_euclid(86_400_000))
-}
-
-/// The `Aims::Model` entity: the card's values as the schema declares them, the version a
-/// release tag gives the model, and ages measured from `now`.
-fn model_entity(
-    card: &Card,
-    tag_version: Option<&str>,
-    now: Instant,
-    uid: EntityUid,
-) -> Result<Entity, EvalError> {
-    let g = &card.governance;
-    let mut attrs: HashMap<String, Expr> = HashMap::with_capacity(32);
-    let mut put = |k: &str, v: Option<Expr>| {
-        if let Some(v) = v {
-            attrs.insert(k.to_string(), v);
-        }
-    };
-    put("id", Some(text(&card.model_id)));
-    put("path", Some(text(&card.path)));
-    let has_governance = card
-        .root
-        .as_ref()
-        .is_some_and(|r| r.get("governance").is_some());
-    put("has_governance", Some(Expr::new_bool(has_governance)));
-    put("version", g.version.as_deref().map(text));
-    put("tag_version", tag_version.map(text));
-    put("owner", g.owner.as_deref().map(text));
-    put("risk_tier", g.risk_tier.map(|t| text(t.as_str())));
-    put("intended_use", g.intended_use.as_deref().map(text));
-    put("out_of_scope_uses", Some(strings(&g.out_of_scope_uses)));
-    let ia = match &g.impact_assessment {
-        Some(ia) => Some(
-            record(vec![
-                ("status", ia.status.map(|s| text(s.as_str()))),
-                ("reference", ia.reference.as_deref().map(text)),
-                ("approved_by", ia.approved_by.as_deref().map(text)),
-                ("approved_on", ia.approved_on.map(datetime)),
-                ("age_days", ia.approved_on.map(|d| age_days(d, now))),
-            ])
-            .map_err(|e| EvalError::Request(e.to_string()))?,
-        ),
-        None => None,
-    };
-    put("impact_assessment", ia);
-    let bias = g
-        .bias_tests
-        .as_ref()
-        .map(|b| bias_tests(b, now))
-        .transpose();
-    put(
-        "bias_tests",
-        bias.map_err(|e| EvalError::Request(e.to_string()))?,
-    );
-    let data = g.data.as_ref().map(data).transpose();
-    put("data", data.map_err(|e| EvalError::Request(e.to_string()))?);
-    put("human_oversight", g.human_oversight.as_deref().map(text));
-    let monitoring = match &g.monitoring {
-        Some(m) => Some(
-            record(vec![
-                ("plan", m.plan.as_deref().map(text)),
-                ("owner", m.owner.as_deref().map(text)),
-            ])
-            .map_err(|e| EvalError::Request(e.to_string()))?,
-        ),
-        None => None,
-    };
-    put("monitoring", monitoring);
-    put("incident_contact", g.incident_contact.as_deref().map(text));
-    put("license", card.hub.license.as_deref().map(text));
-    put("datasets", Some(strings(&card.hub.datasets)));
-    put("base_model", Some(strings(&card.hub.base_model)));
-    put(
-        "performance_metric_count",
-        Some(long(card.hub.metric_count)),
-    );
-    Entity::new(uid, attrs, HashSet::new()).map_err(|e| EvalError::Request(e.to_string()))
-}
-
-fn bias_tests(
-    b: &BiasTests,
-    now: Instant,
-) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
-    let results = b
-        .results
-        .iter()
-        .map(|r| {
-            record(vec![
-                ("metric", Some(text(&r.metric))),
-                ("group", r.group.as_deref().map(text)),
-                ("direction", Some(text(r.direction.as_str()))),
-                ("passed", Some(Expr::new_bool(r.passed()))),
-            ])
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let failing: Vec<String> = b
-        .results
-        .iter()
-        .filter(|r| !r.passed())
-        .map(|r| r.label())
-        .collect();
-    record(vec![
-        ("model_version", b.model_version.as_deref().map(text)),
-        ("evaluated_on", b.evaluated_on.map(datetime)),
-        ("age_days", b.evaluated_on.map(|d| age_days(d, now))),
-        (
-            "protected_attributes",
-            Some(strings(&b.protected_attributes)),
-        ),
-        ("results", Some(Expr::new_set(results))),
-        ("result_count", Some(long(b.results.len()))),
-        ("failing_metrics", Some(strings(&failing))),
-    ])
-}
-
-fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
-    let sources = d
-        .sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            record(vec![
-                ("name", Some(text(&s.label(i)))),
-                ("provenance", s.provenance.as_deref().map(text)),
-                ("personal_data", s.personal_data.map(Expr::new_bool)),
-            ])
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let without: Vec<String> = d
-        .sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.provenance.is_none())
-        .map(|(i, s)| s.label(i))
-        .collect();
-    record(vec![
-        ("sources", Some(Expr::new_set(sources))),
-        ("source_count", Some(long(d.sources.len()))),
-        ("sources_without_provenance", Some(strings(&without))),
-        (
-            "uses_personal_data",
-            Some(Expr::new_bool(
-                d.sources.iter().any(|s| s.may_hold_personal_data()),
-            )),
-        ),
-        (
-            "privacy_assessment",
-            d.privacy_assessment.as_deref().map(text),
-        ),
-    ])
-}
-
-/// The synthetic cards of [`Evaluator::check_shapes`], with the release-tag version each is
-/// judged with.
-mod shapes {
-    /// Every field the entity builder reads, set.
-    const FULL: &str = r#"
-license: mit
-datasets: [d]
-base_model: b
-model-index:
-  - name: m
-    results:
-      - metrics:
-          - type: accuracy
-            value: 0.9
-governance:
-  id: shape
-  version: 1.0.0
-  owner: "@o"
-  risk_tier: high
-  intended_use: u
-  out_of_scope_uses: [x]
-  impact_assessment:
-    status: approved
-    reference: r
-    approved_by: "@a"
-    approved_on: 2026-01-01
-  bias_tests:
-    model_version: 1.0.0
-    evaluated_on: 2026-01-01
-    protected_attributes: [age]
-    results:
-      - metric: m
-        group: g
-        value: 0.1
-        threshold: 0.2
-        direction: at_most
-  data:
-    sources:
-      - name: n
-        provenance: p
-        personal_data: true
-    privacy_assessment: pa
-  human_oversight: h
-  monitoring:
-    plan: p
-    owner: "@o"
-  incident_contact: c
-"#;
-
-    /// No governance at all: every optional attribute absent.
-    const EMPTY: &str = "{}\n";
-
-    /// Every record present, every optional field of each absent.
-    const HOLLOW: &str = r#"
-governance:
-  impact_assessment: {}
-  bias_tests:
-    results:
-      - metric: m
-        value: 0.1
-        threshold: 0.2
-  data:
-    sources:
-      - {}
-  monitoring: {}
-"#;
-
-    pub const CARDS: &[(&str, Option<&str>)] =
-        &[(FULL, Some("1.0.0")), (EMPTY, None), (HOLLOW, None)];
 }
 
 #[cfg(test)]

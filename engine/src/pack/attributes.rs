@@ -9,7 +9,7 @@ use serde_json::Value;
 /// An attribute a policy names that the schema does not declare: the attribute, the path it
 /// hangs off (`resource`, `context.git`), and whether it was a `has` test.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Undeclared {
+pub(super) struct Undeclared {
     pub on: String,
     pub attr: String,
     pub has: bool,
@@ -17,7 +17,7 @@ pub struct Undeclared {
 
 /// The undeclared attributes `policy` (Cedar's JSON policy format) names, against `schema`
 /// (Cedar's JSON schema format, namespace `Aims`).
-pub fn undeclared(policy: &Value, schema: &Value) -> Vec<Undeclared> {
+pub(super) fn undeclared(policy: &Value, schema: &Value) -> Vec<Undeclared> {
     let ns = &schema["Aims"];
     let mut found = Vec::new();
     walk(policy, ns, &mut found);

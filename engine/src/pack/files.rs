@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// Every `.cedarschema` and `.cedar` file below `dir`, sorted.
-pub fn collect(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn collect(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

@@ -1,0 +1,239 @@
+//! The `Aims::Model` entity of a card: its values as the schema declares them, the derived
+//! attributes (ages, the release tag's version), and the synthetic cards whose entities stand
+//! for every shape the builder can make.
+
+use std::collections::{HashMap, HashSet};
+
+use cedar_policy::{Entity, EntityUid, RestrictedExpression as Expr};
+
+use super::{datetime, long, record, strings, text};
+use crate::card::Card;
+use crate::card::governance::{BiasTests, DataSection};
+use crate::date::Instant;
+use crate::error::EvalError;
+
+/// Whole days from `from` to `now` (negative when `from` is later). Both instants are within
+/// the years 0001..9999, so this cannot overflow.
+fn age_days(from: Instant, now: Instant) -> Expr {
+    Expr::new_long((now.millis() - from.millis()).div_euclid(86_400_000))
+}
+
+/// The `Aims::Model` entity: the card's values as the schema declares them, the version a
+/// release tag gives the model, and ages measured from `now`.
+pub(super) fn model_entity(
+    card: &Card,
+    tag_version: Option<&str>,
+    now: Instant,
+    uid: EntityUid,
+) -> Result<Entity, EvalError> {
+    let g = &card.governance;
+    let mut attrs: HashMap<String, Expr> = HashMap::with_capacity(32);
+    let mut put = |k: &str, v: Option<Expr>| {
+        if let Some(v) = v {
+            attrs.insert(k.to_string(), v);
+        }
+    };
+    put("id", Some(text(&card.model_id)));
+    put("path", Some(text(&card.path)));
+    let has_governance = card
+        .root
+        .as_ref()
+        .is_some_and(|r| r.get("governance").is_some());
+    put("has_governance", Some(Expr::new_bool(has_governance)));
+    put("version", g.version.as_deref().map(text));
+    put("tag_version", tag_version.map(text));
+    put("owner", g.owner.as_deref().map(text));
+    put("risk_tier", g.risk_tier.map(|t| text(t.as_str())));
+    put("intended_use", g.intended_use.as_deref().map(text));
+    put("out_of_scope_uses", Some(strings(&g.out_of_scope_uses)));
+    let ia = match &g.impact_assessment {
+        Some(ia) => Some(
+            record(vec![
+                ("status", ia.status.map(|s| text(s.as_str()))),
+                ("reference", ia.reference.as_deref().map(text)),
+                ("approved_by", ia.approved_by.as_deref().map(text)),
+                ("approved_on", ia.approved_on.map(datetime)),
+                ("age_days", ia.approved_on.map(|d| age_days(d, now))),
+            ])
+            .map_err(|e| EvalError::Request(e.to_string()))?,
+        ),
+        None => None,
+    };
+    put("impact_assessment", ia);
+    let bias = g
+        .bias_tests
+        .as_ref()
+        .map(|b| bias_tests(b, now))
+        .transpose();
+    put(
+        "bias_tests",
+        bias.map_err(|e| EvalError::Request(e.to_string()))?,
+    );
+    let data = g.data.as_ref().map(data).transpose();
+    put("data", data.map_err(|e| EvalError::Request(e.to_string()))?);
+    put("human_oversight", g.human_oversight.as_deref().map(text));
+    let monitoring = match &g.monitoring {
+        Some(m) => Some(
+            record(vec![
+                ("plan", m.plan.as_deref().map(text)),
+                ("owner", m.owner.as_deref().map(text)),
+            ])
+            .map_err(|e| EvalError::Request(e.to_string()))?,
+        ),
+        None => None,
+    };
+    put("monitoring", monitoring);
+    put("incident_contact", g.incident_contact.as_deref().map(text));
+    put("license", card.hub.license.as_deref().map(text));
+    put("datasets", Some(strings(&card.hub.datasets)));
+    put("base_model", Some(strings(&card.hub.base_model)));
+    put(
+        "performance_metric_count",
+        Some(long(card.hub.metric_count)),
+    );
+    Entity::new(uid, attrs, HashSet::new()).map_err(|e| EvalError::Request(e.to_string()))
+}
+
+fn bias_tests(
+    b: &BiasTests,
+    now: Instant,
+) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+    let results = b
+        .results
+        .iter()
+        .map(|r| {
+            record(vec![
+                ("metric", Some(text(&r.metric))),
+                ("group", r.group.as_deref().map(text)),
+                ("direction", Some(text(r.direction.as_str()))),
+                ("passed", Some(Expr::new_bool(r.passed()))),
+            ])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let failing: Vec<String> = b
+        .results
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| r.label())
+        .collect();
+    record(vec![
+        ("model_version", b.model_version.as_deref().map(text)),
+        ("evaluated_on", b.evaluated_on.map(datetime)),
+        ("age_days", b.evaluated_on.map(|d| age_days(d, now))),
+        (
+            "protected_attributes",
+            Some(strings(&b.protected_attributes)),
+        ),
+        ("results", Some(Expr::new_set(results))),
+        ("result_count", Some(long(b.results.len()))),
+        ("failing_metrics", Some(strings(&failing))),
+    ])
+}
+
+fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+    let sources = d
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            record(vec![
+                ("name", Some(text(&s.label(i)))),
+                ("provenance", s.provenance.as_deref().map(text)),
+                ("personal_data", s.personal_data.map(Expr::new_bool)),
+            ])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let without: Vec<String> = d
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.provenance.is_none())
+        .map(|(i, s)| s.label(i))
+        .collect();
+    record(vec![
+        ("sources", Some(Expr::new_set(sources))),
+        ("source_count", Some(long(d.sources.len()))),
+        ("sources_without_provenance", Some(strings(&without))),
+        (
+            "uses_personal_data",
+            Some(Expr::new_bool(
+                d.sources.iter().any(|s| s.may_hold_personal_data()),
+            )),
+        ),
+        (
+            "privacy_assessment",
+            d.privacy_assessment.as_deref().map(text),
+        ),
+    ])
+}
+
+/// The synthetic cards of [`Evaluator::check_shapes`], with the release-tag version each is
+/// judged with.
+pub(super) mod shapes {
+    /// Every field the entity builder reads, set.
+    const FULL: &str = r#"
+license: mit
+datasets: [d]
+base_model: b
+model-index:
+  - name: m
+    results:
+      - metrics:
+          - type: accuracy
+            value: 0.9
+governance:
+  id: shape
+  version: 1.0.0
+  owner: "@o"
+  risk_tier: high
+  intended_use: u
+  out_of_scope_uses: [x]
+  impact_assessment:
+    status: approved
+    reference: r
+    approved_by: "@a"
+    approved_on: 2026-01-01
+  bias_tests:
+    model_version: 1.0.0
+    evaluated_on: 2026-01-01
+    protected_attributes: [age]
+    results:
+      - metric: m
+        group: g
+        value: 0.1
+        threshold: 0.2
+        direction: at_most
+  data:
+    sources:
+      - name: n
+        provenance: p
+        personal_data: true
+    privacy_assessment: pa
+  human_oversight: h
+  monitoring:
+    plan: p
+    owner: "@o"
+  incident_contact: c
+"#;
+
+    /// No governance at all: every optional attribute absent.
+    const EMPTY: &str = "{}\n";
+
+    /// Every record present, every optional field of each absent.
+    const HOLLOW: &str = r#"
+governance:
+  impact_assessment: {}
+  bias_tests:
+    results:
+      - metric: m
+        value: 0.1
+        threshold: 0.2
+  data:
+    sources:
+      - {}
+  monitoring: {}
+"#;
+
+    pub(crate) const CARDS: &[(&str, Option<&str>)] =
+        &[(FULL, Some("1.0.0")), (EMPTY, None), (HOLLOW, None)];
+}

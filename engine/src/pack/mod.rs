@@ -1,0 +1,312 @@
+//! The policy pack: a Cedar schema and `.cedar` files, loaded once per process, validated in
+//! strict mode, re-keyed by each policy's `@id`, and read into the [`Gate`] registry that
+//! findings, explanations and the README's table come from.
+//!
+//! A pack that does not load is an error, never an empty or partial pack: no schema, a parse or
+//! validation error, a template, a `forbid` without `@id`, duplicate ids, an annotation with a
+//! value aimsgate does not understand, or no `permit` at all.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use cedar_policy::{PolicySet, Schema};
+
+use crate::card::{FieldPath, Keys};
+use crate::error::{InputError, IoError};
+use crate::report::Rule;
+
+mod annotations;
+mod attributes;
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_pack.rs"));
+}
+pub(crate) mod files;
+pub mod from_git;
+mod load;
+mod schema;
+
+pub use schema::precompiled_schema;
+
+pub use crate::report::Severity;
+
+/// One gate: a `forbid` policy and what its annotations say about it.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// `@id`: stable kebab-case id users see, waive and re-level.
+    pub id: String,
+    /// `@control`: ISO/IEC 42001 Annex A references.
+    pub controls: Vec<String>,
+    /// `@title` (the id when absent).
+    pub title: String,
+    /// `@help`: how to satisfy the gate.
+    pub help: Option<String>,
+    /// `@severity` (`error` when absent).
+    pub severity: Severity,
+    /// `@field`: the card fields the gate judges; findings point at the first.
+    pub fields: Vec<FieldPath>,
+    /// `@applies`: when the gate applies, in words.
+    pub applies: Option<String>,
+    /// `@example`: a card snippet (or, for evidence gates, a note) that satisfies the gate.
+    pub example: Option<String>,
+    /// The `.cedar` file (relative to the pack) and the line the policy starts on.
+    pub file: String,
+    pub line: usize,
+    /// The policy's source text.
+    pub text: String,
+}
+
+/// One file of the pack.
+#[derive(Debug, Clone)]
+pub struct PackFile {
+    /// Path relative to the pack's directory, with `/` separators.
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+/// A loaded, validated pack.
+#[derive(Debug)]
+pub struct Pack {
+    /// `embedded` or the directory the pack was read from.
+    pub origin: String,
+    pub schema: Schema,
+    /// The keys a card's `governance` block may hold: the engine's, and those the schema
+    /// declares for the model.
+    pub card_keys: Keys,
+    /// The pack as written, re-keyed by `@id`.
+    pub policies: PolicySet,
+    /// The permit policies alone. Authorizing against [`Pack::policies`] names every
+    /// satisfied forbid when one is; only then, to know whether some permit also applies (a
+    /// request whose only findings are warnings is still allowed), is this set asked.
+    pub(crate) permit_set: PolicySet,
+    /// The gates (forbid policies), sorted by id.
+    pub gates: Vec<Gate>,
+    /// Ids of the permit policies.
+    pub permits: HashSet<String>,
+    pub files: Vec<PackFile>,
+    /// What `aimsgate validate` warns about: gates missing annotations, controls that are not
+    /// Annex A controls, and Cedar's own validation warnings.
+    pub warnings: Vec<InputError>,
+}
+
+impl Pack {
+    /// The default ISO/IEC 42001 pack built into the binary.
+    pub fn embedded() -> Result<Pack, Vec<InputError>> {
+        let files = embedded::FILES
+            .iter()
+            .map(|(name, text)| PackFile {
+                // Named as the embedded pack's file: it is not in the user's repository.
+                name: format!("embedded:{name}"),
+                text: Arc::from(*text),
+            })
+            .collect();
+        Pack::load("embedded".into(), files, schema::Precompiled::embedded())
+    }
+
+    /// A pack read from a directory: one `.cedarschema` and every `.cedar` file below it.
+    pub fn from_dir(dir: &Path, shown_as: &str) -> Result<Pack, Vec<InputError>> {
+        let one = |m: String| vec![InputError::new(Some(shown_as), IoError::Read(m))];
+        if !dir.is_dir() {
+            return Err(one("the policy directory does not exist".into()));
+        }
+        let paths =
+            files::collect(dir).map_err(|e| one(format!("cannot read the policies: {e}")))?;
+        let mut files = Vec::new();
+        for path in paths {
+            let rel = path.strip_prefix(dir).unwrap_or(&path);
+            let name = format!(
+                "{}/{}",
+                shown_as.trim_end_matches('/'),
+                rel.to_string_lossy().replace('\\', "/")
+            );
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                vec![InputError::new(
+                    Some(&name),
+                    IoError::Read(format!("cannot read: {e}")),
+                )]
+            })?;
+            files.push(PackFile {
+                name,
+                text: Arc::from(text),
+            });
+        }
+        Pack::from_files(shown_as.to_string(), files)
+    }
+
+    /// Loads a pack from its files' texts.
+    pub fn from_files(origin: String, files: Vec<PackFile>) -> Result<Pack, Vec<InputError>> {
+        Pack::load(origin, files, None)
+    }
+
+    /// The table of gates in Markdown (id, controls, when it applies, severity, how to fix):
+    /// the README's table is this text, checked by a test so the two never drift.
+    pub fn gates_table(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let mut out = String::from(
+            "| gate | controls | applies to | severity | how to satisfy it |\n|---|---|---|---|---|\n",
+        );
+        for g in &self.gates {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                g.id,
+                cell(&g.controls.join(", ")),
+                cell(g.applies.as_deref().unwrap_or("")),
+                g.severity.as_str(),
+                cell(g.help.as_deref().unwrap_or("")),
+            ));
+        }
+        out
+    }
+
+    /// The files of the embedded pack and its tests, relative to the pack directory, for
+    /// `aimsgate init --policies`.
+    pub fn embedded_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+        embedded::FILES.iter().chain(embedded::TEST_FILES).copied()
+    }
+
+    /// The gate with this id.
+    pub fn gate(&self, id: &str) -> Option<&Gate> {
+        self.gates
+            .binary_search_by(|g| g.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.gates[i])
+    }
+}
+
+impl Gate {
+    /// The gate as outputs describe it (SARIF rules, JUnit test cases).
+    pub fn rule(&self) -> Rule {
+        Rule {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            help: self.help.clone(),
+            controls: self.controls.clone(),
+            severity: self.severity,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use cedar_policy::PolicyId;
+
+    const SCHEMA: &str = "namespace Aims { entity Actor; entity Model = { owner?: String }; action release appliesTo { principal: [Actor], resource: [Model] }; }";
+
+    fn load(policies: &str) -> Result<Pack, Vec<InputError>> {
+        Pack::from_files(
+            "test".into(),
+            vec![
+                PackFile {
+                    name: "p/aims.cedarschema".into(),
+                    text: Arc::from(SCHEMA),
+                },
+                PackFile {
+                    name: "p/gates.cedar".into(),
+                    text: Arc::from(policies),
+                },
+            ],
+        )
+    }
+
+    const PERMIT: &str = "permit (principal, action, resource);\n";
+
+    #[test]
+    fn the_embedded_pack_loads() {
+        let pack = Pack::embedded().unwrap();
+        assert!(pack.gate("owner-assigned").is_some());
+        assert!(pack.permits.contains("baseline-permit"));
+    }
+
+    #[test]
+    fn policies_are_rekeyed_by_id_and_located() {
+        let pack = load(&format!(
+            "{PERMIT}\n@id(\"owner-assigned\")\n@field(\"governance.owner\")\nforbid (principal, action, resource) when {{ !(resource has owner) }};\n"
+        ))
+        .unwrap();
+        let gate = pack.gate("owner-assigned").unwrap();
+        assert_eq!(gate.line, 3);
+        assert!(
+            pack.policies
+                .policy(&PolicyId::new("owner-assigned"))
+                .is_some()
+        );
+    }
+
+    fn first_error(policies: &str) -> InputError {
+        load(policies).unwrap_err().remove(0)
+    }
+
+    #[test]
+    fn a_forbid_without_id_is_an_error() {
+        let e = first_error(&format!("{PERMIT}forbid (principal, action, resource);\n"));
+        assert_eq!(e.code(), "pack::annotation");
+        assert!(e.message().contains("has no `@id`"), "{}", e.message());
+        assert_eq!(e.line(), Some(2));
+    }
+
+    #[test]
+    fn duplicate_ids_are_an_error() {
+        let e = first_error(&format!(
+            "{PERMIT}@id(\"a\") forbid (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);\n"
+        ));
+        assert!(
+            e.message().contains("duplicate policy id `a`"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
+    fn a_pack_without_permit_is_an_error() {
+        let e = first_error("@id(\"a\") forbid (principal, action, resource);\n");
+        assert_eq!(e.code(), "pack::no-permit");
+        assert!(
+            e.message().contains("no `permit` policy"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
+    fn strict_validation_errors_point_into_the_file() {
+        let e = first_error(&format!(
+            "{PERMIT}\n@id(\"a\")\nforbid (principal, action, resource)\nwhen {{ resource.owner == \"x\" }};\n"
+        ));
+        assert_eq!(e.code(), "pack::validation");
+        assert!(
+            e.message()
+                .contains("does not validate against the schema: for policy `a`"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(e.line(), Some(5));
+    }
+
+    #[test]
+    fn bad_annotations_are_errors() {
+        let e = first_error(&format!(
+            "{PERMIT}@id(\"a\") @severity(\"fatal\") forbid (principal, action, resource);\n"
+        ));
+        assert!(e.message().contains("@severity"), "{}", e.message());
+        let e = first_error(&format!(
+            "{PERMIT}@id(\"a\") @field(\"governance..x\") forbid (principal, action, resource);\n"
+        ));
+        assert!(e.message().contains("@field"), "{}", e.message());
+        let e = first_error(&format!(
+            "{PERMIT}@id(\"Not Kebab\") forbid (principal, action, resource);\n"
+        ));
+        assert!(e.message().contains("kebab-case"), "{}", e.message());
+    }
+
+    #[test]
+    fn parse_errors_name_the_line() {
+        let e = first_error(&format!(
+            "{PERMIT}\n@id(\"a\")\nforbid (principal, action, resource\n"
+        ));
+        assert_eq!(e.code(), "pack::syntax");
+        assert!(e.message().contains("does not parse"), "{}", e.message());
+        assert!(e.line().is_some_and(|l| l >= 3), "{e}");
+    }
+}
