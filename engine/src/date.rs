@@ -3,16 +3,23 @@
 //! Every instant is bounded to the years 0001..=9999 (UTC), so that no datetime arithmetic a
 //! policy does (`durationSince`, `offset` by at most a few thousand years) can overflow Cedar's
 //! millisecond range and make a gate error — and an erroring gate is a gate that does not apply.
+//!
+//! The calendar is chrono's. The text is read here, by hand, for a measured reason: the errors a
+//! card's author reads name what is wrong (not a date, not a calendar date, a time or an offset
+//! out of range), where chrono's parser says only that the input is invalid; and a leap second
+//! (`23:59:60`, which RFC 3339 allows) counts as the next instant, as Cedar has no leap seconds.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// An instant in UTC, in milliseconds since the Unix epoch.
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
+
 /// A text that is not a date, and why: the caller says whose date it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct DateError(pub String);
 
+/// An instant in UTC, in milliseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant {
     millis: i64,
@@ -63,15 +70,21 @@ impl Instant {
         let year = digits(&b[0..4]).ok_or_else(bad)?;
         let month = digits(&b[5..7]).ok_or_else(bad)?;
         let day = digits(&b[8..10]).ok_or_else(bad)?;
-        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        let date = u32::try_from(month)
+            .ok()
+            .zip(u32::try_from(day).ok())
+            .and_then(|(m, d)| NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, m, d));
+        let Some(date) = date else {
             return Err(DateError(format!("`{s}` is not a calendar date")));
-        }
+        };
         if year < 1 {
             return Err(DateError(format!(
                 "`{s}` is out of range: years run from 0001 to 9999"
             )));
         }
-        let mut millis = days_from_civil(year, month, day) * MS_PER_DAY;
+        let mut millis = date
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |midnight| midnight.and_utc().timestamp_millis());
         let rest = &b[10..];
         if !rest.is_empty() {
             if !matches!(rest[0], b'T' | b't' | b' ') || rest.len() < 9 {
@@ -130,18 +143,18 @@ impl Instant {
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
     }
 
-    fn parts(self) -> (i64, i64, i64, i64, i64, i64, i64) {
-        let days = self.millis.div_euclid(MS_PER_DAY);
-        let rem = self.millis.rem_euclid(MS_PER_DAY);
-        let (y, mo, d) = civil_from_days(days);
+    /// Year, month, day, hour, minute, second and millisecond (UTC).
+    fn parts(self) -> (i32, u32, u32, u32, u32, u32, u32) {
+        // Within 0001..=9999 by construction, so chrono has every instant.
+        let t = DateTime::from_timestamp_millis(self.millis).unwrap_or_default();
         (
-            y,
-            mo,
-            d,
-            rem / 3_600_000,
-            rem / 60_000 % 60,
-            rem / 1000 % 60,
-            rem % 1000,
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.timestamp_subsec_millis(),
         )
     }
 }
@@ -165,50 +178,6 @@ fn digits(b: &[u8]) -> Option<i64> {
         return None;
     }
     Some(b.iter().fold(0, |acc, d| acc * 10 + i64::from(d - b'0')))
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ impl Waiver {
 
     /// Whether `id` matches the waiver's model pattern.
     pub fn matches(&self, gate: &str, id: &str) -> bool {
-        self.gate == gate && glob(&self.model, id)
+        self.gate == gate && glob_matches(&self.model, id)
     }
 
     /// Whether the waiver applies to `gate` for a model of this identity: by its id on the
@@ -81,34 +81,40 @@ pub(crate) struct Waivers {
     source: Option<Arc<str>>,
 }
 
-/// `*` matches any run of characters, `?` any one character.
+/// `*` matches any run of characters, `?` any one character: globset's glob, where `/` is an
+/// ordinary character (a model id may hold one). Patterns hold only model-id characters, `*`
+/// and `?` (checked when the file is read), so no other glob syntax ever applies. Compiled once
+/// per pattern and thread.
 pub(crate) fn glob_matches(pattern: &str, text: &str) -> bool {
-    glob(pattern, text)
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<globset::GlobMatcher>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    COMPILED.with(|compiled| {
+        let mut compiled = compiled.borrow_mut();
+        if compiled.len() >= 1024 {
+            compiled.clear();
+        }
+        compiled
+            .entry(pattern.to_string())
+            .or_insert_with(|| {
+                globset::GlobBuilder::new(pattern)
+                    .literal_separator(false)
+                    .backslash_escape(false)
+                    .build()
+                    .ok()
+                    .map(|g| g.compile_matcher())
+            })
+            .as_ref()
+            .is_some_and(|m| m.is_match(text))
+    })
 }
 
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
+/// Why a waiver's `model` is not a model id or a glob of one, if it is not.
+fn invalid_pattern(pattern: &str) -> Option<char> {
+    pattern
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '*' | '?')))
 }
 
 fn scalar(node: &Node) -> Option<String> {
@@ -218,6 +224,18 @@ impl Waivers {
                 ));
                 continue;
             }
+            let model = field("model").unwrap_or_default();
+            if let Some(c) = invalid_pattern(&model) {
+                let span = item.get("model").map_or(span, |e| e.value.span);
+                errors.push(at(
+                    span,
+                    format!(
+                        "`model` is a model id or a glob of one (`*`, `?`): `{}` is not allowed in it",
+                        crate::card::keys::escape(&c.to_string())
+                    ),
+                ));
+                continue;
+            }
             let from = approved_on.unwrap_or(now);
             let days = (expires.millis() - from.millis()) / DAY_MS;
             if days > max_days {
@@ -233,7 +251,7 @@ impl Waivers {
                 line: span.start.line,
                 span,
                 gate,
-                model: field("model").unwrap_or_default(),
+                model,
                 reason: field("reason").unwrap_or_default(),
                 approved_by: field("approved_by").unwrap_or_default(),
                 approved_on,
@@ -328,14 +346,23 @@ pub(crate) struct Matches<'w> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn globs() {
-        use super::glob;
+        let glob = glob_matches;
         assert!(glob("fraud-*", "fraud-detector"));
         assert!(glob("*", "x"));
         assert!(glob("m?", "m1"));
         assert!(!glob("m?", "m12"));
         assert!(!glob("fraud", "fraud-detector"));
         assert!(glob("*-detector", "fraud-detector"));
+        assert!(
+            glob("acme/*", "acme/nlp/summarizer"),
+            "`/` is an ordinary character"
+        );
+        assert!(!glob("acme/?", "acme/nlp"));
+        assert_eq!(invalid_pattern("fraud-[ab]"), Some('['));
+        assert_eq!(invalid_pattern("legacy-*"), None);
     }
 }
