@@ -10,8 +10,6 @@
     reason = "a test states its expectations by panicking"
 )]
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
@@ -32,7 +30,10 @@ fn pack() -> &'static Pack {
 
 /// A change on `main`, approved by two independent reviewers: evidence gates pass.
 fn evidence() -> Evidence {
-    common::evidence(&common::Expectations::default())
+    aimsgate::policytest::evidence_of(
+        "git: {branch: main}\ndefault_branch: main\nreview: {pr_author: pr-author, commit_author: commit-author, approvers: [jane, omar]}\n",
+    )
+    .expect("the evidence reads")
 }
 
 fn base() -> Value {

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use aimsgate::annex_a;
 use aimsgate::pack::Pack;
 
-use common::{expectations, files, root};
+use common::{files, fixture_cases, root};
 
 /// The gate ids the design fixes: users waive and re-level gates by these ids.
 const CONTRACT: &[&str] = &[
@@ -105,20 +105,30 @@ fn every_gate_has_a_passing_and_a_failing_fixture() {
             "gate `{}` has no fail*.md fixture",
             gate.id
         );
+        let cases = fixture_cases();
+        let expects = |p: &std::path::Path| -> BTreeSet<String> {
+            let rel = p
+                .strip_prefix(root().join("fixtures"))
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            cases
+                .iter()
+                .find(|(card, _)| *card == rel)
+                .map(|(_, gates)| gates.clone())
+                .unwrap_or_else(|| panic!("fixtures/{rel} has no case"))
+        };
         for f in failing {
-            let e = expectations(&std::fs::read_to_string(f).expect("readable"));
-            let gates: BTreeSet<String> = e.gates.unwrap_or_default().into_iter().collect();
             assert!(
-                gates.contains(&gate.id),
+                expects(f).contains(&gate.id),
                 "{} does not expect `{}`",
                 f.display(),
                 gate.id
             );
         }
         for p in passing {
-            let e = expectations(&std::fs::read_to_string(p).expect("readable"));
             assert!(
-                !e.gates.unwrap_or_default().contains(&gate.id),
+                !expects(p).contains(&gate.id),
                 "{} expects its own gate",
                 p.display()
             );

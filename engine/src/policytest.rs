@@ -18,6 +18,8 @@
 //!     expect:
 //!       decision: blocked            # allowed | blocked | error
 //!       gates: [impact-assessment-approved, human-oversight-defined]
+//!       at: { impact-assessment-approved: 12 }   # optional: the line a gate's finding is on
+//!       error_at: 4                  # optional: the line of the first input error
 //! ```
 //!
 //! Git and review evidence that a case does not state is unavailable, as on a laptop.
@@ -234,6 +236,26 @@ impl File<'_> {
     }
 }
 
+/// The evidence a case's keys state (`git`, `default_branch`, `review`), read from a YAML
+/// mapping: the one evidence builder of policy tests, fixtures and property tests.
+pub fn evidence_of(text: &str) -> Result<Evidence, Vec<InputError>> {
+    let source: Arc<str> = Arc::from(text);
+    let keys = card::Keys::engine();
+    let file = File {
+        keys: &keys,
+        path: "evidence",
+        dir: Path::new("."),
+        source: &source,
+    };
+    let root = yaml::parse_file("evidence", &source)?.ok_or_else(|| {
+        vec![InputError::new(
+            Some("evidence"),
+            TestError::Case("the evidence is empty".into()),
+        )]
+    })?;
+    file.evidence(&root).map_err(|e| vec![e])
+}
+
 /// Runs the cases of one test file (shown as `path`, read from `dir`).
 pub fn run_file(
     pack: &Pack,
@@ -266,6 +288,7 @@ pub fn run_file(
         let line = case.span.start.line;
         let name = file
             .field(case, "name")
+            .or_else(|| file.field(case, "card_file"))
             .and_then(text)
             .unwrap_or_else(|| format!("case at line {line}"));
         let expect = file
@@ -285,21 +308,19 @@ pub fn run_file(
             strings(file.field(expect, "gates")).into_iter().collect();
         let request = file.request(case).map_err(|e| vec![e])?;
         let evidence = file.evidence(case).map_err(|e| vec![e])?;
-        let (decision, gates) = match file.card(case, &name) {
+        let (decision, findings, errors) = match file.card(case, &name) {
             // A card that cannot be read is the decision `error`, which a case may expect.
-            Err(_) => (Decision::Error, BTreeSet::new()),
+            Err(errors) => (Decision::Error, Vec::new(), errors),
             Ok(card) => match Evaluator::new(pack, &request, &evidence) {
                 Err(e) => return Err(vec![*e]),
                 Ok(evaluator) => {
                     let (model, errors) = evaluator.evaluate(&card);
                     let decision = crate::verdict::decide(&model.findings, !errors.is_empty());
-                    (
-                        decision,
-                        model.findings.iter().map(|f| f.gate.clone()).collect(),
-                    )
+                    (decision, model.findings, errors)
                 }
             },
         };
+        let gates: BTreeSet<String> = findings.iter().map(|f| f.gate.clone()).collect();
         let mut differences = Vec::new();
         if want_decision.as_deref() != Some(decision.as_str()) {
             differences.push(format!(
@@ -315,6 +336,42 @@ pub fn run_file(
         }
         if !unexpected.is_empty() {
             differences.push(format!("fired but not expected: {}", join(&unexpected)));
+        }
+        // `at: {gate: line}`: where each named gate's finding points.
+        if let Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) = file.field(expect, "at")
+        {
+            for e in entries {
+                let want = text(&e.value).unwrap_or_default();
+                let got: Vec<String> = findings
+                    .iter()
+                    .filter(|f| f.gate == e.key)
+                    .map(|f| f.location.line().to_string())
+                    .collect();
+                if !got.contains(&want) {
+                    differences.push(format!(
+                        "`{}` expected at line {want}, found at {}",
+                        e.key,
+                        if got.is_empty() {
+                            "no line".to_string()
+                        } else {
+                            got.join(", ")
+                        }
+                    ));
+                }
+            }
+        }
+        // `error_at: line`: where the first input error points.
+        if let Some(want) = file.field(expect, "error_at").and_then(text) {
+            let got = errors.first().and_then(InputError::line);
+            if got.map(|l| l.to_string()).as_deref() != Some(want.as_str()) {
+                differences.push(format!(
+                    "the first error expected at line {want}, found at {}",
+                    got.map_or("no line".to_string(), |l| l.to_string())
+                ));
+            }
         }
         results.push(CaseResult {
             location: format!("{path}:{line}"),

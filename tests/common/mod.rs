@@ -1,5 +1,4 @@
-//! Shared by the integration tests: reading the expectations a fixture states about itself,
-//! and running the library check on one card.
+//! Shared by the integration tests: the fixture cases, files, the binary, scratch repositories.
 
 #![allow(
     dead_code,
@@ -8,233 +7,49 @@
 
 pub(crate) mod server;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use aimsgate::check::{CheckOptions, check};
-use aimsgate::date::Instant;
-use aimsgate::error::EvidenceError;
-use aimsgate::evaluate::RequestSpec;
-use aimsgate::evidence::git::{GitFacts, Person};
-use aimsgate::evidence::{ChangeSet, Evidence, Reviews};
-use aimsgate::pack::Pack;
-use aimsgate::report::{Action, Report};
+use aimsgate::yaml::{Node, Value};
 
 /// The repository root (where `Cargo.toml` is).
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// What a fixture says about itself, in lines such as `# expect: owner-assigned`
-/// (also `<!-- key: value -->`, or a JSON string `"__x": "key: value"`).
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Expectations {
-    /// `aimsgate-test:` the request (`--action`, `--env`, `--now`).
-    pub args: Vec<String>,
-    /// `expect:` the exact set of gate ids (`none` for no finding).
-    pub gates: Option<Vec<String>>,
-    /// `decision:` allowed | blocked | error (default: blocked when gates are expected, else allowed).
-    pub decision: Option<String>,
-    /// `at:` gate:line pairs.
-    pub at: Vec<(String, usize)>,
-    /// `error-at:` the line of the first input error.
-    pub error_at: Option<usize>,
-    /// Evidence lines: `git: unavailable`, `git-tags:`, `tag-on-default-branch:` (true by
-    /// default, `false` or `unknown`), `branch:`, `default-branch:`,
-    /// `review:` (approvers, `none`, or `unavailable`), `policies-changed: true`.
-    pub evidence: Vec<(String, String)>,
-}
-
-pub(crate) fn expectations(text: &str) -> Expectations {
-    let mut e = Expectations::default();
-    for line in text.lines() {
-        let line = line.trim().trim_end_matches("-->").trim_end_matches(',');
-        let line = line.trim().trim_end_matches('"');
-        let body = if let Some(rest) = line.strip_prefix('#') {
-            rest
-        } else if let Some(rest) = line.strip_prefix("<!--") {
-            rest
-        } else if let Some((_, rest)) = line
-            .split_once("\": \"")
-            .filter(|_| line.starts_with("\"__"))
-        {
-            rest
-        } else {
-            continue;
-        };
-        let Some((key, value)) = body.trim().split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        let list = || -> Vec<String> {
-            value
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        };
-        match key.trim() {
-            "aimsgate-test" => e.args = value.split_whitespace().map(str::to_string).collect(),
-            "expect" if value == "none" => e.gates = Some(Vec::new()),
-            "expect" => {
-                let mut g = list();
-                g.sort();
-                e.gates = Some(g);
-            }
-            "decision" => e.decision = Some(value.to_string()),
-            "at" => {
-                for pair in list() {
-                    let (gate, line) = pair.rsplit_once(':').expect("at: gate:line");
-                    e.at.push((gate.to_string(), line.parse().expect("a line number")));
-                }
-            }
-            "error-at" => e.error_at = Some(value.parse().expect("a line number")),
-            k @ ("git"
-            | "git-tags"
-            | "tag-on-default-branch"
-            | "branch"
-            | "default-branch"
-            | "review"
-            | "policies-changed") => {
-                e.evidence.push((k.to_string(), value.to_string()));
-            }
-            _ => {}
-        }
-    }
-    e
-}
-
-/// The request a fixture's `aimsgate-test:` line asks for.
-pub(crate) fn request(args: &[String]) -> RequestSpec {
-    let mut spec = RequestSpec {
-        action: Action::Release,
-        environment: None,
-        now: Instant::parse("2026-11-20").expect("a date"),
-        actor: "test".into(),
+/// The cases of `fixtures/cases.yaml`: each fixture card (relative to `fixtures/`) and the
+/// gates its case expects.
+pub(crate) fn fixture_cases() -> Vec<(String, BTreeSet<String>)> {
+    let text: std::sync::Arc<str> =
+        std::sync::Arc::from(std::fs::read_to_string(root().join("fixtures/cases.yaml")).unwrap());
+    let doc = aimsgate::yaml::parse_file("fixtures/cases.yaml", &text)
+        .expect("fixtures/cases.yaml is YAML")
+        .expect("a document");
+    let scalar = |n: &Node| match &n.value {
+        Value::Scalar { text, .. } => text.clone(),
+        _ => String::new(),
     };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it.next().expect("a value after each flag");
-        match flag.as_str() {
-            "--action" if value == "deploy" => spec.action = Action::Deploy,
-            "--action" => spec.action = Action::Release,
-            "--env" => spec.environment = Some(value.clone()),
-            "--now" => spec.now = Instant::parse(value).expect("--now"),
-            other => panic!("unknown flag {other} in a fixture"),
-        }
-    }
-    spec
-}
-
-/// The evidence a fixture states. Unless it says otherwise, the change is HEAD of `main`, the
-/// default branch, with no tags, by `commit-author`, in pull request #7 by `pr-author`,
-/// approved by two independent reviewers (`jane` and `omar`).
-pub(crate) fn evidence(e: &Expectations) -> Evidence {
-    let person = Person {
-        name: "Commit Author".into(),
-        email: "commit-author@acme.example".into(),
+    let Some(Value::Seq(cases)) = doc.get("cases").map(|e| &e.value.value) else {
+        panic!("fixtures/cases.yaml has no `cases` list");
     };
-    let mut git = GitFacts {
-        root: root(),
-        commit: "0".repeat(40),
-        author: person.clone(),
-        committer: person,
-        time: Instant::parse("2026-11-19").expect("a date"),
-        signed: false,
-        trailers: Vec::new(),
-        branch: Some("main".into()),
-        tags: Vec::new(),
-        origin_head: Some("main".into()),
-        origin_url: None,
-    };
-    let mut reviews = Reviews {
-        pr_number: 7,
-        pr_author: "pr-author".into(),
-        approvers: vec!["jane".into(), "omar".into()],
-        stale_approvers: Vec::new(),
-        changes_requested: Vec::new(),
-        commit_author: Some("commit-author".into()),
-    };
-    let mut evidence = Evidence::unavailable("");
-    let (mut git_ok, mut review_ok) = (true, true);
-    let mut default_branch = Some("main".to_string());
-    let mut tag_on_default: Result<bool, EvidenceError> = Ok(true);
-    let list = |v: &str| -> Vec<String> {
-        v.split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
-    for (key, value) in &e.evidence {
-        match (key.as_str(), value.as_str()) {
-            ("git", "unavailable") => git_ok = false,
-            ("git-tags", v) => git.tags = list(v),
-            ("tag-on-default-branch", "unknown") => {
-                tag_on_default = Err(EvidenceError::Unavailable(
-                    "the fixture says it is unknown".into(),
-                ));
-            }
-            ("tag-on-default-branch", v) => tag_on_default = Ok(v == "true"),
-            ("branch", v) => git.branch = Some(v.to_string()),
-            ("default-branch", "none") => default_branch = None,
-            ("default-branch", v) => default_branch = Some(v.to_string()),
-            ("review", "unavailable") => review_ok = false,
-            ("review", "none") => reviews.approvers.clear(),
-            ("review", v) => reviews.approvers = list(v),
-            ("policies-changed", "true") => {
-                evidence.change = Some(ChangeSet {
-                    base: "main".into(),
-                    base_ref: aimsgate::evidence::git::Resolved {
-                        given: "main".into(),
-                        full: Some("refs/heads/main".into()),
-                        commit: "1".repeat(40),
-                    },
-                    merge_base: "1".repeat(40),
-                    files: ["policies/gates/owner-assigned.cedar".to_string()].into(),
-                    submodules: Default::default(),
-                    before: Vec::new(),
-                    moved: Vec::new(),
-                });
-                evidence.policies_changed = true;
-            }
-            (k, v) => panic!("unknown evidence line `{k}: {v}` in a fixture"),
-        }
-    }
-    evidence.git = if git_ok {
-        Ok(git)
-    } else {
-        Err(EvidenceError::Unavailable(
-            "the fixture says git evidence is unavailable".into(),
-        ))
-    };
-    evidence.review = if review_ok {
-        Ok(reviews)
-    } else {
-        Err(EvidenceError::Unavailable(
-            "the fixture says reviews are unavailable".into(),
-        ))
-    };
-    evidence.default_branch = default_branch;
-    let tagged = git_ok && !evidence.git.as_ref().is_ok_and(|g| g.tags.is_empty());
-    evidence.tag_reachable = if tagged {
-        tag_on_default.map(Some)
-    } else {
-        Ok(None)
-    };
-    evidence
-}
-
-/// Checks one card with the embedded pack, as its expectations ask.
-pub(crate) fn check_card(pack: &Pack, card: &Path, e: &Expectations) -> Report {
-    check(
-        pack,
-        &CheckOptions {
-            paths: vec![card.to_path_buf()],
-            request: request(&e.args),
-            cwd: root(),
-            evidence: evidence(e),
-            governance: None,
-        },
-    )
+    cases
+        .iter()
+        .map(|case| {
+            let card = case
+                .get("card_file")
+                .map(|e| scalar(&e.value))
+                .unwrap_or_default();
+            let gates = match case
+                .get("expect")
+                .and_then(|e| e.value.get("gates"))
+                .map(|e| &e.value.value)
+            {
+                Some(Value::Seq(items)) => items.iter().map(scalar).collect(),
+                _ => BTreeSet::new(),
+            };
+            (card, gates)
+        })
+        .collect()
 }
 
 /// Every file below `dir`, sorted.
