@@ -16,10 +16,14 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use common::{commit, repo, root, write};
+use common::{Aimsgate, commit, repo, root, write};
 
 fn aimsgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    common::binary(dir, args, &[("USER", "auditor-test")])
+    Aimsgate::new(dir)
+        .args(args)
+        .env("USER", "auditor-test")
+        .run()
+        .parts()
 }
 
 fn example(name: &str) -> Vec<u8> {
@@ -281,12 +285,10 @@ fn records_round_trip_through_git_notes_and_the_log_filters_them() {
 fn at_once(dir: &Path, n: usize, extra: &[&str]) -> Vec<i32> {
     let children: Vec<std::process::Child> = (0..n)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-                .args([&["check"][..], &STAGING, extra, &["--format", "json"]].concat())
-                .current_dir(dir)
-                .env_clear()
-                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            Aimsgate::new(dir)
+                .args(&[&["check"][..], &STAGING, extra, &["--format", "json"]].concat())
                 .env("USER", "auditor-test")
+                .command()
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -453,26 +455,28 @@ fn a_record_says_what_the_run_did_not_judge_and_against_what() {
         std::fs::read_to_string(root().join("fixtures/github/event-pull-request.json")).unwrap(),
     )
     .unwrap();
-    let (code, _, err) = common::binary(
-        dir.path(),
-        &[
-            &["check"][..],
-            &STAGING,
+    let (code, _, err) = common::Aimsgate::new(dir.path())
+        .args(
             &[
-                "--record",
-                "d.jsonl",
-                "--changed-since",
-                "refs/remotes/origin/main",
-                "--protected-ref",
-                "refs/remotes/origin/main",
-            ],
-        ]
-        .concat(),
-        &[
+                &["check"][..],
+                &STAGING,
+                &[
+                    "--record",
+                    "d.jsonl",
+                    "--changed-since",
+                    "refs/remotes/origin/main",
+                    "--protected-ref",
+                    "refs/remotes/origin/main",
+                ],
+            ]
+            .concat(),
+        )
+        .envs(&[
             ("GITHUB_EVENT_NAME", "pull_request"),
             ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
-        ],
-    );
+        ])
+        .run()
+        .parts();
     assert_eq!(code, 1, "{err}");
     let r: Value = serde_json::from_str(
         std::fs::read_to_string(dir.path().join("d.jsonl"))
@@ -587,17 +591,13 @@ fn an_output_that_cannot_be_written_makes_the_report_and_the_record_say_error() 
     let (dir, _repo, _) = repository();
     std::fs::remove_file(dir.path().join("models/fraud/README.md")).unwrap();
     std::fs::create_dir_all(dir.path().join("aimsgate.sarif")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-        .args([&["check"][..], &STAGING].concat())
-        .args(["--format", "json", "--record", "d.jsonl"])
-        .args(["--output", "sarif=aimsgate.sarif"])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = Aimsgate::new(dir.path())
+        .args(&[&["check"][..], &STAGING].concat())
+        .args(&["--format", "json", "--record", "d.jsonl"])
+        .args(&["--output", "sarif=aimsgate.sarif"])
+        .run();
+    assert_eq!(out.code, 2);
+    let report: Value = out.json();
     assert_eq!(
         report["decision"], "error",
         "the allowed model's run failed: {report}"
@@ -659,14 +659,14 @@ fn a_fork_is_named_in_the_record_and_the_log() {
     event["pull_request"]["head"]["repo"]["full_name"] = "mallory/models".into();
     let path = dir.path().join("event.json");
     std::fs::write(&path, event.to_string()).unwrap();
-    let (_, _, err) = common::binary(
-        dir.path(),
-        &[&["check"][..], &STAGING, &["--record", "d.jsonl"]].concat(),
-        &[
+    let (_, _, err) = common::Aimsgate::new(dir.path())
+        .args(&[&["check"][..], &STAGING, &["--record", "d.jsonl"]].concat())
+        .envs(&[
             ("GITHUB_EVENT_NAME", "pull_request"),
             ("GITHUB_EVENT_PATH", path.to_str().unwrap()),
-        ],
-    );
+        ])
+        .run()
+        .parts();
     let r: Value = serde_json::from_str(
         std::fs::read_to_string(dir.path().join("d.jsonl"))
             .unwrap()

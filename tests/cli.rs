@@ -11,48 +11,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use common::root;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
-    }
-}
+use common::{Aimsgate, Run, root};
 
 /// Runs `aimsgate` in `cwd` with an environment free of CI and GitHub variables.
 fn run_in(cwd: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aimsgate"));
-    cmd.args(args).current_dir(cwd).env_clear();
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env("USER", "tester");
-    let out = cmd.output().expect("the binary runs");
-    let code = out.status.code().expect("an exit code, not a signal");
-    assert_ne!(
-        code,
-        101,
-        "the binary panicked:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Run {
-        code,
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    }
+    Aimsgate::new(cwd).args(args).env("USER", "tester").run()
 }
 
 /// `aimsgate check --now 2026-11-20 --format json` in `cwd`.
@@ -839,11 +805,11 @@ fn log_filters_are_checked_and_the_actor_falls_back_to_gits_user() {
         &example_card("sentiment-classifier/model-card.yaml"),
     );
     common::commit(&repo, "Model", ("A", "a@x"));
-    let (_, _, err) = common::binary(
-        &work,
-        &["check", "--now", "2026-11-20", "--record", "d.jsonl"],
-        &[("HOME", work.to_str().expect("UTF-8"))],
-    );
+    let (_, _, err) = common::Aimsgate::new(&work)
+        .args(&["check", "--now", "2026-11-20", "--record", "d.jsonl"])
+        .envs(&[("HOME", work.to_str().expect("UTF-8"))])
+        .run()
+        .parts();
     let record = std::fs::read_to_string(work.join("d.jsonl")).unwrap_or_else(|_| panic!("{err}"));
     assert!(
         record.contains("\"actor\":\"Dana Dev <dana@acme.example>\""),

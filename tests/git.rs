@@ -12,14 +12,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use git2::{Repository, Signature};
 use serde_json::Value;
 
 use aimsgate::evidence::git;
 
-use common::{commit, repo, root, write};
+use common::{Aimsgate, commit, repo, root, write};
 
 fn tag(repo: &Repository, name: &str) {
     let head = repo.head().unwrap().peel_to_commit().unwrap();
@@ -50,21 +49,8 @@ fn card(name: &str) -> Vec<u8> {
 
 /// `aimsgate check` in `dir` with `args`, as JSON.
 fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-        .arg("check")
-        .args(["--now", "2026-11-20", "--format", "json"])
-        .args(["--action", "deploy", "--env", "staging"])
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .expect("the binary runs");
-    let code = out.status.code().expect("an exit code");
-    assert_ne!(code, 101, "panic: {}", String::from_utf8_lossy(&out.stderr));
-    let doc = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
-    (code, doc)
+    let run = Aimsgate::check(dir).json().staging().args(args).run();
+    (run.code, run.json())
 }
 
 fn gates(doc: &Value, model: &str) -> Vec<String> {

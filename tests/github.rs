@@ -14,13 +14,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use common::server::{Route, Server, recorded, route, serve};
-use common::{commit, repo, root, write};
+use common::{Aimsgate, commit, repo, root, write};
 
 const TOKEN: &str = "ghs_TESTTOKEN0123456789abcdefSECRET";
 
@@ -40,26 +39,12 @@ struct Run {
 }
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aimsgate"));
-    cmd.arg("check")
-        .args(["--now", "2026-11-20", "--format", "json"])
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
+    let r = Aimsgate::check(dir).json().args(args).envs(env).run();
+    Run {
+        code: r.code,
+        doc: serde_json::from_str(&r.stdout).unwrap_or(Value::Null),
+        output: r.output(),
     }
-    let out = cmd.output().expect("the binary runs");
-    let code = out.status.code().expect("an exit code");
-    assert_ne!(code, 101, "panic: {}", String::from_utf8_lossy(&out.stderr));
-    let output = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    Run { code, doc, output }
 }
 
 const PRODUCTION: [&str; 4] = ["--action", "deploy", "--env", "production"];

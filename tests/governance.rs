@@ -15,7 +15,11 @@ use std::path::Path;
 use aimsgate::pack::Pack;
 
 fn aimsgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    common::binary(dir, args, &[("NO_COLOR", "1")])
+    common::Aimsgate::new(dir)
+        .args(args)
+        .envs(&[("NO_COLOR", "1")])
+        .run()
+        .parts()
 }
 
 #[test]

@@ -19,7 +19,11 @@ use common::server::{recorded, route, serve};
 use common::{commit, repo, root, write};
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-    let (code, out, err) = common::binary(dir, args, env);
+    let (code, out, err) = common::Aimsgate::new(dir)
+        .args(args)
+        .envs(env)
+        .run()
+        .parts();
     (code, format!("{out}{err}"))
 }
 

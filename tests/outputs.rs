@@ -12,45 +12,17 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use common::root;
-
-struct Run {
-    code: i32,
-    stdout: String,
-}
+use common::{Aimsgate, Run, root};
 
 fn aimsgate(dir: &Path, args: &[&str]) -> Run {
     aimsgate_env(dir, args, &[])
 }
 
 fn aimsgate_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-        .arg("check")
-        .args([
-            "--action",
-            "deploy",
-            "--env",
-            "staging",
-            "--now",
-            "2026-11-20",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(env.iter().copied())
-        .output()
-        .expect("the binary runs");
-    let code = out.status.code().expect("an exit code");
-    assert_ne!(code, 101, "panic: {}", String::from_utf8_lossy(&out.stderr));
-    Run {
-        code,
-        stdout: String::from_utf8(out.stdout).expect("UTF-8"),
-    }
+    Aimsgate::check(dir).staging().args(args).envs(env).run()
 }
 
 /// The example, checked from a folder outside any git repository.

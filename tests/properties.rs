@@ -10,6 +10,8 @@
     reason = "a test states its expectations by panicking"
 )]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
@@ -311,15 +313,9 @@ proptest! {
             1 => args.extend(["--action", "deploy", "--env", "staging"]),
             _ => args.extend(["--action", "deploy", "--env", "production"]),
         }
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-            .args(&args)
-            .current_dir(dir.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .output()
-            .unwrap();
-        let code = out.status.code().unwrap();
-        let doc: Value = serde_json::from_slice(&out.stdout).expect("the report is JSON");
+        let out = common::Aimsgate::new(dir.path()).args(&args).run();
+        let code = out.code;
+        let doc: Value = out.json();
         let expected = match code { 0 => "allowed", 1 => "blocked", 2 => "error", other => panic!("exit {other}") };
         prop_assert_eq!(doc["decision"].as_str(), Some(expected));
         prop_assert_eq!(doc["schema_version"].as_u64(), Some(1));

@@ -12,12 +12,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
 
 use common::server::{Server, recorded, route, serve};
-use common::{commit, repo, root, write};
+use common::{Aimsgate, commit, repo, root, write};
 
 const TOKEN: &str = "ghs_PUBLISHTOKEN0123456789SECRET";
 
@@ -48,32 +47,18 @@ struct Run {
 }
 
 fn publish(dir: &Path, server: &Server, what: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aimsgate"));
-    cmd.arg("check")
-        .args([
-            "--action",
-            "deploy",
-            "--env",
-            "staging",
-            "--now",
-            "2026-11-20",
-        ])
-        .args(["--format", "json"])
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+    let event = event();
+    let mut run = Aimsgate::check(dir)
+        .staging()
+        .json()
         .env("GITHUB_API_URL", &server.url)
         .env("GITHUB_TOKEN", TOKEN)
-        .env("GITHUB_EVENT_PATH", event())
+        .env("GITHUB_EVENT_PATH", &event)
         .env("GITHUB_EVENT_NAME", "pull_request");
     for w in what {
-        cmd.args(["--publish", w]);
+        run = run.args(&["--publish", w]);
     }
-    let out = cmd.output().expect("the binary runs");
-    let code = out.status.code().expect("an exit code");
-    assert_ne!(code, 101, "panic: {}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (code, stdout, stderr) = run.run().parts();
     assert!(
         !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
         "the token leaked"
@@ -303,23 +288,11 @@ fn server_errors_are_retried_then_reported_as_a_warning() {
 fn without_a_token_nothing_is_published() {
     let dir = repository(1);
     let server = serve(Vec::new());
-    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-        .args([
-            "check",
-            "--now",
-            "2026-11-20",
-            "--publish",
-            "check-run",
-            "--repo",
-            "acme/models",
-        ])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+    let out = Aimsgate::check(dir.path())
+        .args(&["--publish", "check-run", "--repo", "acme/models"])
         .env("GITHUB_API_URL", &server.url)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("publishing skipped: no GitHub token"));
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("publishing skipped: no GitHub token"));
     assert!(server.paths().is_empty());
 }

@@ -235,7 +235,11 @@ fn run(dir: &Path, args: &[&str], event: &Path) -> Run {
 /// The real `aimsgate` in `dir` with an environment of `PATH` and `env` only: its exit code,
 /// its JSON report (or null) and its standard error. Never a panic (exit 101).
 fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let (code, stdout, stderr) = common::binary(dir, args, env);
+    let (code, stdout, stderr) = common::Aimsgate::new(dir)
+        .args(args)
+        .envs(env)
+        .run()
+        .parts();
     let doc = serde_json::from_str(&stdout).unwrap_or(Value::Null);
     Run {
         code,

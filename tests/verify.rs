@@ -15,7 +15,11 @@ use std::path::Path;
 
 fn verify(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let args = [&["verify"][..], args].concat();
-    let (code, out, err) = common::binary(dir, &args, env);
+    let (code, out, err) = common::Aimsgate::new(dir)
+        .args(&args)
+        .envs(env)
+        .run()
+        .parts();
     (code, format!("{out}{err}"))
 }
 

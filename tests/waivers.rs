@@ -13,11 +13,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use common::root;
+use common::{Aimsgate, root};
 
 /// A folder with one model, `ownerless`, failing only `owner-assigned`, and `waivers` as
 /// `.aimsgate/waivers.yaml`.
@@ -36,25 +35,11 @@ fn repository(waivers: &str) -> tempfile::TempDir {
 }
 
 fn check(dir: &Path, now: &str, format: &str) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-        .args([
-            "check", "--action", "deploy", "--env", "staging", "--now", now, "--format", format,
-        ])
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap();
-    assert_ne!(code, 101);
-    (
-        code,
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let run = Aimsgate::new(dir)
+        .args(&["check", "--now", now, "--format", format])
+        .staging()
+        .run();
+    (run.code, run.output())
 }
 
 fn json(dir: &Path, now: &str) -> (i32, Value) {
@@ -240,15 +225,11 @@ fn model_patterns_are_globs() {
 #[test]
 fn a_named_waivers_file_must_exist() {
     let dir = repository(WAIVER);
-    let out = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
-        .args(["check", "--waivers", "no/such.yaml", "--now", "2026-11-20"])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = Aimsgate::check(dir.path())
+        .args(&["--waivers", "no/such.yaml"])
+        .run();
+    assert_eq!(out.code, 2);
+    let stderr = out.stderr;
     assert!(
         stderr.contains("no/such.yaml: the waivers file does not exist"),
         "{stderr}"

@@ -5,7 +5,10 @@
     reason = "each test binary uses a different part of this module"
 )]
 
+pub(crate) mod runner;
 pub(crate) mod server;
+
+pub(crate) use runner::{Aimsgate, Run};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -68,28 +71,6 @@ pub(crate) fn files(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-/// Runs the real `aimsgate` in `dir` with an environment of `PATH` and `env` only; never a
-/// panic (exit 101). Returns the exit code, standard output and standard error.
-pub(crate) fn binary(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aimsgate"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("the binary runs");
-    let code = out.status.code().expect("an exit code, not a signal");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_ne!(code, 101, "the binary panicked: {stderr}");
-    (
-        code,
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-    )
 }
 
 /// The default pack copied into a scratch folder, with `edit` applied to one gate's file.
