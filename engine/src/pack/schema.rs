@@ -1,12 +1,12 @@
 //! The embedded schema, converted ahead of time to Cedar's JSON form (it loads in a fraction
-//! of the time the text takes to parse), and the conversion `tests/registry.rs` checks.
+//! of the time the text takes to parse), and the conversion `tests/integration/registry.rs` checks.
 
 use cedar_policy::Schema;
 
 use crate::error::PackError;
 
 /// The embedded schema in Cedar's JSON schema format, converted from
-/// `policies/aims.cedarschema` (tests/registry.rs keeps it current): it loads in a fraction of
+/// `policies/aims.cedarschema` (tests/integration/registry.rs keeps it current): it loads in a fraction of
 /// the time the schema's text takes to parse, which is most of a one-card run.
 const EMBEDDED_SCHEMA_JSON: &str = include_str!("../embedded_schema.json");
 

@@ -8,7 +8,7 @@
 //! object in its schema-generated field order (which would reorder every key of ours), while
 //! adding a build script that generates its types and a dozen crates to a build the action
 //! pays for on its first run. The document's shape is checked instead against the official
-//! SARIF 2.1.0 JSON schema (`fixtures/sarif/`, in `tests/outputs.rs`) on every test run.
+//! SARIF 2.1.0 JSON schema (`fixtures/sarif/`, in `tests/integration/outputs.rs`) on every test run.
 
 use std::io::{self, Write};
 

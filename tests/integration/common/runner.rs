@@ -110,12 +110,15 @@ impl Run {
         format!("{}{}", self.stdout, self.stderr)
     }
 
-    /// The exit code, standard output and standard error, as a snapshot keeps them.
+    /// The exit code, standard output and standard error, as a snapshot keeps them, with the
+    /// temporary directory (which differs from machine to machine) shown as `[TEMP]`.
     pub(crate) fn snapshot(&self) -> String {
+        let temp = std::env::temp_dir().to_string_lossy().into_owned();
         format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
             self.code, self.stdout, self.stderr
         )
+        .replace(&temp, "[TEMP]")
     }
 
     /// `(code, stdout, stderr)`.

@@ -1,21 +1,12 @@
 //! The pack's registry of gates never rots: every gate is annotated, mapped to real Annex A
 //! controls, has passing and failing fixtures, and the README's table is the pack's own.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::collections::BTreeSet;
 
 use aimsgate::annex_a;
 use aimsgate::pack::Pack;
 
-use common::{files, fixture_cases, root};
+use crate::common::{files, fixture_cases, root};
 
 /// The gate ids the design fixes: users waive and re-level gates by these ids.
 const CONTRACT: &[&str] = &[
@@ -152,7 +143,7 @@ fn the_readme_table_is_the_packs() {
                 .expect("write README");
         } else {
             panic!(
-                "README's gate table differs from the pack; run `AIMSGATE_BLESS=1 cargo test --test registry`. Expected:\n{table}"
+                "README's gate table differs from the pack; run `AIMSGATE_BLESS=1 cargo test --test integration registry::`. Expected:\n{table}"
             );
         }
     }
@@ -175,7 +166,7 @@ fn the_precompiled_schema_is_the_cedarschemas() {
             std::fs::write(&path, format!("{pretty}\n")).expect("write embedded_schema.json");
         } else {
             panic!(
-                "engine/src/embedded_schema.json is not the conversion of policies/aims.cedarschema; run `AIMSGATE_BLESS=1 cargo test --test registry`"
+                "engine/src/embedded_schema.json is not the conversion of policies/aims.cedarschema; run `AIMSGATE_BLESS=1 cargo test --test integration registry::`"
             );
         }
     }

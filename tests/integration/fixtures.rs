@@ -2,20 +2,11 @@
 //! `fixtures/cases.yaml` says — the exact set of gates that fire, the decision, and where
 //! findings and errors point — run by the same runner as `aimsgate test`, with its evidence.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::collections::BTreeSet;
 
 use aimsgate::pack::Pack;
 
-use common::{files, fixture_cases, root};
+use crate::common::{files, fixture_cases, root};
 
 #[test]
 fn every_fixture_behaves_as_its_case_says() {

@@ -2,21 +2,13 @@
 //! under refs/notes/aimsgate, read back by `aimsgate log`; a record that cannot be written
 //! fails the check.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-use common::{Aimsgate, commit, repo, root, write};
+use crate::common;
+use crate::common::{Aimsgate, commit, repo, root, write};
 
 fn aimsgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
     Aimsgate::new(dir)

@@ -2,21 +2,13 @@
 //! its annotations in batches of 50, the sticky comment created once and then updated in place,
 //! the fork fallback (403) and server errors — and the exit code never depends on any of it.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use common::server::{Server, recorded, route, serve};
-use common::{Aimsgate, commit, repo, root, write};
+use crate::common;
+use crate::common::server::{Server, recorded, route, serve};
+use crate::common::{Aimsgate, commit, repo, root, write};
 
 const TOKEN: &str = "ghs_PUBLISHTOKEN0123456789SECRET";
 

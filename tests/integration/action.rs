@@ -5,15 +5,6 @@
 //! A pull request that breaks two gates gets two annotations on the right lines, a summary that
 //! explains both and a failing check; the same pull request fixed turns green.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,8 +12,9 @@ use std::sync::Arc;
 
 use aimsgate::yaml::{self, Node, ScalarKind, Value};
 
-use common::server::{Server, recorded, route, serve};
-use common::{commit, repo, root, write};
+use crate::common;
+use crate::common::server::{Server, recorded, route, serve};
+use crate::common::{commit, repo, root, write};
 
 fn text(node: &Node) -> String {
     match &node.value {

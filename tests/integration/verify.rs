@@ -2,16 +2,9 @@
 //! (datetime arithmetic that can overflow) comes with a counterexample; a vacuous gate, a
 //! blanket deny and a broken organisation property are found; a missing solver is exit 2.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
+
+use crate::common;
 
 fn verify(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let args = [&["verify"][..], args].concat();

@@ -1,18 +1,11 @@
 //! The compliance owner's commands: `explain` for every gate, and `controls`, the Statement of
 //! Applicability over all 38 Annex A controls with the organisation's decisions and the gaps.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
 
 use aimsgate::pack::Pack;
+
+use crate::common;
 
 fn aimsgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
     common::Aimsgate::new(dir)

@@ -2,21 +2,13 @@
 //! and a fail-closed sweep: every command, driven through the failures it can meet, never exits
 //! 0 where the gate could not judge.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
 
 use serde_json::Value;
 
-use common::server::{recorded, route, serve};
-use common::{commit, repo, root, write};
+use crate::common;
+use crate::common::server::{recorded, route, serve};
+use crate::common::{commit, repo, root, write};
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let (code, out, err) = common::Aimsgate::new(dir)

@@ -2,17 +2,10 @@
 //! modules, no source file over 600 lines outside its tests, no `Result<_, String>` (errors are
 //! typed), and renderers that depend on the report, not on the engine that made it.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use crate::common;
 
 /// Every `.rs` file of the library (the binary's `main.rs` and `cli/` aside), with its text
 /// up to its test module and without comments.

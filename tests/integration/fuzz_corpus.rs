@@ -1,16 +1,9 @@
 //! The fuzz harnesses (engine/src/fuzzing.rs) over their seed corpus — every fixture card — on
 //! every `cargo test`, so the invariants the fuzzers check hold for the known inputs too.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use aimsgate::pack::Pack;
+
+use crate::common;
 
 #[test]
 fn the_seed_corpus_keeps_every_invariant() {

@@ -3,15 +3,6 @@
 //! say; the order of keys and unknown extra keys never change the verdict; and the JSON report
 //! always parses, with a decision that agrees with the exit code.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
@@ -24,6 +15,8 @@ use aimsgate::evaluate::{Evaluator, RequestSpec};
 use aimsgate::evidence::Evidence;
 use aimsgate::pack::Pack;
 use aimsgate::report::{Action, Decision};
+
+use crate::common;
 
 fn pack() -> &'static Pack {
     static PACK: OnceLock<Pack> = OnceLock::new();

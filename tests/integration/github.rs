@@ -4,22 +4,13 @@
 //! network. Also GitHub's failure modes: 401, 403 (rate limit and permissions), 404, 500, and a
 //! slow answer; in each the gate fails closed, says why, and the token never appears.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use common::server::{Route, Server, recorded, route, serve};
-use common::{Aimsgate, commit, repo, root, write};
+use crate::common::server::{Route, Server, recorded, route, serve};
+use crate::common::{Aimsgate, commit, repo, root, write};
 
 const TOKEN: &str = "ghs_TESTTOKEN0123456789abcdefSECRET";
 

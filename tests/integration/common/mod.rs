@@ -1,10 +1,5 @@
 //! Shared by the integration tests: the fixture cases, files, the binary, scratch repositories.
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different part of this module"
-)]
-
 pub(crate) mod runner;
 pub(crate) mod server;
 

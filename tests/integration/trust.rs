@@ -5,22 +5,14 @@
 //! request), tries one variant of one class of bypass, and asserts that the model is blocked
 //! or the run fails — never "allowed".
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
 
-use common::root;
-use common::server::{recorded, route, serve};
+use crate::common;
+use crate::common::root;
+use crate::common::server::{recorded, route, serve};
 
 const NOW: &str = "2026-11-20";
 

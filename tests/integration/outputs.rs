@@ -2,20 +2,12 @@
 //! against the official SARIF 2.1.0 schema, card text that tries to inject into every format,
 //! GitHub's per-step annotation cap, and `--output FORMAT=PATH`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
 
 use serde_json::Value;
 
-use common::{Aimsgate, Run, root};
+use crate::common;
+use crate::common::{Aimsgate, Run, root};
 
 fn aimsgate(dir: &Path, args: &[&str]) -> Run {
     aimsgate_env(dir, args, &[])

@@ -3,20 +3,11 @@
 //! without reason or expiry, one too long, or one naming an unknown gate is an error at its
 //! line; a waiver that matches nothing is stale.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
 
 use serde_json::Value;
 
-use common::{Aimsgate, root};
+use crate::common::{Aimsgate, root};
 
 /// A folder with one model, `ownerless`, failing only `owner-assigned`, and `waivers` as
 /// `.aimsgate/waivers.yaml`.

@@ -2,15 +2,6 @@
 //! HEAD facts, release tags, `--changed-since` (and its shallow-clone error), and
 //! `--policies-ref`, which keeps a change from weakening the gate that judges it.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
 
 use git2::{Repository, Signature};
@@ -18,7 +9,8 @@ use serde_json::Value;
 
 use aimsgate::evidence::git;
 
-use common::{Aimsgate, commit, repo, root, write};
+use crate::common;
+use crate::common::{Aimsgate, commit, repo, root, write};
 
 fn tag(repo: &Repository, name: &str) {
     let head = repo.head().unwrap().peel_to_commit().unwrap();

@@ -1,20 +1,12 @@
 //! The real `aimsgate` binary, run in a clean environment: exit codes, the JSON contract, the
 //! human output (snapshot), discovery, and failing closed on bad cards and bad policies.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test states its expectations by panicking"
-)]
-
-mod common;
-
 use std::path::Path;
 
 use serde_json::Value;
 
-use common::{Aimsgate, Run, root};
+use crate::common;
+use crate::common::{Aimsgate, Run, root};
 
 /// Runs `aimsgate` in `cwd` with an environment free of CI and GitHub variables.
 fn run_in(cwd: &Path, args: &[&str]) -> Run {
@@ -109,14 +101,7 @@ fn the_readme_set_up_command_blocks_one_model_and_allows_two() {
 
 #[test]
 fn human_output_snapshot() {
-    let r = example(&[]);
-    let temp = std::env::temp_dir().to_string_lossy().into_owned();
-    let masked = format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        r.code, r.stdout, r.stderr
-    )
-    .replace(&temp, "[TEMP]");
-    insta::assert_snapshot!(masked);
+    insta::assert_snapshot!(example(&[]).snapshot());
 }
 
 #[test]
