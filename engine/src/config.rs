@@ -31,6 +31,7 @@ use crate::discover;
 use crate::error::{CardError, ConfigError, EvidenceError, InputError, IoError, Kind};
 use crate::evidence::git::{self, Resolved};
 use crate::pack::Pack;
+use crate::setting::{self, Setting};
 use crate::yaml::{self, Node, ScalarKind, Value};
 
 /// The folder of governance configuration, relative to the repository root.
@@ -255,7 +256,7 @@ impl Governance {
             .or_else(|| local.as_ref().and_then(|c| c.protected_ref.clone()));
         if let Some(name) = &protected {
             let origin = if flags.protected_ref.is_some() {
-                "--protected-ref"
+                setting::name(Setting::ProtectedRef)
             } else {
                 CONFIG_PATH
             };
@@ -323,7 +324,8 @@ impl Governance {
                         return Err(vec![InputError::new(
                             None,
                             ConfigError::Place(format!(
-                                "--policies {}: the policy directory is outside the repository, so it cannot be read from the protected ref",
+                                "{} {}: the policy directory is outside the repository, so it cannot be read from the protected ref",
+                                setting::name(Setting::Policies),
                                 dir.display()
                             )),
                         )]);

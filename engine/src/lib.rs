@@ -28,6 +28,7 @@ pub mod publish;
 pub mod record;
 pub mod render;
 pub mod report;
+pub mod setting;
 pub mod soa;
 pub mod span;
 pub mod verdict;

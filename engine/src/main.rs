@@ -16,6 +16,7 @@ use clap::Parser;
 use cli::{Cli, Command, Exit};
 
 fn main() -> ExitCode {
+    aimsgate::setting::spell_with(cli::flag);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

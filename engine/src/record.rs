@@ -18,6 +18,7 @@ use crate::evidence::Evidence;
 use crate::output_file;
 use crate::pack::Pack;
 use crate::report::Report;
+use crate::setting::{self, Setting};
 
 /// The notes ref the records are kept under.
 pub const NOTES_REF: &str = "refs/notes/aimsgate";
@@ -403,7 +404,10 @@ fn note_once(
         None,
         sig,
         sig,
-        "Notes added by 'aimsgate check --record-git-note'",
+        &format!(
+            "Notes added by 'aimsgate check {}'",
+            setting::name(Setting::RecordGitNote)
+        ),
         &new_tree,
         &parents,
     )?;

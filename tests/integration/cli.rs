@@ -933,3 +933,50 @@ fn the_log_marks_findings_that_only_warn() {
         "errors are not marked: {fraud}"
     );
 }
+
+/// The library names settings; the binary spells them as its flags, so a message tells the
+/// reader exactly what to type.
+#[test]
+fn messages_name_settings_by_their_flags() {
+    let (dir, repo) = common::repo();
+    let card = std::fs::read(root().join("fixtures/cards/owner-assigned/pass.md")).unwrap();
+    common::write(&repo, "models/a/model-card.md", &card);
+    common::commit(&repo, "a model", ("Ada", "ada@example.com"));
+
+    let base = Aimsgate::check(dir.path())
+        .args(&["--changed-since", "no-such-base"])
+        .run();
+    assert_eq!(base.code, 2, "{}", base.output());
+    assert!(
+        base.stderr.contains("--changed-since no-such-base: "),
+        "{}",
+        base.stderr
+    );
+
+    let protected = Aimsgate::check(dir.path())
+        .args(&["--protected-ref", "refs/heads/no-such"])
+        .run();
+    assert_eq!(protected.code, 2, "{}", protected.output());
+    assert!(
+        protected
+            .stderr
+            .contains("--protected-ref refs/heads/no-such: "),
+        "{}",
+        protected.stderr
+    );
+
+    let doc = Aimsgate::check(dir.path()).json().run().json();
+    let reviews = doc["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "reviews")
+        .unwrap();
+    assert!(
+        reviews["detail"]
+            .as_str()
+            .unwrap()
+            .contains("pass --github-token"),
+        "{reviews}"
+    );
+}

@@ -1,6 +1,8 @@
 //! The library's structure holds as it was designed: no import cycle between its top-level
 //! modules, no source file over 600 lines outside its tests, no `Result<_, String>` (errors are
-//! typed), and renderers that depend on the report, not on the engine that made it.
+//! typed), renderers that depend on the report, not on the engine that made it, and a library
+//! that never spells one of the command line's flags (the binary names them through
+//! `aimsgate::setting`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -147,4 +149,75 @@ fn library_errors_are_typed() {
             );
         }
     }
+}
+
+/// The long flags the binary declares in `engine/src/cli/`: `#[arg(long …)]` on a field, or
+/// `long = "name"`.
+fn cli_flags() -> BTreeSet<String> {
+    let dir = common::root().join("engine/src/cli");
+    let mut flags = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut pending = false;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[arg(") && line.contains("long") {
+                match line.split("long = \"").nth(1) {
+                    Some(rest) => {
+                        flags.insert(rest.split('"').next().unwrap().to_string());
+                    }
+                    None => pending = true,
+                }
+                if let Some(alias) = line.split("visible_alias = \"").nth(1) {
+                    flags.insert(alias.split('"').next().unwrap().to_string());
+                }
+            } else if pending && !line.starts_with("#[") && !line.starts_with("///") {
+                if let Some(field) = line
+                    .strip_prefix("pub(crate) ")
+                    .and_then(|l| l.split(':').next())
+                {
+                    flags.insert(field.trim().replace('_', "-"));
+                }
+                pending = false;
+            }
+        }
+    }
+    flags
+}
+
+#[test]
+fn the_library_never_spells_a_flag_of_the_command_line() {
+    let flags = cli_flags();
+    for known in [
+        "protected-ref",
+        "changed-since",
+        "repo",
+        "github-token",
+        "policies",
+        "format",
+    ] {
+        assert!(flags.contains(known), "--{known} not found among {flags:?}");
+    }
+    let mut found = Vec::new();
+    for (file, code) in library() {
+        for (n, line) in code.lines().enumerate() {
+            // Only text the library could show: the line holds a string literal.
+            if !line.contains('"') {
+                continue;
+            }
+            for piece in line.split("--").skip(1) {
+                let word: String = piece
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                    .collect();
+                if flags.contains(word.as_str()) {
+                    found.push(format!("{}: --{word} ({})", file.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the library spells the command line's flags (name the setting through `aimsgate::setting` instead):\n{}",
+        found.join("\n")
+    );
 }

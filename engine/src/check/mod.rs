@@ -22,6 +22,7 @@ use crate::evidence::Evidence;
 use crate::pack::Gate;
 use crate::pack::Pack;
 use crate::report::{ChangeSummary, Judged, ModelReport, RefUsed, Report, Skipped, Warning, short};
+use crate::setting::{self, Setting};
 use crate::span::Span;
 use crate::waivers::{Identity, Matched, Waivers};
 use identity::id_at;
@@ -408,7 +409,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
             .is_some_and(|e| e.name.starts_with("pull_request"))
     {
         warnings.insert(0, Warning {
-            message: "no protected ref was named, so the policy pack, the waivers and the configuration were read from the pull request itself, which can edit them: pass the base branch in full (`--protected-ref refs/remotes/origin/<base>`; the action does) so that a change is judged by configuration it has not changed".into(),
+            message: format!("no protected ref was named, so the policy pack, the waivers and the configuration were read from the pull request itself, which can edit them: pass the base branch in full (`{} refs/remotes/origin/<base>`; the action does) so that a change is judged by configuration it has not changed", setting::name(Setting::ProtectedRef)),
             path: None,
             line: None,
         });

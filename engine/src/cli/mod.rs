@@ -31,6 +31,7 @@ use aimsgate::error::{InputError, IoError};
 use aimsgate::pack::Pack;
 use aimsgate::render::human;
 use aimsgate::report::Decision;
+use aimsgate::setting::Setting;
 
 /// Exit codes, documented in the README. Nothing that could not be evaluated exits 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +120,21 @@ impl PackArgs {
             waivers: None,
             soa: None,
         }
+    }
+}
+
+/// How the command line spells each setting the library's messages name (see
+/// `aimsgate::setting`): the flags below and in `check.rs`.
+pub(crate) fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Policies => "--policies",
+        Setting::ProtectedRef => "--protected-ref",
+        Setting::ChangedSince => "--changed-since",
+        Setting::DefaultBranch => "--default-branch",
+        Setting::Repo => "--repo",
+        Setting::GithubToken => "--github-token",
+        Setting::RecordGitNote => "--record-git-note",
+        _ => "a setting",
     }
 }
 

@@ -9,6 +9,7 @@ use git2::{Delta, DiffOptions, ObjectType, Oid, Repository, StatusOptions, Tree}
 
 use crate::date::Instant;
 use crate::error::{EvidenceError, InputError, Kind};
+use crate::setting::{self, Setting};
 
 /// A person in a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -313,11 +314,14 @@ pub fn reachable_from_default(
     })
 }
 
-/// Why `--changed-since` could not be honoured: a clear error, never "nothing changed".
+/// Why the change's base could not be honoured: a clear error, never "nothing changed".
 fn change_error(base: &str, e: EvidenceError) -> Box<InputError> {
     Box::new(InputError::new(
         None,
-        Kind::from(e).context(&format!("--changed-since {base}: ")),
+        Kind::from(e).context(&format!(
+            "{} {base}: ",
+            setting::name(Setting::ChangedSince)
+        )),
     ))
 }
 

@@ -15,6 +15,7 @@ use crate::report::EvidenceNote;
 
 use crate::github;
 pub use crate::github::{Event, Reviews, Token};
+use crate::setting::{self, Setting};
 pub use git::{ChangeSet, GitFacts};
 
 /// Where GitHub evidence comes from. The CLI fills this from flags and the environment; the
@@ -88,8 +89,6 @@ pub struct Evidence {
     pub tag_reachable: Result<Option<bool>, EvidenceError>,
 }
 
-const NO_TOKEN: &str = "no GitHub token (set GITHUB_TOKEN or pass --github-token)";
-
 impl Evidence {
     /// No evidence beyond the cards, for the reason given.
     pub fn unavailable(why: &str) -> Evidence {
@@ -114,7 +113,8 @@ impl Evidence {
             Box::new(InputError::new(
                 None,
                 Kind::from(why).context(&format!(
-                    "--changed-since {}: ",
+                    "{} {}: ",
+                    setting::name(Setting::ChangedSince),
                     changed_since.unwrap_or_default()
                 )),
             ))
@@ -173,10 +173,14 @@ impl Evidence {
             .and_then(|e| e.sha.clone())
             .or_else(|| facts.as_ref().ok().map(|f| f.commit.clone()));
         let review = match (&gh.token, &repo_name) {
-            (None, _) => Err(EvidenceError::GitHub(NO_TOKEN.to_string())),
-            (Some(_), None) => Err(EvidenceError::GitHub(
-                "the GitHub repository is unknown (pass --repo OWNER/NAME)".to_string(),
-            )),
+            (None, _) => Err(EvidenceError::GitHub(format!(
+                "no GitHub token (set GITHUB_TOKEN or pass {})",
+                setting::name(Setting::GithubToken)
+            ))),
+            (Some(_), None) => Err(EvidenceError::GitHub(format!(
+                "the GitHub repository is unknown (pass {} OWNER/NAME)",
+                setting::name(Setting::Repo)
+            ))),
             (Some(token), Some(name)) => reviews(gh, token, name, event.as_ref(), sha.as_deref()),
         };
         Ok(Evidence {
@@ -334,10 +338,17 @@ impl Evidence {
                     (Ok(_), false) => format!(
                         "{branch}; the release tag{} {} {} on a commit that is not on the default branch as the remote has it (refs/remotes/origin/{}), so {} not make a protected release",
                         if tags.len() == 1 { "" } else { "s" },
-                        tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
+                        tags.iter()
+                            .map(|t| format!("`{t}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         if tags.len() == 1 { "is" } else { "are" },
                         self.default_branch.as_deref().unwrap_or("<default>"),
-                        if tags.len() == 1 { "it does" } else { "they do" },
+                        if tags.len() == 1 {
+                            "it does"
+                        } else {
+                            "they do"
+                        },
                     ),
                     (Err(why), false) => format!(
                         "{branch}; whether the release tag's commit is on the default branch is unknown ({why}), so the tag does not make a protected release"
@@ -348,7 +359,10 @@ impl Evidence {
                 // Said by `branch` when they differ.
                 Some(_) => return None,
                 None if self.git.is_err() && self.event.is_none() => return None,
-                None => "no GitHub event names the default branch, `origin/HEAD` is not set (`git remote set-head origin --auto` sets it), and neither --default-branch nor `default_branch` in .aimsgate/config.yaml gives it".into(),
+                None => format!(
+                    "no GitHub event names the default branch, `origin/HEAD` is not set (`git remote set-head origin --auto` sets it), and neither {} nor `default_branch` in .aimsgate/config.yaml gives it",
+                    setting::name(Setting::DefaultBranch)
+                ),
             },
             "github" => match &self.event {
                 Some(e) => format!("GitHub event `{}`", e.name),

@@ -9,6 +9,7 @@ use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode};
 use super::PackFile;
 use crate::error::{EvidenceError, InputError, Kind};
 use crate::evidence::git::Resolved;
+use crate::setting::{self, Setting};
 
 /// The `.cedarschema` and `.cedar` files under `dir` in the tree of the resolved ref, read from
 /// the object database (the work tree is never looked at). Names are shown as `REF:dir/file`.
@@ -21,7 +22,10 @@ pub fn files_at(
     let fail = |m: String| {
         Box::new(InputError::new(
             None,
-            Kind::from(EvidenceError::Git(m)).context(&format!("--protected-ref {reference}: ")),
+            Kind::from(EvidenceError::Git(m)).context(&format!(
+                "{} {reference}: ",
+                setting::name(Setting::ProtectedRef)
+            )),
         ))
     };
     let tree = Oid::from_str(&resolved.commit)
