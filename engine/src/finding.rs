@@ -3,7 +3,7 @@
 //! of itself (no permit applies, a card removed).
 
 use crate::card::Card;
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, EvidenceKey};
 use crate::pack::Gate;
 use crate::report::{Action, CARD_REMOVED, Finding, Location, NOT_PERMITTED, Related, Severity};
 use crate::span::Span;
@@ -15,7 +15,7 @@ impl Finding {
     /// saying why it is unknown when it is, and points at the card as a whole.
     pub fn new(gate: &Gate, card: &Card, evidence: &Evidence) -> Finding {
         let mut located = gate.fields.iter().map(|f| {
-            if Evidence::is_evidence_field(f) {
+            if EvidenceKey::of(f).is_some() {
                 crate::card::Located {
                     span: card.anchor,
                     state: evidence.describe_for(f, &card.model_id),
@@ -31,7 +31,7 @@ impl Finding {
         };
         for (field, other) in gate.fields.iter().skip(1).zip(located) {
             if let Some(state) = &other.state
-                && !Evidence::is_evidence_field(field)
+                && EvidenceKey::of(field).is_none()
             {
                 related.push((other.span, state.clone()));
             }

@@ -33,7 +33,7 @@ use crate::date::Instant;
 use crate::error::{EvidenceError, InputError, TestError};
 use crate::evaluate::{Evaluator, RequestSpec};
 use crate::evidence::git::{ChangeSet, GitFacts, Person};
-use crate::evidence::{Evidence, Reviews};
+use crate::evidence::{Evidence, EvidenceKey, Reviews};
 use crate::pack::Pack;
 use crate::report::{Action, Decision};
 use crate::span::Span;
@@ -129,7 +129,7 @@ impl File<'_> {
         evidence.review = Err(EvidenceError::Unavailable(
             "the test case states no review evidence".into(),
         ));
-        if let Some(git) = self.field(case, "git") {
+        if let Some(git) = self.field(case, EvidenceKey::Git.name()) {
             let person = Person {
                 name: "Commit Author".into(),
                 email: "author@example.com".into(),
@@ -191,8 +191,10 @@ impl File<'_> {
                 evidence.policies_changed = changed;
             }
         }
-        evidence.default_branch = self.field(case, "default_branch").and_then(text);
-        if let Some(review) = self.field(case, "review") {
+        evidence.default_branch = self
+            .field(case, EvidenceKey::DefaultBranch.name())
+            .and_then(text);
+        if let Some(review) = self.field(case, EvidenceKey::Review.name()) {
             evidence.review = Ok(Reviews {
                 pr_number: 1,
                 pr_author: self

@@ -200,12 +200,12 @@ fn every_policy_file_is_embedded() {
 #[test]
 fn every_card_gate_example_is_yaml_holding_the_field_it_judges() {
     use aimsgate::card::{FieldPath, Segment};
-    use aimsgate::evidence::Evidence;
+    use aimsgate::evidence::EvidenceKey;
     let pack = Pack::embedded().expect("the embedded pack loads");
     for gate in &pack.gates {
         let field: &FieldPath = &gate.fields[0];
         let example = gate.example.as_deref().expect("an example");
-        if Evidence::is_evidence_field(field) {
+        if EvidenceKey::of(field).is_some() {
             assert!(
                 example.starts_with('#'),
                 "`{}`: an evidence gate's example is a note",

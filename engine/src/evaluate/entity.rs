@@ -11,6 +11,7 @@ use crate::card::Card;
 use crate::card::governance::{BiasTests, DataSection};
 use crate::date::Instant;
 use crate::error::EvalError;
+use crate::evidence::EvidenceKey;
 
 /// Whole days from `from` to `now` (negative when `from` is later). Both instants are within
 /// the years 0001..9999, so this cannot overflow.
@@ -41,7 +42,7 @@ pub(super) fn model_entity(
         .is_some_and(|r| r.get("governance").is_some());
     put("has_governance", Some(Expr::new_bool(has_governance)));
     put("version", g.version.as_deref().map(text));
-    put("tag_version", tag_version.map(text));
+    put(EvidenceKey::TagVersion.name(), tag_version.map(text));
     put("owner", g.owner.as_deref().map(text));
     put("risk_tier", g.risk_tier.map(|t| text(t.as_str())));
     put("intended_use", g.intended_use.as_deref().map(text));

@@ -23,6 +23,7 @@ use crate::card::Card;
 use crate::date::Instant;
 use crate::error::{EvalError, InputError, Kind, PackError};
 use crate::evidence::Evidence;
+use crate::evidence::EvidenceKey;
 use crate::evidence::tags::tag_version;
 use crate::pack::Pack;
 use crate::report::{Action, Decision, Finding, ModelReport};
@@ -103,21 +104,21 @@ impl<'p> Evaluator<'p> {
         };
         if let Ok(facts) = &evidence.git {
             let git = git_record(facts, evidence).map_err(|e| build("git", e))?;
-            pairs.push(("git".to_string(), git));
+            pairs.push((EvidenceKey::Git.name().to_string(), git));
         }
         if let Some(branch) = evidence.branch() {
-            pairs.push(("branch".to_string(), text(&branch)));
+            pairs.push((EvidenceKey::Branch.name().to_string(), text(&branch)));
         }
         if let Some(default) = &evidence.default_branch {
-            pairs.push(("default_branch".to_string(), text(default)));
+            pairs.push((EvidenceKey::DefaultBranch.name().to_string(), text(default)));
         }
         if let Some(event) = &evidence.event {
             let record = github_record(event).map_err(|e| build("GitHub event", e))?;
-            pairs.push(("github".to_string(), record));
+            pairs.push((EvidenceKey::Github.name().to_string(), record));
         }
         if let Ok(reviews) = &evidence.review {
             let record = review_record(reviews).map_err(|e| build("review", e))?;
-            pairs.push(("review".to_string(), record));
+            pairs.push((EvidenceKey::Review.name().to_string(), record));
         }
         let context = Context::from_pairs(pairs).map_err(|e| {
             InputError::new(

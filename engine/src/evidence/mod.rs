@@ -4,19 +4,22 @@
 //! gates needing it fail closed and say what was missing — never as "no approvals".
 
 pub mod git;
+pub mod keys;
 pub mod tags;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::card::{FieldPath, Segment};
+use crate::card::FieldPath;
 use crate::error::{EvidenceError, InputError, Kind};
 use crate::report::EvidenceNote;
 
 use crate::github;
 pub use crate::github::{Event, Reviews, Token};
 use crate::setting::{self, Setting};
+
 pub use git::{ChangeSet, GitFacts};
+pub use keys::EvidenceKey;
 
 /// Where GitHub evidence comes from. The CLI fills this from flags and the environment; the
 /// library never reads the environment itself.
@@ -233,20 +236,13 @@ impl Evidence {
             .or_else(|| event.and_then(|e| e.branch.clone()))
     }
 
-    /// Whether a gate field names evidence rather than a card field.
-    pub fn is_evidence_field(field: &FieldPath) -> bool {
-        matches!(
-            field.segments().first(),
-            Some(Segment::Key(k)) if matches!(k.as_str(), "git" | "review" | "github" | "branch" | "default_branch" | "tag_version")
-        )
-    }
-
     /// A sentence about an evidence field for the finding on model `model_id`: what it is,
     /// or why it is unknown. `tag_version` is the version the release tags at HEAD give
     /// the model.
     pub fn describe_for(&self, field: &FieldPath, model_id: &str) -> Option<String> {
-        if !matches!(field.segments().first(), Some(Segment::Key(k)) if k == "tag_version") {
-            return self.describe(field);
+        let key = EvidenceKey::of(field)?;
+        if key != EvidenceKey::TagVersion {
+            return self.describe(key);
         }
         let tags = self.tags();
         Some(match tags::tag_version(&tags, model_id) {
@@ -273,12 +269,10 @@ impl Evidence {
     }
 
     /// A sentence about an evidence field, for findings: what it is, or why it is unknown.
-    pub fn describe(&self, field: &FieldPath) -> Option<String> {
-        let Some(Segment::Key(first)) = field.segments().first() else {
-            return None;
-        };
-        Some(match first.as_str() {
-            "review" => match &self.review {
+    /// `tag_version` is told by [`Evidence::describe_for`], which knows the model.
+    pub fn describe(&self, key: EvidenceKey) -> Option<String> {
+        Some(match key {
+            EvidenceKey::Review => match &self.review {
                 Err(why) => format!("pull request reviews are unknown: {why}"),
                 Ok(r) => {
                     let independent = r.independent();
@@ -311,11 +305,11 @@ impl Evidence {
                     )
                 }
             },
-            "git" => match &self.git {
+            EvidenceKey::Git => match &self.git {
                 Err(why) => format!("git evidence is unavailable: {why}"),
                 Ok(g) => format!("HEAD is {}", crate::report::short(&g.commit)),
             },
-            "branch" => {
+            EvidenceKey::Branch => {
                 let branch = match (self.branch(), &self.git, &self.default_branch) {
                     (None, Err(_), _) if self.event.is_none() => {
                         "the cards are not in a git repository, so the branch and tags of the release are unknown".to_string()
@@ -355,7 +349,7 @@ impl Evidence {
                     ),
                 }
             }
-            "default_branch" => match &self.default_branch {
+            EvidenceKey::DefaultBranch => match &self.default_branch {
                 // Said by `branch` when they differ.
                 Some(_) => return None,
                 None if self.git.is_err() && self.event.is_none() => return None,
@@ -364,11 +358,11 @@ impl Evidence {
                     setting::name(Setting::DefaultBranch)
                 ),
             },
-            "github" => match &self.event {
+            EvidenceKey::Github => match &self.event {
                 Some(e) => format!("GitHub event `{}`", e.name),
                 None => "no GitHub event (not running in GitHub Actions)".into(),
             },
-            _ => return None,
+            EvidenceKey::TagVersion => return None,
         })
     }
 }
