@@ -192,9 +192,7 @@ pub fn of(report: &Report, pack: Option<&Pack>, evidence: &Evidence, actor: &str
         event: event.map(|e| EventRecord {
             name: e.name.clone(),
             pr_number: pr.map(|p| p.number),
-            head_sha: pr
-                .and_then(|p| p.head_sha.clone())
-                .or_else(|| e.sha.clone()),
+            head_sha: e.sha.clone(),
             head_ref: pr.map(|p| p.head_ref.clone()),
             head_repo: pr.and_then(|p| p.head_repo.clone()),
             base_sha: pr.and_then(|p| p.base_sha.clone()),

@@ -171,10 +171,7 @@ impl Evidence {
                     .and_then(|f| f.origin_url.as_deref())
                     .and_then(github::repo_of_remote)
             });
-        let sha = event
-            .as_ref()
-            .and_then(|e| e.sha.clone())
-            .or_else(|| facts.as_ref().ok().map(|f| f.commit.clone()));
+        let sha = head_sha(event.as_ref(), facts.as_ref().ok());
         let review = match (&gh.token, &repo_name) {
             (None, _) => Err(EvidenceError::GitHub(format!(
                 "no GitHub token (set GITHUB_TOKEN or pass {})",
@@ -202,12 +199,7 @@ impl Evidence {
     /// test merge commit, which GitHub does not show), else the commit the event names, else
     /// HEAD.
     pub fn head_sha(&self) -> Option<String> {
-        let event = self.event.as_ref();
-        event
-            .and_then(|e| e.pull_request.as_ref())
-            .and_then(|p| p.head_sha.clone())
-            .or_else(|| event.and_then(|e| e.sha.clone()))
-            .or_else(|| self.git.as_ref().ok().map(|g| g.commit.clone()))
+        head_sha(self.event.as_ref(), self.git.as_ref().ok())
     }
 
     /// Tags at HEAD: git's, and the tag a release or tag push event names.
@@ -365,6 +357,13 @@ impl Evidence {
             EvidenceKey::TagVersion => return None,
         })
     }
+}
+
+/// The commit a change is judged as on GitHub (see [`Evidence::head_sha`]).
+fn head_sha(event: Option<&Event>, git: Option<&GitFacts>) -> Option<String> {
+    event
+        .and_then(|e| e.sha.clone())
+        .or_else(|| git.map(|g| g.commit.clone()))
 }
 
 fn reviews(

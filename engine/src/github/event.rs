@@ -36,7 +36,7 @@ pub struct Event {
     pub tag: Option<String>,
     /// The branch a push or a manual run is on.
     pub branch: Option<String>,
-    /// The commit the event is about (a push's `after`, a pull request's head).
+    /// The commit the event is about: a pull request's head, else a push's `after`.
     pub sha: Option<String>,
 }
 
@@ -76,9 +76,12 @@ pub fn read_event(path: &Path, name: &str) -> Result<Event, Box<InputError>> {
         .as_deref()
         .and_then(|r| r.strip_prefix("refs/heads/"))
         .map(str::to_string);
-    let sha = text(&v, &["after"])
-        .filter(|s| s.bytes().any(|b| b != b'0'))
-        .or_else(|| pull_request.as_ref().and_then(|p| p.head_sha.clone()));
+    // Worked out here once: a pull request's head (HEAD is then the test merge commit, which
+    // GitHub does not show), else the commit a push names.
+    let sha = pull_request
+        .as_ref()
+        .and_then(|p| p.head_sha.clone())
+        .or_else(|| text(&v, &["after"]).filter(|s| s.bytes().any(|b| b != b'0')));
     Ok(Event {
         name: name.to_string(),
         repository: text(&v, &["repository", "full_name"]),
