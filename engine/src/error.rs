@@ -273,6 +273,32 @@ pub enum InitError {
     Exists(String),
 }
 
+/// Attestations: keys, envelopes, statements and their subjects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum AttestError {
+    /// A key that cannot be read, is encrypted, or is of an unsupported kind.
+    #[error("{0}")]
+    #[diagnostic(code = "attest::key")]
+    Key(String),
+    /// An envelope that is not DSSE JSON.
+    #[error("{0}")]
+    #[diagnostic(code = "attest::envelope")]
+    Envelope(String),
+    /// A signature that does not verify with the key.
+    #[error("{0}")]
+    #[diagnostic(code = "attest::signature")]
+    Signature(String),
+    /// A payload that is not an aimsgate VSA statement.
+    #[error("{0}")]
+    #[diagnostic(code = "attest::statement")]
+    Statement(String),
+    /// A subject file that cannot be hashed, or too many bytes to hash.
+    #[error("{0}")]
+    #[diagnostic(code = "attest::subject")]
+    Subject(String),
+}
+
 /// What went wrong, by layer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 #[non_exhaustive]
@@ -319,6 +345,9 @@ pub enum Kind {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Init(#[from] InitError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Attest(#[from] AttestError),
 }
 
 impl Kind {
@@ -362,6 +391,7 @@ impl Kind {
             Arg(ArgError) => [Value],
             Verify(VerifyError) => [Properties, Solver],
             Init(InitError) => [File, Exists],
+            Attest(AttestError) => [Key, Envelope, Signature, Statement, Subject],
         )
     }
 }

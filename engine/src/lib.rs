@@ -7,6 +7,7 @@
 //! [`check`] strings these together. Only the binary prints and picks the exit code.
 
 pub mod annex_a;
+pub mod attest;
 pub mod card;
 pub(crate) mod chars;
 pub mod check;

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Command::Init(args) => cli::init::run(&args),
         Command::Log(args) => cli::log::run(&args),
         Command::Verify(args) => cli::verify::run(&args),
+        Command::VerifyAttestation(args) => cli::verify_attestation::run(&args),
     };
     match ran {
         Ok(exit) => exit.into(),

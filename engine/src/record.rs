@@ -141,7 +141,7 @@ pub struct WaiverRecord {
     pub reference: Option<String>,
 }
 
-fn hex(digest: &[u8]) -> String {
+pub(crate) fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -220,40 +220,41 @@ pub fn of(report: &Report, pack: Option<&Pack>, evidence: &Evidence, actor: &str
             sha256: pack.map(pack_sha256).unwrap_or_default(),
         },
         decision: report.decision.as_str().to_string(),
-        models: report
-            .models
+        models: report.models.iter().map(model_record).collect(),
+        errors: report.errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// The record of one model's verdict.
+pub fn model_record(m: &crate::report::ModelReport) -> ModelRecord {
+    ModelRecord {
+        id: m.id.clone(),
+        path: m.path.clone(),
+        card_sha256: sha256(m.source.as_bytes()),
+        decision: m.decision.as_str().to_string(),
+        findings: m
+            .findings
             .iter()
-            .map(|m| ModelRecord {
-                id: m.id.clone(),
-                path: m.path.clone(),
-                card_sha256: sha256(m.source.as_bytes()),
-                decision: m.decision.as_str().to_string(),
-                findings: m
-                    .findings
-                    .iter()
-                    .map(|f| FindingRecord {
-                        gate: f.gate.clone(),
-                        severity: f.severity.as_str().to_string(),
-                        line: f.location.line(),
-                        waived: f.waived.is_some(),
-                    })
-                    .collect(),
-                waivers_applied: m
-                    .findings
-                    .iter()
-                    .filter_map(|f| f.waived.as_ref())
-                    .map(|w| WaiverRecord {
-                        gate: w.gate.clone(),
-                        path: w.path.clone(),
-                        line: w.line,
-                        approved_by: w.approved_by.clone(),
-                        expires: w.expires.to_string(),
-                        reference: w.reference.clone(),
-                    })
-                    .collect(),
+            .map(|f| FindingRecord {
+                gate: f.gate.clone(),
+                severity: f.severity.as_str().to_string(),
+                line: f.location.line(),
+                waived: f.waived.is_some(),
             })
             .collect(),
-        errors: report.errors.iter().map(ToString::to_string).collect(),
+        waivers_applied: m
+            .findings
+            .iter()
+            .filter_map(|f| f.waived.as_ref())
+            .map(|w| WaiverRecord {
+                gate: w.gate.clone(),
+                path: w.path.clone(),
+                line: w.line,
+                approved_by: w.approved_by.clone(),
+                expires: w.expires.to_string(),
+                reference: w.reference.clone(),
+            })
+            .collect(),
     }
 }
 

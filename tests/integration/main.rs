@@ -15,6 +15,7 @@
 mod common;
 
 mod action;
+mod attest;
 mod audit;
 mod cli;
 mod fixtures;

@@ -12,6 +12,7 @@ use aimsgate::evaluate::RequestSpec;
 use aimsgate::evidence::{Evidence, GatherOptions, GitHubOptions, Token};
 use aimsgate::report::Action;
 
+use super::attest::AttestArgs;
 use super::emit::{emit_errors, finish};
 use super::{Exit, PackArgs, env};
 
@@ -116,6 +117,8 @@ pub(crate) struct CheckArgs {
     /// Also write the report in FORMAT to PATH (repeatable), e.g. `--output sarif=aimsgate.sarif`.
     #[arg(long = "output", value_name = "FORMAT=PATH", value_parser = parse_output)]
     pub(crate) outputs: Vec<OutputArg>,
+    #[command(flatten)]
+    pub(crate) attest: AttestArgs,
 }
 
 /// Who is releasing or deploying: the CI job's actor, the local user, else git's
@@ -231,6 +234,14 @@ pub(crate) fn run(args: CheckArgs) -> Result<Exit, Vec<InputError>> {
         Ok(r) => r,
         Err(errors) => return Ok(emit_errors(&args, None, errors)),
     };
+    if let Some(e) = super::attest::misuse(&args.attest) {
+        return Ok(emit_errors(&args, None, vec![e]));
+    }
+    // The signing key is read before anything is judged.
+    let attesting = match args.attest.attesting() {
+        Ok(a) => a,
+        Err(e) => return Ok(emit_errors(&args, None, vec![e])),
+    };
     let mut flags = args.pack.flags();
     flags.waivers = args.waivers.clone();
     let governance = match Governance::resolve(&cwd, &flags) {
@@ -269,5 +280,6 @@ pub(crate) fn run(args: CheckArgs) -> Result<Exit, Vec<InputError>> {
         Some(&pack),
         &options.evidence,
         &options.request.actor,
+        attesting.as_ref(),
     ))
 }

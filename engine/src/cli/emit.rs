@@ -12,6 +12,7 @@ use aimsgate::publish::{self, Level, Target};
 use aimsgate::render::{github, human, json, junit, markdown, sarif};
 use aimsgate::report::{Action, Decision, Judged, Report};
 
+use super::attest::{self, Attesting};
 use super::check::{ActionArg, CheckArgs, FormatArg, OutputArg, PublishArg, actor, gather_options};
 use super::{Exit, env, style};
 
@@ -25,6 +26,7 @@ pub(crate) fn finish(
     pack: Option<&Pack>,
     evidence: &Evidence,
     actor: &str,
+    attesting: Option<&Attesting>,
 ) -> Exit {
     let cwd = std::env::current_dir().unwrap_or_default();
     let root = evidence.git.as_ref().map_or_else(
@@ -48,13 +50,37 @@ pub(crate) fn finish(
             }
         }
     }
+    // Subjects hashed and files opened before anything is rendered, so that an attestation
+    // that cannot be made is an error the report, the outputs and the record all carry.
+    let prepared = attesting.and_then(|a| attest::prepare(a, &mut report, evidence, &root));
     let mut exit = emit(args, &report, files);
     if !args.publish.is_empty() {
         publish_report(args, &report, evidence);
     }
-    if let Err(e) = record(args, &report, pack, evidence, actor, &root) {
+    let record = aimsgate::record::of(&report, pack, evidence, actor);
+    let line = match record.line() {
+        Ok(line) => line,
+        Err(e) => {
+            eprintln!("aimsgate: the decision record cannot be made, so the check fails: {e}");
+            return Exit::Error;
+        }
+    };
+    if let Err(e) = record_line(args, &line, evidence, &root) {
         eprintln!("aimsgate: the decision was not recorded, so the check fails: {e}");
         exit = Exit::Error;
+    }
+    if let (Some(attesting), Some(prepared)) = (attesting, prepared) {
+        let written = attest::write(
+            prepared,
+            attesting,
+            &report,
+            &record.policies.sha256,
+            &aimsgate::record::sha256(line.as_bytes()),
+        );
+        if let Err(e) = written {
+            eprintln!("aimsgate: the attestations were not written, so the check fails: {e}");
+            exit = Exit::Error;
+        }
     }
     exit
 }
@@ -70,13 +96,11 @@ pub(crate) fn format_name(format: FormatArg) -> &'static str {
     }
 }
 
-/// Writes the decision record where asked. No silent pass without its record.
-pub(crate) fn record(
+/// Writes the decision record's `line` where asked. No silent pass without its record.
+pub(crate) fn record_line(
     args: &CheckArgs,
-    report: &Report,
-    pack: Option<&Pack>,
+    line: &str,
     evidence: &Evidence,
-    actor: &str,
     root: &std::path::Path,
 ) -> Result<(), Kind> {
     if args.record.is_none() && !args.record_git_note {
@@ -84,10 +108,8 @@ pub(crate) fn record(
     }
     let cwd = std::env::current_dir()
         .map_err(|e| IoError::Read(format!("cannot read the current directory: {e}")))?;
-    let record = aimsgate::record::of(report, pack, evidence, actor);
-    let line = record.line()?;
     if let Some(file) = &args.record {
-        aimsgate::record::append(&cwd.join(file), &line, root)?;
+        aimsgate::record::append(&cwd.join(file), line, root)?;
     }
     if args.record_git_note {
         let commit = match &evidence.git {
@@ -99,7 +121,7 @@ pub(crate) fn record(
                 .into());
             }
         };
-        aimsgate::record::note(&cwd, &commit, &line)?;
+        aimsgate::record::note(&cwd, &commit, line)?;
     }
     Ok(())
 }
@@ -204,7 +226,7 @@ pub(crate) fn emit_errors(
         .and_then(|repo| aimsgate::evidence::git::facts(&repo));
     let mut local = Evidence::unavailable("not gathered: the run failed before judging");
     local.git = evidence;
-    finish(args, report, None, &local, &actor())
+    finish(args, report, None, &local, &actor(), None)
 }
 
 /// Renders `report` in `format` to `out`. Human output to a file or pipe has no colour.

@@ -1,6 +1,7 @@
 //! The `aimsgate` command line: each subcommand's arguments and run, in a module of its own;
 //! what they share here. Runs return their errors; `main` renders them once.
 
+pub(crate) mod attest;
 pub(crate) mod check;
 pub(crate) mod controls;
 pub(crate) mod emit;
@@ -10,6 +11,7 @@ pub(crate) mod log;
 pub(crate) mod test;
 pub(crate) mod validate;
 pub(crate) mod verify;
+pub(crate) mod verify_attestation;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -96,6 +98,10 @@ pub(crate) enum Command {
     /// Prove with the cvc5 SMT solver that every gate never errors, can fire, and is not a
     /// blanket deny, and that organisation properties hold.
     Verify(VerifyArgs),
+    /// Verify a signed decision (`check --attest DIR --signing-key KEY`) at deploy time: the
+    /// signature, the action and environment judged, its age, its waivers, and that the files
+    /// deployed are its subjects. Exit 0 allows, 1 refuses, 2 cannot verify.
+    VerifyAttestation(verify_attestation::VerifyAttestationArgs),
 }
 
 /// Where the policy pack and the governance configuration come from.

@@ -3,6 +3,7 @@
 //! pack's validation, the statement of applicability — as text on a writer. They never
 //! evaluate and never pick an exit code.
 
+pub mod attestation;
 pub mod explain;
 pub mod github;
 pub mod human;

@@ -55,20 +55,6 @@ fn fingerprint(model: &str, f: &Finding) -> String {
     format!("{h:016x}")
 }
 
-/// A repository-relative path as a URI reference: every byte but the unreserved characters and
-/// `/` percent-encoded, so a folder named `a#b` or `x?y` or `%2F..` stays the path it is.
-fn uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Text for a SARIF message: square brackets escaped, since `[text](uri)` in a plain-text
 /// message is an embedded link (SARIF 2.1.0, 3.11.6) and card text must not make one.
 fn plain(text: &str) -> String {
@@ -119,7 +105,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "message": { "text": plain(&format!("{} (model `{}`)", f.message, m.id)) },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": uri(&f.location.path), "uriBaseId": "%SRCROOT%" },
+                        "artifactLocation": { "uri": crate::chars::uri_path(&f.location.path), "uriBaseId": "%SRCROOT%" },
                         "region": region(f.location.line(), f.location.column()),
                     }
                 }],
@@ -148,7 +134,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                         json!({
                             "id": i + 1,
                             "physicalLocation": {
-                                "artifactLocation": { "uri": uri(&f.location.path), "uriBaseId": "%SRCROOT%" },
+                                "artifactLocation": { "uri": crate::chars::uri_path(&f.location.path), "uriBaseId": "%SRCROOT%" },
                                 "region": region(r.span.start.line, r.span.start.col),
                             },
                             "message": { "text": plain(&r.message) },
@@ -166,7 +152,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let mut n = json!({ "level": "error", "message": { "text": plain(&e.message()) } });
             if let Some(path) = &e.path {
                 let mut physical =
-                    json!({ "artifactLocation": { "uri": uri(path), "uriBaseId": "%SRCROOT%" } });
+                    json!({ "artifactLocation": { "uri": crate::chars::uri_path(path), "uriBaseId": "%SRCROOT%" } });
                 if let Some(span) = e.span {
                     physical["region"] = region(span.start.line, span.start.col);
                 }
@@ -178,8 +164,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for w in &report.warnings {
         let mut n = json!({ "level": "warning", "message": { "text": plain(&w.message) } });
         if let Some(path) = &w.path {
-            let mut physical =
-                json!({ "artifactLocation": { "uri": uri(path), "uriBaseId": "%SRCROOT%" } });
+            let mut physical = json!({ "artifactLocation": { "uri": crate::chars::uri_path(path), "uriBaseId": "%SRCROOT%" } });
             if let Some(line) = w.line {
                 physical["region"] = region(line, 1);
             }

@@ -1,0 +1,603 @@
+//! Signed decisions: `check --attest DIR --signing-key KEY` writes an in-toto statement (SLSA
+//! VSA v1) per model and its DSSE envelope; `verify-attestation` allows a deployment only when
+//! the signature verifies with the key and the statement allows exactly this deployment of
+//! exactly these files. The signature is also checked here independently: the
+//! pre-authentication encoding is computed by the test, and `ring` verifies it.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::common::{self, Aimsgate, root};
+
+/// The SHA-256 of the bytes the test LFS object holds.
+const WEIGHTS: &[u8] = b"pretend these are a model's weights\n";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn key(name: &str) -> String {
+    root()
+        .join("fixtures/keys")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A repository with two models: `ownerless` (fails only `owner-assigned`, waived until
+/// 2026-11-30) whose weights are a Git LFS pointer, and `blocked` (fails `owner-assigned`, not
+/// waived).
+fn repository() -> tempfile::TempDir {
+    let (dir, repo) = common::repo();
+    let card = std::fs::read_to_string(
+        root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"),
+    )
+    .unwrap();
+    let ownerless = card.replacen("\n  owner: \"@acme/support-ml\"\n", "\n", 1);
+    common::write(
+        &repo,
+        "models/ownerless/model-card.yaml",
+        ownerless.as_bytes(),
+    );
+    let pointer = format!(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize {}\n",
+        sha256_hex(WEIGHTS),
+        WEIGHTS.len()
+    );
+    common::write(
+        &repo,
+        "models/ownerless/model.safetensors",
+        pointer.as_bytes(),
+    );
+    common::write(&repo, "models/ownerless/config.json", b"{\"layers\": 2}\n");
+    let blocked = ownerless.replace("id: sentiment-classifier", "id: blocked");
+    let blocked = blocked.replace("sentiment-classifier", "blocked");
+    common::write(&repo, "models/blocked/model-card.yaml", blocked.as_bytes());
+    common::write(
+        &repo,
+        ".aimsgate/waivers.yaml",
+        b"waivers:\n  - gate: owner-assigned\n    model: ownerless\n    reason: \"Owner leaves; the team lead signs off until the new owner starts\"\n    approved_by: \"@acme/ai-governance\"\n    approved_on: 2026-11-01\n    expires: 2026-11-30\n    reference: NC-2026-12\n",
+    );
+    common::commit(&repo, "two models", ("Ada", "ada@example.com"));
+    dir
+}
+
+/// `check --attest out` on staging, signed with `signing` when given.
+fn attest(dir: &Path, signing: Option<&str>) -> common::Run {
+    let mut run = Aimsgate::check(dir)
+        .staging()
+        .json()
+        .args(&["--attest", "out"]);
+    if let Some(k) = signing {
+        run = run.args(&["--signing-key", &key(k)]);
+    }
+    run.run()
+}
+
+fn verify(dir: &Path, model: &str, public: &str, extra: &[&str]) -> common::Run {
+    let envelope = format!("out/{model}.intoto.jsonl");
+    let mut run = Aimsgate::new(dir)
+        .args(&["verify-attestation", &envelope, "--key", &key(public)])
+        .args(extra);
+    // Staging, the day after the check, unless the case says otherwise.
+    for (flag, value) in [("--env", "staging"), ("--now", "2026-11-21")] {
+        if !extra.contains(&flag) {
+            run = run.args(&[flag, value]);
+        }
+    }
+    run.run()
+}
+
+fn statement(dir: &Path, model: &str) -> Value {
+    let text = std::fs::read_to_string(dir.join(format!("out/{model}.statement.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn envelope(dir: &Path, model: &str) -> Value {
+    let text = std::fs::read_to_string(dir.join(format!("out/{model}.intoto.jsonl"))).unwrap();
+    assert_eq!(text.lines().count(), 1, "one envelope per line: {text}");
+    serde_json::from_str(text.trim_end()).unwrap()
+}
+
+/// The key's bytes from an SPKI PEM: the BIT STRING is the DER's tail, 65 bytes for a P-256
+/// point, 32 for Ed25519.
+fn public_key_bytes(public: &str) -> Vec<u8> {
+    let pem = std::fs::read_to_string(key(public)).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let n = if public.starts_with("ed25519") {
+        32
+    } else {
+        65
+    };
+    der[der.len() - n..].to_vec()
+}
+
+/// The DSSE pre-authentication encoding, written here from the specification.
+fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(b"DSSEv1 ");
+    out.extend_from_slice(payload_type.len().to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload_type.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload.len().to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload);
+    out
+}
+
+fn b64(text: &Value) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_str().unwrap())
+        .unwrap()
+}
+
+#[test]
+fn both_key_types_round_trip_and_the_signature_verifies_independently() {
+    for (private, public) in [("ed25519.key", "ed25519.pub"), ("p256.key", "p256.pub")] {
+        let dir = repository();
+        let run = attest(dir.path(), Some(private));
+        assert_eq!(run.code, 1, "one model is blocked: {}", run.output());
+        let env = envelope(dir.path(), "ownerless");
+        assert_eq!(env["payloadType"], "application/vnd.in-toto+json");
+        let payload = b64(&env["payload"]);
+        // The payload is the statement written beside it.
+        let signed: Value = serde_json::from_slice(&payload).unwrap();
+        assert_eq!(signed, statement(dir.path(), "ownerless"));
+        let sig = b64(&env["signatures"][0]["sig"]);
+        let algorithm: &dyn ring::signature::VerificationAlgorithm =
+            if public.starts_with("ed25519") {
+                &ring::signature::ED25519
+            } else {
+                // DER-encoded, as cosign writes ECDSA signatures.
+                assert_eq!(sig[0], 0x30, "an ASN.1 SEQUENCE");
+                &ring::signature::ECDSA_P256_SHA256_ASN1
+            };
+        ring::signature::UnparsedPublicKey::new(algorithm, public_key_bytes(public))
+            .verify(&pae("application/vnd.in-toto+json", &payload), &sig)
+            .unwrap_or_else(|_| panic!("{private}: the signature does not verify independently"));
+
+        let ok = verify(dir.path(), "ownerless", public, &[]);
+        assert_eq!(ok.code, 0, "{}", ok.output());
+        assert!(
+            ok.stdout
+                .contains("allowed: the attestation allows this deployment"),
+            "{}",
+            ok.stdout
+        );
+    }
+}
+
+#[test]
+fn the_statement_keeps_the_statement_v1_and_vsa_v1_field_rules() {
+    let dir = repository();
+    attest(dir.path(), None);
+    assert!(
+        !dir.path().join("out/ownerless.intoto.jsonl").exists(),
+        "no key, no envelope"
+    );
+    let s = statement(dir.path(), "ownerless");
+    assert_eq!(s["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(
+        s["predicateType"],
+        "https://slsa.dev/verification_summary/v1"
+    );
+    let subjects = s["subject"].as_array().unwrap();
+    let names: Vec<&str> = subjects
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    // Every tracked file of the folder, sorted; nothing of the other model's folder.
+    assert_eq!(
+        names,
+        [
+            "models/ownerless/config.json",
+            "models/ownerless/model-card.yaml",
+            "models/ownerless/model.safetensors"
+        ]
+    );
+    for subject in subjects {
+        let hex = subject["digest"]["sha256"].as_str().unwrap();
+        assert!(
+            hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
+    }
+    let card = std::fs::read(dir.path().join("models/ownerless/model-card.yaml")).unwrap();
+    assert_eq!(subjects[1]["digest"]["sha256"], sha256_hex(&card));
+    // The LFS pointer stands for its object.
+    assert_eq!(subjects[2]["digest"]["sha256"], sha256_hex(WEIGHTS));
+
+    let p = &s["predicate"];
+    assert!(
+        p["verifier"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    assert_eq!(
+        p["verifier"]["version"]["aimsgate"],
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(p["timeVerified"], "2026-11-20T00:00:00.000Z");
+    let uri = p["resourceUri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("git+file://") && uri.ends_with("#models/ownerless"),
+        "{uri}"
+    );
+    assert!(p["policy"]["uri"].as_str().unwrap().starts_with("https://"));
+    assert_eq!(p["policy"]["digest"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(p["verificationResult"], "PASSED");
+    let levels = p["verifiedLevels"].as_array().unwrap();
+    assert!(!levels.is_empty());
+    assert!(
+        levels
+            .iter()
+            .all(|l| !l.as_str().unwrap().starts_with("SLSA_"))
+    );
+    assert_eq!(levels[0], "AIMSGATE_ACTION_DEPLOY");
+    // What aimsgate adds is under one key.
+    let ours = &p["aimsgate"];
+    assert_eq!(ours["model"], "ownerless");
+    assert_eq!(ours["waivers"][0]["gate"], "owner-assigned");
+    assert_eq!(ours["waivers"][0]["expires"], "2026-11-30");
+    assert_eq!(ours["findings"][0]["gate"], "owner-assigned");
+    assert_eq!(ours["record_sha256"].as_str().unwrap().len(), 64);
+    let known = [
+        "verifier",
+        "timeVerified",
+        "resourceUri",
+        "policy",
+        "verificationResult",
+        "verifiedLevels",
+        "aimsgate",
+    ];
+    assert!(
+        p.as_object()
+            .unwrap()
+            .keys()
+            .all(|k| known.contains(&k.as_str())),
+        "{p}"
+    );
+}
+
+#[test]
+fn a_blocked_model_is_attested_as_failed_and_refused() {
+    let dir = repository();
+    attest(dir.path(), Some("ed25519.key"));
+    assert_eq!(
+        statement(dir.path(), "blocked")["predicate"]["verificationResult"],
+        "FAILED"
+    );
+    let run = verify(dir.path(), "blocked", "ed25519.pub", &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.stdout.contains("refused: the statement says FAILED"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn the_record_and_the_statement_name_the_same_decision() {
+    let dir = repository();
+    let run = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--attest", "out", "--record", "records.jsonl"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.output());
+    let line = std::fs::read_to_string(dir.path().join("records.jsonl")).unwrap();
+    let record: Value = serde_json::from_str(line.trim_end()).unwrap();
+    let s = statement(dir.path(), "ownerless");
+    assert_eq!(
+        s["predicate"]["aimsgate"]["record_sha256"],
+        sha256_hex(line.trim_end().as_bytes())
+    );
+    assert_eq!(
+        s["predicate"]["policy"]["digest"]["sha256"],
+        record["policies"]["sha256"]
+    );
+}
+
+/// Every way a verified statement does not allow the deployment: exit 1, saying why.
+#[test]
+fn each_reason_to_refuse_is_exit_1_with_its_reason() {
+    let dir = repository();
+    attest(dir.path(), Some("p256.key"));
+    let weights = dir.path().join("weights.safetensors");
+    std::fs::write(&weights, WEIGHTS).unwrap();
+    let weights = weights.to_string_lossy().into_owned();
+    let ok = verify(dir.path(), "ownerless", "p256.pub", &[&weights]);
+    assert_eq!(
+        ok.code,
+        0,
+        "the real weights match the pointer's object: {}",
+        ok.output()
+    );
+    assert!(
+        ok.stdout.contains("= models/ownerless/model.safetensors"),
+        "{}",
+        ok.stdout
+    );
+
+    let tampered = dir.path().join("tampered.safetensors");
+    std::fs::write(&tampered, b"pretend these are a model's weightz\n").unwrap();
+    let digest = format!("sha256:{}", "0".repeat(64));
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![tampered.to_string_lossy().into_owned()],
+            "is not among the statement's subjects",
+        ),
+        (
+            vec!["--env".into(), "production".into()],
+            "not deploy to production",
+        ),
+        (vec!["--action".into(), "release".into()], "not release"),
+        (
+            vec![
+                "--now".into(),
+                "2027-01-20".into(),
+                "--max-age-days".into(),
+                "30".into(),
+            ],
+            "more than the 30 days allowed",
+        ),
+        (
+            vec!["--now".into(), "2026-11-19".into()],
+            "after the time of this check",
+        ),
+        (
+            vec!["--now".into(), "2026-12-01".into()],
+            "that expired on 2026-11-30",
+        ),
+        (
+            vec!["--policy-digest".into(), digest],
+            "the policy pack was sha256:",
+        ),
+    ];
+    for (args, says) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = verify(dir.path(), "ownerless", "p256.pub", &args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.output());
+        assert!(run.stdout.contains(says), "{args:?}: {}", run.stdout);
+        assert!(!run.stdout.contains("allowed:"), "{}", run.stdout);
+    }
+    // The waiver holds through its last day.
+    let last_day = verify(
+        dir.path(),
+        "ownerless",
+        "p256.pub",
+        &["--now", "2026-11-30T23:59:59Z"],
+    );
+    assert_eq!(last_day.code, 0, "{}", last_day.output());
+    // The JSON says the same, for scripts.
+    let run = verify(
+        dir.path(),
+        "ownerless",
+        "p256.pub",
+        &["--env", "production", "--format", "json"],
+    );
+    assert_eq!(run.code, 1);
+    let doc = run.json();
+    assert_eq!(doc["verified"], true);
+    assert_eq!(doc["allowed"], false);
+    assert_eq!(doc["model"], "ownerless");
+    assert!(doc["refusals"][0].as_str().unwrap().contains("production"));
+}
+
+/// Writes `text` as the envelope of model `ownerless`.
+fn replace_envelope(dir: &Path, text: &str) {
+    std::fs::write(dir.join("out/ownerless.intoto.jsonl"), text).unwrap();
+}
+
+/// Signs `statement` with the Ed25519 test key, as an attacker with the key could; the PAE is
+/// the test's own.
+fn signed_by_test_key(statement: &Value) -> String {
+    let pem = std::fs::read_to_string(key("ed25519.key")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der).unwrap();
+    let payload = serde_json::to_vec(statement).unwrap();
+    let sig = pair.sign(&pae("application/vnd.in-toto+json", &payload));
+    let b = base64::engine::general_purpose::STANDARD;
+    serde_json::json!({
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": b.encode(&payload),
+        "signatures": [{ "keyid": "", "sig": b.encode(sig.as_ref()) }],
+    })
+    .to_string()
+}
+
+/// Every way a statement cannot be verified: exit 2, naming the kind.
+#[test]
+fn what_cannot_be_verified_is_exit_2() {
+    let dir = repository();
+    attest(dir.path(), Some("ed25519.key"));
+    let original = std::fs::read_to_string(dir.path().join("out/ownerless.intoto.jsonl")).unwrap();
+    let mut env: Value = serde_json::from_str(original.trim_end()).unwrap();
+
+    let expect = |code: &str, dir: &Path, public: &str| {
+        let run = verify(dir, "ownerless", public, &[]);
+        assert_eq!(run.code, 2, "{}", run.output());
+        assert!(run.stderr.contains(code), "{code}: {}", run.stderr);
+        let json = verify(dir, "ownerless", public, &["--format", "json"]);
+        assert_eq!(json.code, 2);
+        assert_eq!(json.json()["errors"][0]["code"], code);
+    };
+    // The wrong key.
+    expect("attest::signature", dir.path(), "other-p256.pub");
+    // A tampered payload: the statement edited to PASSED for the blocked model.
+    let mut statement = statement(dir.path(), "blocked");
+    statement["predicate"]["verificationResult"] = "PASSED".into();
+    let b = base64::engine::general_purpose::STANDARD;
+    let mut forged = env.clone();
+    forged["payload"] = b.encode(serde_json::to_vec(&statement).unwrap()).into();
+    replace_envelope(dir.path(), &forged.to_string());
+    expect("attest::signature", dir.path(), "ed25519.pub");
+    // A signature moved from another envelope.
+    env["signatures"][0]["sig"] = b.encode([0u8; 64]).into();
+    replace_envelope(dir.path(), &env.to_string());
+    expect("attest::signature", dir.path(), "ed25519.pub");
+    // Not an envelope; two envelopes; an empty file.
+    replace_envelope(dir.path(), "{\"not\": \"dsse\"}\n");
+    expect("attest::envelope", dir.path(), "ed25519.pub");
+    replace_envelope(dir.path(), &format!("{original}{original}"));
+    expect("attest::envelope", dir.path(), "ed25519.pub");
+    replace_envelope(dir.path(), "");
+    expect("attest::envelope", dir.path(), "ed25519.pub");
+    // Signed with the key, but not a statement aimsgate reads: another predicate type, an
+    // SLSA level, no aimsgate decision.
+    let good = self::statement(dir.path(), "ownerless");
+    let mut other = good.clone();
+    other["predicateType"] = "https://slsa.dev/provenance/v1".into();
+    replace_envelope(dir.path(), &signed_by_test_key(&other));
+    expect("attest::statement", dir.path(), "ed25519.pub");
+    let mut level = good.clone();
+    level["predicate"]["verifiedLevels"] = serde_json::json!(["SLSA_BUILD_LEVEL_3"]);
+    replace_envelope(dir.path(), &signed_by_test_key(&level));
+    expect("attest::statement", dir.path(), "ed25519.pub");
+    let mut bare = good.clone();
+    bare["predicate"]
+        .as_object_mut()
+        .unwrap()
+        .remove("aimsgate");
+    replace_envelope(dir.path(), &signed_by_test_key(&bare));
+    expect("attest::statement", dir.path(), "ed25519.pub");
+    // And the untouched statement, signed the same way, verifies: the cases above fail for
+    // their own reason.
+    replace_envelope(dir.path(), &signed_by_test_key(&good));
+    assert_eq!(verify(dir.path(), "ownerless", "ed25519.pub", &[]).code, 0);
+    // Keys that are not public keys of a supported kind.
+    expect("attest::key", dir.path(), "p384.pub");
+    expect("attest::key", dir.path(), "ed25519.key");
+}
+
+#[test]
+fn a_signing_key_that_cannot_be_used_stops_the_check_before_judging() {
+    let dir = repository();
+    for (name, says) in [
+        ("encrypted.key", "encrypted"),
+        ("p256.pub", "a `PRIVATE KEY` was expected"),
+        ("missing.key", "cannot read the signing key"),
+    ] {
+        let run = Aimsgate::check(dir.path())
+            .staging()
+            .args(&["--attest", "out", "--signing-key", &key(name)])
+            .run();
+        assert_eq!(run.code, 2, "{name}: {}", run.output());
+        assert!(run.stderr.contains(says), "{name}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains("ownerless"),
+            "nothing was judged: {}",
+            run.stdout
+        );
+        assert!(!dir.path().join("out/ownerless.statement.json").exists());
+        // Key material is never shown.
+        let text = std::fs::read_to_string(key(name)).unwrap_or_default();
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with("-----") && l.len() > 16)
+        {
+            assert!(!run.output().contains(line), "{name}: key material shown");
+        }
+    }
+}
+
+#[test]
+fn attestations_that_cannot_be_written_fail_the_check() {
+    let dir = repository();
+    // A file where the folder should be.
+    std::fs::write(dir.path().join("out"), b"").unwrap();
+    let run = attest(dir.path(), Some("ed25519.key"));
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert_eq!(run.json()["decision"], "error");
+    // A tracked file the folder no longer holds cannot be hashed: an error, not a subject less.
+    let dir = repository();
+    std::fs::remove_file(dir.path().join("models/ownerless/config.json")).unwrap();
+    let run = attest(dir.path(), None);
+    assert_eq!(run.code, 2, "{}", run.output());
+    let doc = run.json();
+    assert_eq!(doc["errors"][0]["code"], "attest::subject");
+    assert!(
+        !dir.path().join("out/blocked.statement.json").exists() || {
+            // Nothing is written when any model's attestation cannot be made.
+            let text =
+                std::fs::read_to_string(dir.path().join("out/blocked.statement.json")).unwrap();
+            text.is_empty()
+        }
+    );
+    // The bound on bytes hashed.
+    let dir = repository();
+    let run = attest(dir.path(), None);
+    assert_eq!(run.code, 1);
+    let small = Aimsgate::check(dir.path())
+        .staging()
+        .json()
+        .args(&["--attest", "out", "--attest-max-bytes", "100"])
+        .run();
+    assert_eq!(small.code, 2, "{}", small.output());
+    assert!(
+        small.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--attest-max-bytes")
+    );
+}
+
+#[test]
+fn outside_git_the_files_under_the_folder_are_the_subjects() {
+    let dir = tempfile::tempdir().unwrap();
+    let card =
+        std::fs::read(root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"))
+            .unwrap();
+    std::fs::create_dir_all(dir.path().join("m/weights")).unwrap();
+    std::fs::write(dir.path().join("m/model-card.yaml"), card).unwrap();
+    std::fs::write(dir.path().join("m/weights/model.onnx"), WEIGHTS).unwrap();
+    let run = attest(dir.path(), Some("ed25519.key"));
+    assert_eq!(run.code, 0, "{}", run.output());
+    // The model is named after its folder, as check names it.
+    let s = statement(dir.path(), "m");
+    let names: Vec<&str> = s["subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["m/model-card.yaml", "m/weights/model.onnx"]);
+    assert!(
+        s["predicate"]["resourceUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("file://")
+    );
+    // A folder of artifacts verifies file by file.
+    let folder = dir.path().join("m/weights").to_string_lossy().into_owned();
+    let run = verify(dir.path(), "m", "ed25519.pub", &[&folder]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        run.stdout.contains("= m/weights/model.onnx"),
+        "{}",
+        run.stdout
+    );
+    std::fs::write(dir.path().join("m/weights/extra.bin"), b"not attested").unwrap();
+    let run = verify(dir.path(), "m", "ed25519.pub", &[&folder]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.stdout.contains("extra.bin: its sha256"),
+        "{}",
+        run.stdout
+    );
+}
