@@ -7,6 +7,7 @@
 //! [`check`] strings these together. Only the binary prints and picks the exit code.
 
 pub mod annex_a;
+pub mod artifacts;
 pub mod attest;
 pub mod card;
 pub(crate) mod chars;
@@ -22,6 +23,7 @@ pub(crate) mod finding;
 pub mod fuzzing;
 pub mod github;
 pub mod init;
+pub mod inventory;
 pub mod output_file;
 pub mod pack;
 pub mod policytest;

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Test(args) => cli::test::run(&args),
         Command::Init(args) => cli::init::run(&args),
         Command::Log(args) => cli::log::run(&args),
+        Command::Inventory(args) => cli::inventory::run(&args),
         Command::Verify(args) => cli::verify::run(&args),
         Command::VerifyAttestation(args) => cli::verify_attestation::run(&args),
     };

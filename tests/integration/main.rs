@@ -24,6 +24,7 @@ mod git;
 mod github;
 mod governance;
 mod hostile;
+mod inventory;
 mod outputs;
 mod properties;
 mod publish;

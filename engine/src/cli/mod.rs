@@ -7,6 +7,7 @@ pub(crate) mod controls;
 pub(crate) mod emit;
 pub(crate) mod explain;
 pub(crate) mod init;
+pub(crate) mod inventory;
 pub(crate) mod log;
 pub(crate) mod test;
 pub(crate) mod validate;
@@ -93,6 +94,9 @@ pub(crate) enum Command {
     /// Add a governance block to a card (or write model-card.yaml), an example workflow, and
     /// with --policies a copy of the default pack to customise.
     Init(InitArgs),
+    /// The AI system register: every model found, its owner, risk tier, impact assessment,
+    /// bias tests, monitoring and latest recorded decision, and the model files no card covers.
+    Inventory(inventory::InventoryArgs),
     /// List past decisions recorded as git notes (refs/notes/aimsgate).
     Log(LogArgs),
     /// Prove with the cvc5 SMT solver that every gate never errors, can fire, and is not a

@@ -7,6 +7,7 @@ pub mod attestation;
 pub mod explain;
 pub mod github;
 pub mod human;
+pub mod inventory;
 pub mod json;
 pub mod junit;
 pub mod log;

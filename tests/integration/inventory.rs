@@ -1,0 +1,195 @@
+//! `aimsgate inventory`: one row per model with what its card says and its latest recorded
+//! decision, in Markdown, CSV and JSON; model files no card covers listed as ungoverned (as
+//! files and as Git LFS pointers, and not when under a card's folder); cards that cannot be
+//! read listed as errors, never dropped.
+
+use std::path::Path;
+
+use crate::common::{self, Aimsgate, root};
+
+fn sample_card() -> String {
+    std::fs::read_to_string(
+        root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"),
+    )
+    .unwrap()
+}
+
+/// Two models (one with a hostile intended use), their covered weights, ungoverned model
+/// files, a file that is no model, and a card that cannot be read.
+fn repository(broken: bool) -> tempfile::TempDir {
+    let (dir, repo) = common::repo();
+    let card = sample_card();
+    common::write(&repo, "models/support/model-card.yaml", card.as_bytes());
+    common::write(&repo, "models/support/model.onnx", b"onnx bytes");
+    let hostile = card.replace("sentiment-classifier", "hostile").replace(
+        "intended_use: \"Route incoming support tickets by tone to the right queue\"",
+        "intended_use: \"=HYPERLINK(\\\"https://evil.example\\\") | [x](https://evil.example)\"",
+    );
+    assert!(
+        hostile.contains("HYPERLINK"),
+        "the sample card changed: {hostile}"
+    );
+    common::write(&repo, "models/hostile/model-card.yaml", hostile.as_bytes());
+    common::write(
+        &repo,
+        "weights/orphan.safetensors",
+        format!(
+            "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 10\n",
+            "a".repeat(64)
+        )
+        .as_bytes(),
+    );
+    common::write(&repo, "exported/pytorch_model.bin", b"weights");
+    common::write(&repo, "exported/config.json", b"{}");
+    common::write(
+        &repo,
+        "data/blob.bin",
+        b"not a model: no config.json beside it",
+    );
+    if broken {
+        common::write(
+            &repo,
+            "models/broken/model-card.yaml",
+            b"governance: [unclosed\n",
+        );
+    }
+    common::commit(&repo, "models", ("Ada", "ada@example.com"));
+    dir
+}
+
+fn inventory(dir: &Path, args: &[&str]) -> common::Run {
+    Aimsgate::new(dir).args(&["inventory"]).args(args).run()
+}
+
+#[test]
+fn the_json_register_has_a_row_per_model_and_the_ungoverned_files() {
+    let dir = repository(false);
+    let record = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--record", "records.jsonl"])
+        .run();
+    assert_eq!(record.code, 0, "{}", record.output());
+    let run = inventory(
+        dir.path(),
+        &["--format", "json", "--record", "records.jsonl"],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let doc = run.json();
+    let models = doc["models"].as_array().unwrap();
+    let ids: Vec<&str> = models.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["hostile", "support"]);
+    let support = &models[1];
+    assert_eq!(support["card"], "models/support/model-card.yaml");
+    assert_eq!(support["owner"], "@acme/support-ml");
+    assert_eq!(support["risk_tier"], "limited");
+    assert_eq!(support["impact_assessment"], "approved");
+    assert_eq!(support["impact_assessment_reference"], "IA-2026-021");
+    assert_eq!(support["impact_assessment_approved_on"], "2026-09-15");
+    assert_eq!(support["bias_tests_model_version"], "1.4.0");
+    assert_eq!(support["monitoring_owner"], "@acme/support-ml");
+    assert_eq!(support["incident_contact"], "support-ml@acme.example");
+    assert_eq!(support["last_decision"], "allowed");
+    assert_eq!(support["last_action"], "deploy");
+    assert_eq!(support["last_environment"], "staging");
+    assert!(
+        support["last_decision_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("20")
+    );
+    assert_eq!(
+        doc["ungoverned"],
+        serde_json::json!([
+            { "path": "exported/pytorch_model.bin", "kind": "weights", "lfs": false },
+            { "path": "weights/orphan.safetensors", "kind": "safetensors", "lfs": true },
+        ])
+    );
+    assert_eq!(doc["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn the_csv_register_is_one_row_per_model_and_never_a_formula() {
+    let dir = repository(false);
+    let run = inventory(dir.path(), &["--format", "csv"]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("id,card,owner,risk_tier,intended_use,"),
+        "{}",
+        lines[0]
+    );
+    // A cell a spreadsheet would evaluate starts with a quote mark; quotes are doubled.
+    assert!(
+        lines[1].contains("\"'=HYPERLINK(\"\"https://evil.example\"\")"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains(",'@acme/support-ml,"), "{}", lines[2]);
+}
+
+#[test]
+fn the_markdown_register_escapes_card_text_and_lists_what_no_card_covers() {
+    let dir = repository(false);
+    let run = inventory(dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let md = &run.stdout;
+    assert!(md.starts_with("# AI system inventory"), "{md}");
+    assert!(
+        md.contains("2 models; 2 model files no card covers"),
+        "{md}"
+    );
+    let hostile = md.lines().find(|l| l.starts_with("| hostile |")).unwrap();
+    // Same number of cells as the header: the `|` in the text does not split the row.
+    let header = md.lines().find(|l| l.starts_with("| model |")).unwrap();
+    assert_eq!(
+        hostile.matches(" | ").count(),
+        header.matches(" | ").count(),
+        "{hostile}"
+    );
+    assert!(!hostile.contains("[x](https"), "no link is made: {hostile}");
+    assert!(
+        md.contains("- `weights/orphan.safetensors` (safetensors, Git LFS)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- `exported/pytorch_model.bin` (weights)"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("model.onnx"),
+        "covered by its card's folder: {md}"
+    );
+    assert!(!md.contains("blob.bin"), "not a model file: {md}");
+}
+
+#[test]
+fn a_card_that_cannot_be_read_is_listed_as_an_error_and_the_run_fails() {
+    let dir = repository(true);
+    for format in ["json", "markdown", "csv"] {
+        let run = inventory(dir.path(), &["--format", format]);
+        assert_eq!(run.code, 2, "{format}: {}", run.output());
+        assert!(
+            run.stderr.contains("models/broken/model-card.yaml"),
+            "{}",
+            run.stderr
+        );
+        if format == "json" {
+            let doc = run.json();
+            assert_eq!(doc["errors"][0]["path"], "models/broken/model-card.yaml");
+            assert_eq!(doc["errors"][0]["code"], "yaml::syntax");
+            assert_eq!(
+                doc["models"].as_array().unwrap().len(),
+                2,
+                "the others are listed"
+            );
+        }
+        if format == "markdown" {
+            assert!(
+                run.stdout.contains("## Cards that could not be read"),
+                "{}",
+                run.stdout
+            );
+        }
+    }
+}
