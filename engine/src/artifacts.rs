@@ -8,9 +8,6 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{EvidenceError, InputError};
 
-/// The id of the finding given for a model file no card covers.
-pub const UNGOVERNED: &str = "ungoverned-artifact";
-
 /// A model file found in the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelFile {

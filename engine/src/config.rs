@@ -65,6 +65,9 @@ pub struct Config {
     /// Submodules (repository-relative paths) that hold no model cards: not an error when
     /// they are not checked out.
     pub submodules_without_cards: Vec<String>,
+    /// Whether a model file no card covers blocks `check` (`ungoverned_artifacts: error`);
+    /// by default it is a warning.
+    pub ungoverned_artifacts_block: bool,
 }
 
 const KEYS: &[&str] = &[
@@ -75,6 +78,7 @@ const KEYS: &[&str] = &[
     "soa",
     "accept_stale_approvals",
     "submodules_without_cards",
+    "ungoverned_artifacts",
 ];
 
 impl Config {
@@ -135,6 +139,16 @@ impl Config {
                     _ => Err(at(
                         v,
                         "`accept_stale_approvals` is `true` or `false`".into(),
+                    )),
+                },
+                "ungoverned_artifacts" => match text().as_deref() {
+                    Ok(level @ ("warning" | "error")) => {
+                        config.ungoverned_artifacts_block = level == "error";
+                        Ok(())
+                    }
+                    _ => Err(at(
+                        v,
+                        "`ungoverned_artifacts` is `warning` or `error`".into(),
                     )),
                 },
                 "submodules_without_cards" => match &v.value {

@@ -5,7 +5,9 @@
 use crate::card::Card;
 use crate::evidence::{Evidence, EvidenceKey};
 use crate::pack::Gate;
-use crate::report::{Action, CARD_REMOVED, Finding, Location, NOT_PERMITTED, Related, Severity};
+use crate::report::{
+    Action, CARD_REMOVED, Finding, Location, NOT_PERMITTED, Related, Severity, UNGOVERNED_ARTIFACT,
+};
 use crate::span::Span;
 
 impl Finding {
@@ -95,6 +97,36 @@ impl Finding {
 }
 
 impl Finding {
+    /// The finding on a model file that no card covers: the inventory would miss a model.
+    pub fn ungoverned(file: &crate::artifacts::ModelFile, severity: Severity) -> Finding {
+        let message = format!(
+            "`{}` is a model file ({}{}) that no model card covers",
+            file.path,
+            file.kind,
+            if file.lfs { ", a Git LFS pointer" } else { "" }
+        );
+        Finding {
+            gate: UNGOVERNED_ARTIFACT.into(),
+            controls: vec!["A.4.2".into()],
+            severity,
+            title: "A model file no model card covers".into(),
+            label: message.clone(),
+            message,
+            help: Some(
+                "add a model card in its folder (`aimsgate init <folder>/model-card.yaml`), or move the file under the folder of the card that governs it: a card covers the files under its folder"
+                    .into(),
+            ),
+            location: Location {
+                path: file.path.clone(),
+                span: Span::default(),
+            },
+            related: Vec::new(),
+            policy: None,
+            waived: None,
+            expired_waiver: None,
+        }
+    }
+
     /// The finding on a card that the change removed, or made no longer a card, while its
     /// folder still holds tracked files: the model would otherwise leave the gate unjudged.
     /// `source` is the card as it was; the finding points at its first line.

@@ -123,6 +123,9 @@ pub struct Waiver {
 /// The id of the finding given when no permit of the pack applies to the request.
 pub const NOT_PERMITTED: &str = "not-permitted";
 
+/// The id of the finding given for a model file that no card covers.
+pub const UNGOVERNED_ARTIFACT: &str = "ungoverned-artifact";
+
 /// The id of the finding given when a change removed a model's card (or made it no longer a
 /// card) while the model's folder still holds files.
 pub const CARD_REMOVED: &str = "card-removed";
@@ -277,6 +280,8 @@ pub struct Report {
     pub rules: Vec<Rule>,
     /// Waivers that matched no finding.
     pub stale_waivers: Vec<Waiver>,
+    /// Model files no card covers (`ungoverned-artifact`), sorted by path.
+    pub ungoverned: Vec<Finding>,
     /// What could not be read or evaluated.
     pub errors: Vec<InputError>,
 }

@@ -24,6 +24,10 @@ pub enum Setting {
     GithubToken,
     /// Appending each decision record to a git note.
     RecordGitNote,
+    /// Writing a signed decision per model.
+    Attest,
+    /// The most bytes hashed for one model's attestation.
+    AttestMaxBytes,
 }
 
 impl Setting {
@@ -37,6 +41,8 @@ impl Setting {
             Setting::Repo => "the repository",
             Setting::GithubToken => "a GitHub token",
             Setting::RecordGitNote => "recording to a git note",
+            Setting::Attest => "attesting",
+            Setting::AttestMaxBytes => "the bound on bytes hashed",
         }
     }
 }

@@ -88,8 +88,15 @@ impl Report {
             evidence: Vec::new(),
             rules: Vec::new(),
             stale_waivers: Vec::new(),
+            ungoverned: Vec::new(),
             errors,
         }
+    }
+
+    /// Adds the findings on model files no card covers; one that blocks blocks the run.
+    pub fn add_ungoverned(&mut self, findings: Vec<Finding>) {
+        self.decision = self.decision.max(decide(&findings, false));
+        self.ungoverned = findings;
     }
 }
 

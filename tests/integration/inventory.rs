@@ -193,3 +193,148 @@ fn a_card_that_cannot_be_read_is_listed_as_an_error_and_the_run_fails() {
         }
     }
 }
+
+/// `check` reports each model file no card covers as `ungoverned-artifact`: a warning by
+/// default, blocking when the configuration says `ungoverned_artifacts: error`.
+#[test]
+fn check_reports_ungoverned_model_files_in_every_format() {
+    let dir = repository(false);
+    let run = Aimsgate::check(dir.path()).staging().json().run();
+    assert_eq!(run.code, 0, "warnings do not block: {}", run.output());
+    let doc = run.json();
+    let found: Vec<(&str, &str)> = doc["ungoverned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["gate"], "ungoverned-artifact");
+            (
+                f["location"]["path"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("exported/pytorch_model.bin", "warning"),
+            ("weights/orphan.safetensors", "warning")
+        ]
+    );
+    let human = Aimsgate::check(dir.path()).staging().run();
+    assert!(
+        human.stdout.contains("warning: weights/orphan.safetensors: ungoverned-artifact [A.4.2]: `weights/orphan.safetensors` is a model file (safetensors, a Git LFS pointer) that no model card covers"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("2 model files no card covers"),
+        "{}",
+        human.stdout
+    );
+    let sarif = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--format", "sarif"])
+        .run()
+        .json();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "ungoverned-artifact" && r["level"] == "warning"),
+        "{sarif}"
+    );
+    let github = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--format", "github"])
+        .run();
+    assert!(
+        github
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("::warning file=exported/pytorch_model.bin,")),
+        "{}",
+        github.stdout
+    );
+    let junit = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--format", "junit"])
+        .run();
+    assert!(
+        junit
+            .stdout
+            .contains(r#"<testsuite name="ungoverned model files" tests="2" failures="0""#),
+        "{}",
+        junit.stdout
+    );
+    let markdown = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--format", "markdown"])
+        .run();
+    assert!(
+        markdown.stdout.contains("### Model files no card covers"),
+        "{}",
+        markdown.stdout
+    );
+
+    // Named card files: no folder was asked about.
+    let named = Aimsgate::check(dir.path())
+        .staging()
+        .json()
+        .args(&["models/support/model-card.yaml"])
+        .run();
+    assert_eq!(named.json()["ungoverned"], serde_json::json!([]));
+
+    // The configuration makes them block.
+    std::fs::create_dir_all(dir.path().join(".aimsgate")).unwrap();
+    std::fs::write(
+        dir.path().join(".aimsgate/config.yaml"),
+        "ungoverned_artifacts: error\n",
+    )
+    .unwrap();
+    let run = Aimsgate::check(dir.path()).staging().json().run();
+    assert_eq!(run.code, 1, "{}", run.output());
+    let doc = run.json();
+    assert_eq!(doc["decision"], "blocked");
+    assert_eq!(doc["ungoverned"][0]["severity"], "error");
+    std::fs::write(
+        dir.path().join(".aimsgate/config.yaml"),
+        "ungoverned_artifacts: never\n",
+    )
+    .unwrap();
+    let run = Aimsgate::check(dir.path()).staging().run();
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr
+            .contains("`ungoverned_artifacts` is `warning` or `error`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn under_changed_since_only_the_model_files_the_change_touched_are_reported() {
+    let dir = repository(false);
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    repo.branch(
+        "base",
+        &repo.head().unwrap().peel_to_commit().unwrap(),
+        false,
+    )
+    .unwrap();
+    common::write(&repo, "new/model.gguf", b"gguf");
+    common::commit(&repo, "a new model file", ("Ada", "ada@example.com"));
+    let run = Aimsgate::check(dir.path())
+        .staging()
+        .json()
+        .args(&["--changed-since", "base"])
+        .run();
+    let doc = run.json();
+    let paths: Vec<&str> = doc["ungoverned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["new/model.gguf"], "{doc}");
+}

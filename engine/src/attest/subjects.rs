@@ -34,8 +34,9 @@ impl Budget {
     fn take(&mut self, n: u64, path: &str) -> Result<(), AttestError> {
         self.left = self.left.checked_sub(n).ok_or_else(|| {
             AttestError::Subject(format!(
-                "{path}: the model's folder holds more than {} bytes to hash; raise the bound with --attest-max-bytes, or keep large files in Git LFS",
-                self.limit
+                "{path}: the model's folder holds more than {} bytes to hash; raise the bound with {}, or keep large files in Git LFS",
+                self.limit,
+                crate::setting::name(crate::setting::Setting::AttestMaxBytes)
             ))
         })?;
         Ok(())

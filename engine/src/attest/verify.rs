@@ -86,9 +86,10 @@ pub fn verify(
     let statement = statement(&payload)?;
     let p = &statement.predicate;
     let Some(decided) = &p.aimsgate else {
-        return Err(AttestError::Statement(
-            "the statement carries no `aimsgate` decision: it was not made by aimsgate check --attest".into(),
-        ));
+        return Err(AttestError::Statement(format!(
+            "the statement carries no `aimsgate` decision: it was not made by aimsgate check {}",
+            crate::setting::name(crate::setting::Setting::Attest)
+        )));
     };
     if p.verified_levels != levels(&decided.action, decided.environment.as_deref()) {
         return Err(AttestError::Statement(

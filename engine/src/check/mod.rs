@@ -12,6 +12,7 @@ use git2::Repository;
 use crate::card::Keys;
 
 mod identity;
+mod ungoverned;
 mod vanished;
 
 use crate::config::Governance;
@@ -242,6 +243,25 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         }
     }
     let no_card = cards.is_empty();
+    let card_paths: Vec<&str> = cards.iter().map(|c| c.path.as_str()).collect();
+    let ungoverned = ungoverned::findings(
+        &options.cwd,
+        &root,
+        &options.paths,
+        &card_paths,
+        evidence,
+        options
+            .governance
+            .as_ref()
+            .is_some_and(|g| g.config.ungoverned_artifacts_block),
+    );
+    let ungoverned = match ungoverned {
+        Ok(f) => f,
+        Err(e) => {
+            errors.push(e);
+            Vec::new()
+        }
+    };
     // Cards at HEAD (or in the work tree), by path: what was a card before the change and is
     // not among them was removed.
     let present: std::collections::HashSet<&str> = outcomes
@@ -451,5 +471,6 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     report.evidence = evidence.notes();
     report.rules = pack.gates.iter().map(Gate::rule).collect();
     report.stale_waivers = stale_waivers;
+    report.add_ungoverned(ungoverned);
     report
 }

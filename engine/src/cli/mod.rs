@@ -144,6 +144,8 @@ pub(crate) fn flag(setting: Setting) -> &'static str {
         Setting::Repo => "--repo",
         Setting::GithubToken => "--github-token",
         Setting::RecordGitNote => "--record-git-note",
+        Setting::Attest => "--attest",
+        Setting::AttestMaxBytes => "--attest-max-bytes",
         _ => "a setting",
     }
 }

@@ -163,6 +163,20 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "::endgroup::")?;
     }
+    for f in &report.ungoverned {
+        let a = Annotation {
+            level: f.severity.as_str(),
+            file: Some(f.location.path.clone()),
+            line: None,
+            col: None,
+            title: format!("aimsgate: {}", f.gate),
+            message: match &f.help {
+                Some(h) => format!("{}\nHow to fix: {h}", f.message),
+                None => f.message.clone(),
+            },
+        };
+        emit(&a, out)?;
+    }
     for w in &report.stale_waivers {
         let a = Annotation {
             level: "warning",

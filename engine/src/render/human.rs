@@ -357,6 +357,17 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             escape(&w.model)
         )?;
     }
+    for f in &report.ungoverned {
+        writeln!(
+            out,
+            "{}: {}: {} [{}]: {}",
+            f.severity.as_str(),
+            escape(&f.location.path),
+            f.gate,
+            f.controls.join(", "),
+            escape(&f.message)
+        )?;
+    }
     for e in &report.evidence {
         let state = if e.available { "" } else { "unavailable: " };
         writeln!(out, "evidence {:<13} {state}{}", e.kind, escape(&e.detail))?;
@@ -377,6 +388,12 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
     }
     if report.count(Decision::Error) > 0 {
         parts.push(format!("{} not evaluated", report.count(Decision::Error)));
+    }
+    if !report.ungoverned.is_empty() {
+        parts.push(format!(
+            "{} no card covers",
+            plural(report.ungoverned.len(), "model file")
+        ));
     }
     // Files with errors that are not a judged model's card: cards that could not be read
     // (a model the count above does not see), waivers, configuration.

@@ -29,6 +29,8 @@ struct V1<'a> {
     protected_ref: Option<RefV1<'a>>,
     evidence: Vec<EvidenceV1<'a>>,
     stale_waivers: Vec<WaiverV1<'a>>,
+    /// Model files no card covers (`ungoverned-artifact` findings).
+    ungoverned: Vec<FindingV1<'a>>,
     warnings: Vec<WarningV1<'a>>,
     errors: Vec<Error<'a>>,
 }
@@ -277,6 +279,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect(),
         stale_waivers: report.stale_waivers.iter().map(waiver).collect(),
+        ungoverned: report.ungoverned.iter().map(finding).collect(),
         warnings: report
             .warnings
             .iter()

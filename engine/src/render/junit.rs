@@ -55,8 +55,18 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|m| report.rules.len() + extra(m))
         .sum::<usize>()
-        + report.errors.len();
-    let failures: usize = report.models.iter().map(|m| m.count(Severity::Error)).sum();
+        + report.errors.len()
+        + report.ungoverned.len();
+    let failures: usize = report
+        .models
+        .iter()
+        .map(|m| m.count(Severity::Error))
+        .sum::<usize>()
+        + report
+            .ungoverned
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
@@ -122,6 +132,42 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                         escape(&detail(f))
                     )?,
                 }
+            }
+            writeln!(out, "    </testcase>")?;
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    if !report.ungoverned.is_empty() {
+        let failures = report
+            .ungoverned
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        writeln!(
+            out,
+            r#"  <testsuite name="ungoverned model files" tests="{}" failures="{failures}" errors="0">"#,
+            report.ungoverned.len()
+        )?;
+        for f in &report.ungoverned {
+            writeln!(
+                out,
+                r#"    <testcase name="{}" classname="aimsgate.{}">"#,
+                escape(&f.location.path),
+                escape(&f.gate)
+            )?;
+            match f.severity {
+                Severity::Error => writeln!(
+                    out,
+                    r#"      <failure message="{}" type="{}">{}</failure>"#,
+                    escape(&f.message),
+                    escape(&f.gate),
+                    escape(&detail(f))
+                )?,
+                Severity::Warning => writeln!(
+                    out,
+                    "      <system-out>warning: {}</system-out>",
+                    escape(&detail(f))
+                )?,
             }
             writeln!(out, "    </testcase>")?;
         }

@@ -232,6 +232,12 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
     if !report.removed.is_empty() {
         tally.push(format!("{} removed", report.removed.len()));
     }
+    if !report.ungoverned.is_empty() {
+        tally.push(format!(
+            "{} no card covers",
+            counted(report.ungoverned.len(), "model file", "model files")
+        ));
+    }
     let _ = writeln!(
         text,
         "{} checked at {}: {}.\n",
@@ -239,6 +245,18 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
         report.now,
         tally.join(", ")
     );
+    if !report.ungoverned.is_empty() {
+        text.push_str("### Model files no card covers\n\n");
+        for f in &report.ungoverned {
+            let icon = if f.severity == Severity::Error {
+                "❌"
+            } else {
+                "⚠️"
+            };
+            let _ = writeln!(text, "- {icon} `{}`: {}", f.gate, inline(&f.message, false));
+        }
+        text.push('\n');
+    }
     for w in &report.warnings {
         let place = match (&w.path, w.line) {
             (Some(p), Some(l)) => format!("{}:{l}: ", escape(p)),

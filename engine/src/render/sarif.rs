@@ -95,6 +95,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             });
         }
     }
+    if let Some(f) = report.ungoverned.first() {
+        rules.push(Rule {
+            id: f.gate.clone(),
+            title: f.title.clone(),
+            help: f.help.clone(),
+            controls: f.controls.clone(),
+            severity: f.severity,
+        });
+    }
     let index = |gate: &str| rules.iter().position(|r| r.id == gate);
     let mut results = Vec::new();
     for m in &report.models {
@@ -144,6 +153,24 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             }
             results.push(result);
         }
+    }
+    for f in &report.ungoverned {
+        let mut result = json!({
+            "ruleId": f.gate,
+            "level": level(f.severity),
+            "message": { "text": plain(&f.message) },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": crate::chars::uri_path(&f.location.path), "uriBaseId": "%SRCROOT%" },
+                }
+            }],
+            "partialFingerprints": { "aimsgate/v1": fingerprint("", f) },
+            "properties": { "controls": f.controls },
+        });
+        if let Some(i) = index(&f.gate) {
+            result["ruleIndex"] = json!(i);
+        }
+        results.push(result);
     }
     let mut notifications: Vec<Value> = report
         .errors
