@@ -496,7 +496,14 @@ fn text_from_cards_never_adds_an_output_or_a_workflow_command() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert_eq!(
         r.outputs.keys().collect::<Vec<_>>(),
-        ["blocked-models", "decision", "report"],
+        [
+            "attestation-predicate",
+            "attestation-subjects",
+            "attestations",
+            "blocked-models",
+            "decision",
+            "report"
+        ],
         "{:?}",
         r.outputs
     );
@@ -534,7 +541,7 @@ fn text_from_cards_never_adds_an_output_or_a_workflow_command() {
         &[("comment", "false"), ("check-run", "false")],
     );
     assert_eq!(r.code, 2, "{}", r.stdout);
-    assert_eq!(r.outputs.len(), 3, "{:?}", r.outputs);
+    assert_eq!(r.outputs.len(), 6, "{:?}", r.outputs);
     assert_eq!(r.outputs["decision"], "error");
 }
 
@@ -688,4 +695,152 @@ fn a_cached_build_is_used_and_the_cache_key_follows_the_source() {
     )
     .unwrap();
     assert_ne!(key(), first);
+}
+
+/// The `with:` of the step that uses `uses_prefix`, and the step's `if:` and `uses:`.
+fn uses_step(action: &Node, uses_prefix: &str) -> (BTreeMap<String, String>, String, String) {
+    let steps = &action
+        .get("runs")
+        .unwrap()
+        .value
+        .get("steps")
+        .unwrap()
+        .value;
+    let Value::Seq(steps) = &steps.value else {
+        panic!("steps is a list")
+    };
+    let step = steps
+        .iter()
+        .find(|s| {
+            s.get("uses")
+                .is_some_and(|u| text(&u.value).starts_with(uses_prefix))
+        })
+        .unwrap_or_else(|| panic!("no step uses {uses_prefix}"));
+    let with = match step.get("with").map(|w| &w.value.value) {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .map(|e| (e.key.clone(), text(&e.value)))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    (
+        with,
+        text(&step.get("if").unwrap().value),
+        text(&step.get("uses").unwrap().value),
+    )
+}
+
+/// `attest: true` as GitHub runs it: the check step makes the one model's predicate and its
+/// subjects ready, and the next step hands exactly those to `actions/attest`, pinned by commit.
+#[test]
+fn attest_hands_the_one_models_verification_summary_to_github_attestations() {
+    let (dir, repo) = repo();
+    let good = std::fs::read_to_string(root().join(GOOD)).unwrap();
+    write(&repo, "models/sentiment/model-card.yaml", good.as_bytes());
+    write(&repo, "models/sentiment/model.onnx", b"onnx weights");
+    commit(&repo, "Sentiment model", ("Omar Ali", "omar@acme.example"));
+    common::track_origin(&repo, "main");
+    let server = serve(github_routes());
+    let inputs = [("attest", "true"), ("paths", "models/sentiment")];
+    let r = run_check_step(dir.path(), &server, &inputs);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let predicate = &r.outputs["attestation-predicate"];
+    let subjects = &r.outputs["attestation-subjects"];
+    let predicate: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(predicate).unwrap()).unwrap();
+    assert_eq!(predicate["verificationResult"], "PASSED");
+    assert_eq!(predicate["aimsgate"]["model"], "sentiment");
+    let lines = std::fs::read_to_string(subjects).unwrap();
+    let names: Vec<&str> = lines
+        .lines()
+        .map(|l| {
+            let (digest, name) = l.split_once("  ").unwrap();
+            assert_eq!(digest.len(), 64, "{l}");
+            name
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "models/sentiment/model-card.yaml",
+            "models/sentiment/model.onnx"
+        ]
+    );
+    assert!(Path::new(&r.outputs["attestations"]).is_dir());
+
+    // The attest step: pinned by commit, run only when there is a predicate, fed the outputs.
+    let action = action();
+    let (with, condition, uses) = uses_step(&action, "actions/attest@");
+    let pin = uses.trim_start_matches("actions/attest@");
+    assert!(
+        pin.len() == 40 && pin.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{uses}"
+    );
+    assert!(condition.contains("inputs.attest == 'true'"), "{condition}");
+    assert!(condition.contains("steps.check.outputs.attestation-predicate != ''"));
+    assert_eq!(
+        with["subject-checksums"],
+        "${{ steps.check.outputs.attestation-subjects }}"
+    );
+    assert_eq!(
+        with["predicate-path"],
+        "${{ steps.check.outputs.attestation-predicate }}"
+    );
+    assert_eq!(
+        with["predicate-type"],
+        "https://slsa.dev/verification_summary/v1"
+    );
+
+    // Two models in one run: an error, not a guess at which to attest.
+    let second = good.replace("sentiment-classifier", "other");
+    write(&repo, "models/other/model-card.yaml", second.as_bytes());
+    commit(&repo, "Another model", ("Omar Ali", "omar@acme.example"));
+    let server = serve(github_routes());
+    let r = run_check_step(dir.path(), &server, &[("attest", "true")]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.outputs["decision"], "error");
+    assert_eq!(r.outputs["attestation-predicate"], "");
+    assert!(
+        r.stdout.contains("attests one model per run"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_signing_key_signs_the_statements_and_never_stays_on_disk_or_in_the_log() {
+    let (dir, repo) = repo();
+    let good = std::fs::read_to_string(root().join(GOOD)).unwrap();
+    write(&repo, "models/sentiment/model-card.yaml", good.as_bytes());
+    commit(&repo, "Sentiment model", ("Omar Ali", "omar@acme.example"));
+    common::track_origin(&repo, "main");
+    let key = std::fs::read_to_string(root().join("fixtures/keys/ed25519.key")).unwrap();
+    let server = serve(github_routes());
+    let r = run_check_step(dir.path(), &server, &[("signing-key", key.as_str())]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let folder = PathBuf::from(&r.outputs["attestations"]);
+    let envelope = folder.join("sentiment.intoto.jsonl");
+    assert!(envelope.exists(), "{}", r.stdout);
+    // The key file is gone and no line of the key reached the log.
+    let runner = folder.parent().unwrap();
+    assert!(!runner.join("signing.key").exists());
+    for line in key.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!r.stdout.contains(line), "the key leaked");
+    }
+    // It verifies with the public half.
+    let public = root().join("fixtures/keys/ed25519.pub");
+    let verified = Command::new(env!("CARGO_BIN_EXE_aimsgate"))
+        .arg("verify-attestation")
+        .arg(&envelope)
+        .arg("--key")
+        .arg(&public)
+        .args(["--action", "release"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
 }
