@@ -844,3 +844,30 @@ fn a_signing_key_signs_the_statements_and_never_stays_on_disk_or_in_the_log() {
         String::from_utf8_lossy(&verified.stdout)
     );
 }
+
+/// A file name that would start a line of its own in the `sha256sum` list handed to
+/// `actions/attest` (and so claim a digest of the author's choosing for a name of the author's
+/// choosing) is refused, never written.
+#[test]
+fn a_subject_name_that_would_forge_a_checksum_line_is_refused() {
+    let (dir, repo) = repo();
+    let good = std::fs::read_to_string(root().join(GOOD)).unwrap();
+    write(&repo, "models/sentiment/model-card.yaml", good.as_bytes());
+    let forged = format!(
+        "models/sentiment/x\n{}  models/sentiment/evil.onnx",
+        "0".repeat(64)
+    );
+    write(&repo, &forged, b"anything");
+    commit(&repo, "Sentiment model", ("Omar Ali", "omar@acme.example"));
+    common::track_origin(&repo, "main");
+    let server = serve(github_routes());
+    let r = run_check_step(
+        dir.path(),
+        &server,
+        &[("attest", "true"), ("paths", "models/sentiment")],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.outputs["decision"], "error");
+    assert_eq!(r.outputs["attestation-subjects"], "");
+    assert!(r.stdout.contains("control character"), "{}", r.stdout);
+}
