@@ -601,3 +601,75 @@ fn outside_git_the_files_under_the_folder_are_the_subjects() {
         run.stdout
     );
 }
+
+/// A model id may hold `/` and `.`: its attestation still lands in the folder asked for, in a
+/// file of its own. A run that could not evaluate attests nothing.
+#[test]
+fn ids_with_slashes_and_dots_stay_inside_the_attestations_folder() {
+    let (dir, repo) = common::repo();
+    let card = std::fs::read_to_string(
+        root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"),
+    )
+    .unwrap();
+    let with_id = |id: &str| {
+        card.replacen(
+            "governance:\n",
+            &format!("governance:\n  id: \"{id}\"\n"),
+            1,
+        )
+    };
+    common::write(
+        &repo,
+        "models/a/model-card.yaml",
+        with_id("../../escaped").as_bytes(),
+    );
+    common::write(
+        &repo,
+        "models/b/model-card.yaml",
+        with_id("acme/fraud").as_bytes(),
+    );
+    common::commit(&repo, "two models", ("Ada", "ada@example.com"));
+    let listing = |dir: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let run = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--attest", "out/deep"])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        listing(&dir.path().join("out/deep")),
+        [
+            "..%2F..%2Fescaped.statement.json",
+            "acme%2Ffraud.statement.json"
+        ]
+    );
+    assert!(!dir.path().join("escaped.statement.json").exists());
+    assert!(!dir.path().join("out/escaped.statement.json").exists());
+
+    // `%` is not an id character: that card is an error, and the run attests nothing.
+    common::write(
+        &repo,
+        "models/c/model-card.yaml",
+        with_id("acme%2Ffraud").as_bytes(),
+    );
+    common::commit(&repo, "a third", ("Ada", "ada@example.com"));
+    let run = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--attest", "out/again"])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains("no attestation is written"),
+        "{}",
+        run.stderr
+    );
+    assert!(listing(&dir.path().join("out/again")).is_empty());
+}

@@ -138,6 +138,13 @@ impl Resource {
     }
 }
 
+/// The file name an attestation of model `id` takes in the attestations' folder, before its
+/// suffix: the id with each `/` written `%2F` (never a folder, and never the name of another
+/// model's file, since `%` is not a character of ids).
+pub fn file_stem(id: &str) -> String {
+    id.replace('/', "%2F")
+}
+
 /// The folder a model's card stands in, relative to the repository root (`""` for the root).
 pub fn folder_of(card: &str) -> &str {
     card.rsplit_once('/').map_or("", |(dir, _)| dir)

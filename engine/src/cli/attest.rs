@@ -126,7 +126,7 @@ pub(crate) fn prepare(
                 }
             };
             let open = |suffix: &str| {
-                let path = dir.join(format!("{}.{suffix}", model.id));
+                let path = dir.join(format!("{}.{suffix}", attest::file_stem(&model.id)));
                 output_file::open(&path, Mode::Replace, root).map_err(|e| {
                     InputError::new(
                         Some(&path.to_string_lossy()),

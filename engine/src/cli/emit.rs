@@ -52,7 +52,14 @@ pub(crate) fn finish(
     }
     // Subjects hashed and files opened before anything is rendered, so that an attestation
     // that cannot be made is an error the report, the outputs and the record all carry.
-    let prepared = attesting.and_then(|a| attest::prepare(a, &mut report, evidence, &root));
+    // A run that could not evaluate attests nothing: what it judged may rest on what it could
+    // not read.
+    if attesting.is_some() && report.decision == Decision::Error {
+        eprintln!("aimsgate: no attestation is written for a run that could not evaluate");
+    }
+    let prepared = attesting
+        .filter(|_| report.decision != Decision::Error)
+        .and_then(|a| attest::prepare(a, &mut report, evidence, &root));
     let mut exit = emit(args, &report, files);
     if !args.publish.is_empty() {
         publish_report(args, &report, evidence);
