@@ -310,90 +310,154 @@ fn the_record_and_the_statement_name_the_same_decision() {
     );
 }
 
-/// Every way a verified statement does not allow the deployment: exit 1, saying why.
-#[test]
-fn each_reason_to_refuse_is_exit_1_with_its_reason() {
+/// A repository attested with the P-256 key, and the weights the LFS pointer stands for.
+fn attested() -> (tempfile::TempDir, String) {
     let dir = repository();
     attest(dir.path(), Some("p256.key"));
     let weights = dir.path().join("weights.safetensors");
     std::fs::write(&weights, WEIGHTS).unwrap();
     let weights = weights.to_string_lossy().into_owned();
+    (dir, weights)
+}
+
+/// `verify-attestation` of `ownerless` with `args` refuses (exit 1), saying `says`.
+fn refused(dir: &Path, args: &[&str], says: &str) {
+    let run = verify(dir, "ownerless", "p256.pub", args);
+    assert_eq!(run.code, 1, "{args:?}: {}", run.output());
+    assert!(run.stdout.contains(says), "{args:?}: {}", run.stdout);
+    assert!(!run.stdout.contains("allowed:"), "{}", run.stdout);
+}
+
+#[test]
+fn the_weights_the_pointer_stands_for_verify() {
+    let (dir, weights) = attested();
     let ok = verify(dir.path(), "ownerless", "p256.pub", &[&weights]);
-    assert_eq!(
-        ok.code,
-        0,
-        "the real weights match the pointer's object: {}",
-        ok.output()
-    );
+    assert_eq!(ok.code, 0, "{}", ok.output());
     assert!(
         ok.stdout.contains("= models/ownerless/model.safetensors"),
         "{}",
         ok.stdout
     );
+    // The JSON says the same, for scripts.
+    let doc = verify(
+        dir.path(),
+        "ownerless",
+        "p256.pub",
+        &[&weights, "--format", "json"],
+    )
+    .json();
+    assert_eq!(doc["verified"], true);
+    assert_eq!(doc["allowed"], true);
+    assert_eq!(doc["model"], "ownerless");
+    assert_eq!(
+        doc["artifacts"][0]["subject"],
+        "models/ownerless/model.safetensors"
+    );
+}
 
+#[test]
+fn tampered_weights_are_refused() {
+    let (dir, weights) = attested();
     let tampered = dir.path().join("tampered.safetensors");
     std::fs::write(&tampered, b"pretend these are a model's weightz\n").unwrap();
-    let digest = format!("sha256:{}", "0".repeat(64));
-    let cases: Vec<(Vec<String>, &str)> = vec![
-        (
-            vec![tampered.to_string_lossy().into_owned()],
-            "is not among the statement's subjects",
-        ),
-        (
-            vec!["--env".into(), "production".into()],
-            "not deploy to production",
-        ),
-        (vec!["--action".into(), "release".into()], "not release"),
-        (
-            vec![
-                "--now".into(),
-                "2027-01-20".into(),
-                "--max-age-days".into(),
-                "30".into(),
-            ],
-            "more than the 30 days allowed",
-        ),
-        (
-            vec!["--now".into(), "2026-11-19".into()],
-            "after the time of this check",
-        ),
-        (
-            vec!["--now".into(), "2026-12-01".into()],
-            "that expired on 2026-11-30",
-        ),
-        (
-            vec!["--policy-digest".into(), digest],
-            "the policy pack was sha256:",
-        ),
-    ];
-    for (args, says) in cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let run = verify(dir.path(), "ownerless", "p256.pub", &args);
-        assert_eq!(run.code, 1, "{args:?}: {}", run.output());
-        assert!(run.stdout.contains(says), "{args:?}: {}", run.stdout);
-        assert!(!run.stdout.contains("allowed:"), "{}", run.stdout);
-    }
-    // The waiver holds through its last day.
+    let tampered = tampered.to_string_lossy().into_owned();
+    refused(
+        dir.path(),
+        &[&weights, &tampered],
+        "is not among the statement's subjects",
+    );
+}
+
+#[test]
+fn another_environment_or_action_is_refused() {
+    let (dir, _) = attested();
+    refused(
+        dir.path(),
+        &["--env", "production"],
+        "not deploy to production",
+    );
+    refused(dir.path(), &["--action", "release"], "not release");
+    let doc = verify(
+        dir.path(),
+        "ownerless",
+        "p256.pub",
+        &["--env", "production", "--format", "json"],
+    )
+    .json();
+    assert_eq!(doc["verified"], true);
+    assert_eq!(doc["allowed"], false);
+    assert!(doc["refusals"][0].as_str().unwrap().contains("production"));
+}
+
+#[test]
+fn a_stale_statement_or_one_from_the_future_is_refused() {
+    let (dir, _) = attested();
+    refused(
+        dir.path(),
+        &["--now", "2027-01-20", "--max-age-days", "30"],
+        "more than the 30 days allowed",
+    );
+    refused(
+        dir.path(),
+        &["--now", "2026-11-19"],
+        "after the time of this check",
+    );
+    let young = verify(
+        dir.path(),
+        "ownerless",
+        "p256.pub",
+        &["--max-age-days", "1"],
+    );
+    assert_eq!(
+        young.code,
+        0,
+        "one day old is within a day: {}",
+        young.output()
+    );
+}
+
+#[test]
+fn a_waiver_that_has_expired_since_is_refused_after_its_last_day() {
+    let (dir, _) = attested();
+    refused(
+        dir.path(),
+        &["--now", "2026-12-01"],
+        "that expired on 2026-11-30",
+    );
     let last_day = verify(
         dir.path(),
         "ownerless",
         "p256.pub",
         &["--now", "2026-11-30T23:59:59Z"],
     );
-    assert_eq!(last_day.code, 0, "{}", last_day.output());
-    // The JSON says the same, for scripts.
-    let run = verify(
+    assert_eq!(
+        last_day.code,
+        0,
+        "a waiver holds through its last day: {}",
+        last_day.output()
+    );
+}
+
+#[test]
+fn another_policy_pack_is_refused() {
+    let (dir, _) = attested();
+    let digest = format!("sha256:{}", "0".repeat(64));
+    refused(
+        dir.path(),
+        &["--policy-digest", &digest],
+        "the policy pack was sha256:",
+    );
+    let pack = statement(dir.path(), "ownerless")["predicate"]["policy"]["digest"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let same = verify(
         dir.path(),
         "ownerless",
         "p256.pub",
-        &["--env", "production", "--format", "json"],
+        &["--policy-digest", &format!("sha256:{pack}")],
     );
-    assert_eq!(run.code, 1);
-    let doc = run.json();
-    assert_eq!(doc["verified"], true);
-    assert_eq!(doc["allowed"], false);
-    assert_eq!(doc["model"], "ownerless");
-    assert!(doc["refusals"][0].as_str().unwrap().contains("production"));
+    assert_eq!(same.code, 0, "{}", same.output());
 }
 
 /// Writes `text` as the envelope of model `ownerless`.
@@ -421,68 +485,100 @@ fn signed_by_test_key(statement: &Value) -> String {
     .to_string()
 }
 
-/// Every way a statement cannot be verified: exit 2, naming the kind.
-#[test]
-fn what_cannot_be_verified_is_exit_2() {
+/// A repository attested with the Ed25519 key, and its `ownerless` envelope as written.
+fn signed() -> (tempfile::TempDir, String) {
     let dir = repository();
     attest(dir.path(), Some("ed25519.key"));
     let original = std::fs::read_to_string(dir.path().join("out/ownerless.intoto.jsonl")).unwrap();
-    let mut env: Value = serde_json::from_str(original.trim_end()).unwrap();
+    (dir, original)
+}
 
-    let expect = |code: &str, dir: &Path, public: &str| {
-        let run = verify(dir, "ownerless", public, &[]);
-        assert_eq!(run.code, 2, "{}", run.output());
-        assert!(run.stderr.contains(code), "{code}: {}", run.stderr);
-        let json = verify(dir, "ownerless", public, &["--format", "json"]);
-        assert_eq!(json.code, 2);
-        assert_eq!(json.json()["errors"][0]["code"], code);
-    };
-    // The wrong key.
-    expect("attest::signature", dir.path(), "other-p256.pub");
-    // A tampered payload: the statement edited to PASSED for the blocked model.
+/// `verify-attestation` of `ownerless` with `public` cannot verify (exit 2) for reason `code`,
+/// in the human and the JSON output.
+fn unverifiable(dir: &Path, public: &str, code: &str) {
+    let run = verify(dir, "ownerless", public, &[]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(run.stderr.contains(code), "{code}: {}", run.stderr);
+    let json = verify(dir, "ownerless", public, &["--format", "json"]);
+    assert_eq!(json.code, 2);
+    assert_eq!(json.json()["errors"][0]["code"], code);
+    assert_eq!(json.json()["verified"], false);
+}
+
+#[test]
+fn the_wrong_key_cannot_verify() {
+    let (dir, _) = signed();
+    unverifiable(dir.path(), "other-p256.pub", "attest::signature");
+}
+
+#[test]
+fn a_tampered_payload_cannot_verify() {
+    let (dir, original) = signed();
+    // The blocked model's statement edited to PASSED, under ownerless' signature.
     let mut statement = statement(dir.path(), "blocked");
     statement["predicate"]["verificationResult"] = "PASSED".into();
     let b = base64::engine::general_purpose::STANDARD;
-    let mut forged = env.clone();
+    let mut forged: Value = serde_json::from_str(original.trim_end()).unwrap();
     forged["payload"] = b.encode(serde_json::to_vec(&statement).unwrap()).into();
     replace_envelope(dir.path(), &forged.to_string());
-    expect("attest::signature", dir.path(), "ed25519.pub");
-    // A signature moved from another envelope.
+    unverifiable(dir.path(), "ed25519.pub", "attest::signature");
+    // A signature that is not one.
+    let mut env: Value = serde_json::from_str(original.trim_end()).unwrap();
     env["signatures"][0]["sig"] = b.encode([0u8; 64]).into();
     replace_envelope(dir.path(), &env.to_string());
-    expect("attest::signature", dir.path(), "ed25519.pub");
-    // Not an envelope; two envelopes; an empty file.
-    replace_envelope(dir.path(), "{\"not\": \"dsse\"}\n");
-    expect("attest::envelope", dir.path(), "ed25519.pub");
-    replace_envelope(dir.path(), &format!("{original}{original}"));
-    expect("attest::envelope", dir.path(), "ed25519.pub");
-    replace_envelope(dir.path(), "");
-    expect("attest::envelope", dir.path(), "ed25519.pub");
-    // Signed with the key, but not a statement aimsgate reads: another predicate type, an
-    // SLSA level, no aimsgate decision.
+    unverifiable(dir.path(), "ed25519.pub", "attest::signature");
+}
+
+#[test]
+fn what_is_not_one_envelope_cannot_verify() {
+    let (dir, original) = signed();
+    for text in [
+        "{\"not\": \"dsse\"}\n",
+        &format!("{original}{original}"),
+        "",
+        "\u{0}\u{ff}",
+    ] {
+        replace_envelope(dir.path(), text);
+        unverifiable(dir.path(), "ed25519.pub", "attest::envelope");
+    }
+    // Bytes that are not text.
+    std::fs::write(
+        dir.path().join("out/ownerless.intoto.jsonl"),
+        [0xff, 0xfe, 0x00],
+    )
+    .unwrap();
+    unverifiable(dir.path(), "ed25519.pub", "io::read");
+}
+
+#[test]
+fn a_signed_statement_that_is_not_aimsgates_cannot_verify() {
+    let (dir, _) = signed();
     let good = self::statement(dir.path(), "ownerless");
     let mut other = good.clone();
     other["predicateType"] = "https://slsa.dev/provenance/v1".into();
-    replace_envelope(dir.path(), &signed_by_test_key(&other));
-    expect("attest::statement", dir.path(), "ed25519.pub");
     let mut level = good.clone();
     level["predicate"]["verifiedLevels"] = serde_json::json!(["SLSA_BUILD_LEVEL_3"]);
-    replace_envelope(dir.path(), &signed_by_test_key(&level));
-    expect("attest::statement", dir.path(), "ed25519.pub");
     let mut bare = good.clone();
     bare["predicate"]
         .as_object_mut()
         .unwrap()
         .remove("aimsgate");
-    replace_envelope(dir.path(), &signed_by_test_key(&bare));
-    expect("attest::statement", dir.path(), "ed25519.pub");
-    // And the untouched statement, signed the same way, verifies: the cases above fail for
-    // their own reason.
+    let mut mismatched = good.clone();
+    mismatched["predicate"]["verifiedLevels"] = serde_json::json!(["AIMSGATE_ACTION_RELEASE"]);
+    for wrong in [other, level, bare, mismatched] {
+        replace_envelope(dir.path(), &signed_by_test_key(&wrong));
+        unverifiable(dir.path(), "ed25519.pub", "attest::statement");
+    }
+    // The untouched statement, signed the same way, verifies: each case fails for its reason.
     replace_envelope(dir.path(), &signed_by_test_key(&good));
     assert_eq!(verify(dir.path(), "ownerless", "ed25519.pub", &[]).code, 0);
-    // Keys that are not public keys of a supported kind.
-    expect("attest::key", dir.path(), "p384.pub");
-    expect("attest::key", dir.path(), "ed25519.key");
+}
+
+#[test]
+fn a_key_that_is_no_supported_public_key_cannot_verify() {
+    let (dir, _) = signed();
+    unverifiable(dir.path(), "p384.pub", "attest::key");
+    unverifiable(dir.path(), "ed25519.key", "attest::key");
 }
 
 #[test]
