@@ -237,6 +237,11 @@ fn check_reports_ungoverned_model_files_in_every_format() {
         .args(&["--format", "sarif"])
         .run()
         .json();
+    let errors: Vec<String> = crate::outputs::sarif_schema()
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert!(
         results

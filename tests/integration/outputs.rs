@@ -55,7 +55,7 @@ fn golden_junit() {
     insta::assert_snapshot!(masked(&example("junit").stdout));
 }
 
-fn sarif_schema() -> jsonschema::Validator {
+pub(crate) fn sarif_schema() -> jsonschema::Validator {
     let text =
         std::fs::read_to_string(root().join("fixtures/sarif/sarif-schema-2.1.0.json")).unwrap();
     jsonschema::validator_for(&serde_json::from_str::<Value>(&text).unwrap())
