@@ -53,7 +53,8 @@ if [ -n "${INPUT_SIGNING_KEY:-}" ]; then
 fi
 if [ -n "${INPUT_PATHS:-}" ]; then
   read -r -d '' -a paths <<< "$INPUT_PATHS" || true
-  args+=("${paths[@]}")
+  # After `--`, every word is a path: `paths` cannot add an option (`--now`, `--waivers`).
+  args+=(-- "${paths[@]}")
 fi
 
 "$aimsgate" "${args[@]}"

@@ -13,21 +13,34 @@ use crate::error::{EvidenceError, InputError};
 pub struct ModelFile {
     /// Relative to the repository root.
     pub path: String,
-    /// What it is: `safetensors`, `onnx`, `pytorch`, `gguf`, `keras`, `tensorflow`, `coreml`,
-    /// `tflite`, or `weights` (a `.bin` beside a model's `config.json`).
+    /// What it is: `safetensors`, `onnx`, `pytorch`, `pickle`, `gguf`, `keras`, `tensorflow`,
+    /// `coreml`, `tflite`, or `weights` (a `.bin` beside a model's `config.json` or an
+    /// adapter's `adapter_config.json`).
     pub kind: &'static str,
     /// A Git LFS pointer: the file stands for an object stored elsewhere.
     pub lfs: bool,
 }
 
-/// The kind of model file a name is, by extension; `.bin` counts only beside a `config.json`,
-/// which `has_config` says.
+/// The kind of model file a name is, by extension (case and trailing spaces aside, and through
+/// a compression suffix: `model.safetensors.gz`); `.bin` counts only beside a `config.json` or
+/// an `adapter_config.json`, which `has_config` says.
 pub fn kind_of(name: &str, has_config: bool) -> Option<&'static str> {
-    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
-    Some(match ext.as_str() {
+    let name = name
+        .rsplit('/')
+        .next()
+        .unwrap_or(name)
+        .trim()
+        .to_ascii_lowercase();
+    let name = ["gz", "zst", "xz", "bz2", "zip"]
+        .iter()
+        .find_map(|c| name.strip_suffix(&format!(".{c}")))
+        .unwrap_or(&name);
+    let ext = name.rsplit_once('.')?.1;
+    Some(match ext {
         "safetensors" => "safetensors",
         "onnx" => "onnx",
-        "pt" | "pth" => "pytorch",
+        "pt" | "pth" | "ckpt" => "pytorch",
+        "pkl" | "pickle" | "joblib" => "pickle",
         "gguf" => "gguf",
         "h5" | "keras" => "keras",
         "pb" => "tensorflow",
@@ -69,7 +82,12 @@ pub fn model_files(root: &Path, scope: &[PathBuf]) -> Result<Vec<ModelFile>, Inp
     };
     let configs: std::collections::HashSet<&str> = paths
         .iter()
-        .filter(|p| p.rsplit('/').next() == Some("config.json"))
+        .filter(|p| {
+            matches!(
+                p.rsplit('/').next(),
+                Some("config.json" | "adapter_config.json")
+            )
+        })
         .map(|p| p.rsplit_once('/').map_or("", |(dir, _)| dir))
         .collect();
     let in_scope = |p: &str| scope.is_empty() || scope.iter().any(|s| root.join(p).starts_with(s));
@@ -103,7 +121,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
             if entry.file_name() != ".git" {
                 walk(root, &path, out);
             }
-        } else if kind.is_file()
+        } else if (kind.is_file() || kind.is_symlink())
             && let Ok(rel) = path.strip_prefix(root)
         {
             out.push(rel.to_string_lossy().replace('\\', "/"));
@@ -159,6 +177,13 @@ mod tests {
         assert_eq!(kind_of("m/data.bin", false), None);
         assert_eq!(kind_of("m/readme.md", true), None);
         assert_eq!(kind_of("noextension", true), None);
+        assert_eq!(
+            kind_of("m/model.Safetensors.GZ", false),
+            Some("safetensors")
+        );
+        assert_eq!(kind_of("m/model.onnx ", false), Some("onnx"));
+        assert_eq!(kind_of("m/model.ckpt", false), Some("pytorch"));
+        assert_eq!(kind_of("m/clf.joblib", false), Some("pickle"));
     }
 
     #[test]

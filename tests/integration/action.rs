@@ -835,6 +835,7 @@ fn a_signing_key_signs_the_statements_and_never_stays_on_disk_or_in_the_log() {
         .arg("--key")
         .arg(&public)
         .args(["--action", "release"])
+        .arg(dir.path().join("models/sentiment/model-card.yaml"))
         .output()
         .unwrap();
     assert_eq!(
@@ -870,4 +871,23 @@ fn a_subject_name_that_would_forge_a_checksum_line_is_refused() {
     assert_eq!(r.outputs["decision"], "error");
     assert_eq!(r.outputs["attestation-subjects"], "");
     assert!(r.stdout.contains("control character"), "{}", r.stdout);
+}
+
+/// Every word of `paths` is a path: it cannot add an option such as a back-dated `--now`.
+#[test]
+fn paths_cannot_add_options() {
+    let (dir, repo) = repo();
+    let good = std::fs::read_to_string(root().join(GOOD)).unwrap();
+    write(&repo, "models/sentiment/model-card.yaml", good.as_bytes());
+    commit(&repo, "Sentiment model", ("Omar Ali", "omar@acme.example"));
+    common::track_origin(&repo, "main");
+    let server = serve(github_routes());
+    let r = run_check_step(
+        dir.path(),
+        &server,
+        &[("paths", "--now 2020-01-01 models/sentiment")],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.outputs["decision"], "error");
+    assert!(r.stdout.contains("--now"), "named as a path: {}", r.stdout);
 }

@@ -55,6 +55,11 @@ fn repository() -> tempfile::TempDir {
         "models/ownerless/model.safetensors",
         pointer.as_bytes(),
     );
+    common::write(
+        &repo,
+        ".gitattributes",
+        b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n",
+    );
     common::write(&repo, "models/ownerless/config.json", b"{\"layers\": 2}\n");
     let blocked = ownerless.replace("id: sentiment-classifier", "id: blocked");
     let blocked = blocked.replace("sentiment-classifier", "blocked");
@@ -82,9 +87,17 @@ fn attest(dir: &Path, signing: Option<&str>) -> common::Run {
 
 fn verify(dir: &Path, model: &str, public: &str, extra: &[&str]) -> common::Run {
     let envelope = format!("out/{model}.intoto.jsonl");
+    // The model's card is always among the files checked: it is a subject of every statement.
+    let card = ["models/", ""]
+        .iter()
+        .map(|p| dir.join(format!("{p}{model}/model-card.yaml")))
+        .find(|c| c.exists())
+        .map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut run = Aimsgate::new(dir)
         .args(&["verify-attestation", &envelope, "--key", &key(public)])
-        .args(extra);
+        .args(extra)
+        .args(&[&card]);
     // Staging, the day after the check, unless the case says otherwise.
     for (flag, value) in [("--env", "staging"), ("--now", "2026-11-21")] {
         if !extra.contains(&flag) {
@@ -768,4 +781,212 @@ fn ids_with_slashes_and_dots_stay_inside_the_attestations_folder() {
         run.stderr
     );
     assert!(listing(&dir.path().join("out/again")).is_empty());
+}
+
+/// A file that reads like an LFS pointer but that git does not store with LFS is its bytes:
+/// a pointer's word counts only where `.gitattributes` says `filter=lfs`.
+#[test]
+fn only_a_file_git_stores_with_lfs_stands_for_an_object() {
+    let dir = repository();
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let claim = format!(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 5000\n",
+        sha256_hex(b"weights nobody judged")
+    );
+    common::write(&repo, "models/ownerless/NOTES.txt", claim.as_bytes());
+    common::commit(&repo, "notes", ("Ada", "ada@example.com"));
+    attest(dir.path(), Some("ed25519.key"));
+    let s = statement(dir.path(), "ownerless");
+    let notes = s["subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "models/ownerless/NOTES.txt")
+        .unwrap()
+        .clone();
+    assert_eq!(notes["digest"]["sha256"], sha256_hex(claim.as_bytes()));
+    let evil = dir.path().join("evil.bin");
+    std::fs::write(&evil, b"weights nobody judged").unwrap();
+    let run = verify(
+        dir.path(),
+        "ownerless",
+        "ed25519.pub",
+        &[&evil.to_string_lossy()],
+    );
+    assert_eq!(run.code, 1, "{}", run.output());
+}
+
+/// At deploy time a file is its bytes, whatever it says of itself: a small file written as an
+/// LFS pointer naming a subject's object does not verify as that subject.
+#[test]
+fn a_deployed_file_that_reads_like_a_pointer_is_its_bytes() {
+    let (dir, _) = attested();
+    let fake = dir.path().join("run.sh");
+    std::fs::write(
+        &fake,
+        format!(
+            "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 16\necho pwned\n",
+            sha256_hex(WEIGHTS)
+        ),
+    )
+    .unwrap();
+    refused(
+        dir.path(),
+        &[&fake.to_string_lossy()],
+        "is not among the statement's subjects",
+    );
+}
+
+/// A link in the model's folder is refused rather than attested by the text it holds: what it
+/// points to could change after the judgment. At deploy time a link to a file is followed.
+#[cfg(unix)]
+#[test]
+fn links_are_refused_in_the_folder_and_followed_at_deploy_time() {
+    let dir = repository();
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    std::fs::write(dir.path().join("shared.onnx"), b"v1").unwrap();
+    std::os::unix::fs::symlink(
+        "../../shared.onnx",
+        dir.path().join("models/ownerless/model.onnx"),
+    )
+    .unwrap();
+    common::commit(&repo, "a link", ("Ada", "ada@example.com"));
+    let run = attest(dir.path(), None);
+    assert_eq!(run.code, 2, "{}", run.output());
+    let doc = run.json();
+    assert_eq!(doc["errors"][0]["code"], "attest::subject");
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link"),
+        "{doc}"
+    );
+
+    let (dir, weights) = attested();
+    let link = dir.path().join("cache-link");
+    std::os::unix::fs::symlink(&weights, &link).unwrap();
+    let ok = verify(
+        dir.path(),
+        "ownerless",
+        "p256.pub",
+        &[&link.to_string_lossy()],
+    );
+    assert_eq!(ok.code, 0, "{}", ok.output());
+}
+
+/// Nothing named, or an empty folder: nothing was checked, so nothing is allowed.
+#[test]
+fn a_check_of_no_file_allows_nothing() {
+    let (dir, _) = attested();
+    let envelope = dir.path().join("out/ownerless.intoto.jsonl");
+    let bare = Aimsgate::new(dir.path())
+        .args(&[
+            "verify-attestation",
+            &envelope.to_string_lossy(),
+            "--key",
+            &key("p256.pub"),
+        ])
+        .args(&["--env", "staging", "--now", "2026-11-21"])
+        .run();
+    assert_eq!(bare.code, 2, "{}", bare.output());
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    refused(dir.path(), &[&empty.to_string_lossy()], "no file under it");
+}
+
+/// The key, the envelope or an artifact that is a FIFO is refused at once, never waited on.
+#[cfg(unix)]
+#[test]
+fn fifos_are_refused_not_waited_on() {
+    let (dir, _) = attested();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let fifo = fifo.to_string_lossy().into_owned();
+    let envelope = dir
+        .path()
+        .join("out/ownerless.intoto.jsonl")
+        .to_string_lossy()
+        .into_owned();
+    let card = dir
+        .path()
+        .join("models/ownerless/model-card.yaml")
+        .to_string_lossy()
+        .into_owned();
+    let public = key("p256.pub");
+    for args in [
+        [fifo.as_str(), public.as_str(), card.as_str()],
+        [envelope.as_str(), fifo.as_str(), card.as_str()],
+        [envelope.as_str(), public.as_str(), fifo.as_str()],
+    ] {
+        let run = Aimsgate::new(dir.path())
+            .args(&["verify-attestation", args[0], "--key", args[1], args[2]])
+            .args(&["--env", "staging", "--now", "2026-11-21"])
+            .run();
+        assert_eq!(run.code, 2, "{args:?}: {}", run.output());
+    }
+    let run = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--attest", "out", "--signing-key", &fifo])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.output());
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "protocol.file.allow=always", "-c", "user.name=Ada"])
+        .args(["-c", "user.email=ada@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A model inside a checked-out submodule is attested with the files the submodule tracks,
+/// named from the outer repository's root; a statement never has no subject.
+#[test]
+fn a_model_inside_a_submodule_is_attested_with_the_submodules_files() {
+    let sub = tempfile::tempdir().unwrap();
+    let card =
+        std::fs::read(root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"))
+            .unwrap();
+    std::fs::create_dir_all(sub.path().join("models/vendored")).unwrap();
+    std::fs::write(sub.path().join("models/vendored/model-card.yaml"), &card).unwrap();
+    std::fs::write(sub.path().join("models/vendored/model.onnx"), b"onnx").unwrap();
+    git(sub.path(), &["init", "-q", "-b", "main"]);
+    git(sub.path(), &["add", "-A"]);
+    git(sub.path(), &["commit", "-qm", "vendored model"]);
+    let outer = tempfile::tempdir().unwrap();
+    git(outer.path(), &["init", "-q", "-b", "main"]);
+    let url = sub.path().to_string_lossy().into_owned();
+    git(
+        outer.path(),
+        &["submodule", "add", "-q", &url, "vendor/sub"],
+    );
+    git(outer.path(), &["commit", "-qm", "vendor a model"]);
+    let run = attest(outer.path(), None);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let s = statement(outer.path(), "vendored");
+    let names: Vec<&str> = s["subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "vendor/sub/models/vendored/model-card.yaml",
+            "vendor/sub/models/vendored/model.onnx"
+        ]
+    );
 }

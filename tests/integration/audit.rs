@@ -327,7 +327,12 @@ fn many_runs_at_once_keep_every_record_in_the_git_note() {
         )
         .unwrap();
     let lines: Vec<&str> = note.message().unwrap().lines().collect();
-    assert_eq!(lines.len(), 16, "one record per run");
+    assert_eq!(
+        lines.len(),
+        16,
+        "one record per run; the note holds:\n{}",
+        lines.join("\n")
+    );
     for l in lines {
         serde_json::from_str::<Value>(l).unwrap();
     }

@@ -149,11 +149,11 @@ fn the_markdown_register_escapes_card_text_and_lists_what_no_card_covers() {
     );
     assert!(!hostile.contains("[x](https"), "no link is made: {hostile}");
     assert!(
-        md.contains("- `weights/orphan.safetensors` (safetensors, Git LFS)"),
+        md.contains("- weights/orphan\\.safetensors (safetensors, Git LFS)"),
         "{md}"
     );
     assert!(
-        md.contains("- `exported/pytorch_model.bin` (weights)"),
+        md.contains("- exported/pytorch\\_model\\.bin (weights)"),
         "{md}"
     );
     assert!(
@@ -342,4 +342,31 @@ fn under_changed_since_only_the_model_files_the_change_touched_are_reported() {
         .map(|f| f["location"]["path"].as_str().unwrap())
         .collect();
     assert_eq!(paths, ["new/model.gguf"], "{doc}");
+}
+
+/// A model file's name cannot add lines, headings or links to the Markdown register.
+#[test]
+fn a_model_files_name_cannot_write_markdown_of_its_own() {
+    let (dir, repo) = common::repo();
+    common::write(
+        &repo,
+        "models/support/model-card.yaml",
+        sample_card().as_bytes(),
+    );
+    common::write(
+        &repo,
+        "w/x\n# Approved by the board [ok](https://evil.example)\u{202E}.onnx",
+        b"onnx",
+    );
+    common::commit(&repo, "models", ("Ada", "ada@example.com"));
+    let run = inventory(dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        !run.stdout.lines().any(|l| l.starts_with("# Approved")),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("](https"), "{}", run.stdout);
+    assert!(!run.stdout.contains('\u{202E}'), "{}", run.stdout);
+    assert!(run.stdout.contains("[U+202E\\]"), "{}", run.stdout);
 }

@@ -1,13 +1,14 @@
 //! The subjects of a model's attestation: every file of the model's folder with its SHA-256.
-//! In a git repository, the files git tracks there (the card included); a Git LFS pointer
-//! stands for its object, so weights verify against the attestation without the gate fetching
-//! them. Outside git, every file under the folder. Links are never followed (a tracked link is
-//! its target's text, as git stores it), FIFOs and devices never opened, and the bytes hashed
-//! are bounded.
+//! In a git repository, the files git tracks there (the card included; inside a checked-out
+//! submodule, the submodule's own index); a file git stores with Git LFS (`filter=lfs`) stands
+//! for its object, so weights verify against the attestation without the gate fetching them.
+//! Outside git, every file under the folder. A link is refused, never hashed for what it says
+//! or followed: what it points to could change after the judgment. FIFOs and devices are never
+//! opened, and the bytes hashed are bounded.
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -43,18 +44,26 @@ impl Budget {
     }
 }
 
-/// The subjects of the model whose folder is `folder` (relative to `root`, `""` for the root),
-/// hashing at most `max_bytes`. Sorted by name.
-pub fn of_folder(root: &Path, folder: &str, max_bytes: u64) -> Result<Vec<Subject>, AttestError> {
+/// The subjects of the model whose card is `card` (relative to `root`), hashing at most
+/// `max_bytes`: the files of the card's folder, sorted by name. The card itself must be one of
+/// them: a statement never leaves out what was judged.
+pub fn of_card(root: &Path, card: &str, max_bytes: u64) -> Result<Vec<Subject>, AttestError> {
+    let folder = super::folder_of(card);
     let mut budget = Budget {
         left: max_bytes,
         limit: max_bytes,
     };
-    let mut subjects = match git2::Repository::open(root) {
-        Ok(repo) if !repo.is_bare() => tracked(&repo, root, folder, &mut budget)?,
-        _ => walked(root, folder, &mut budget)?,
+    let mut subjects = if root.join(".git").exists() {
+        tracked(root, folder, &mut budget)?
+    } else {
+        walked(root, folder, &mut budget)?
     };
     subjects.sort_by(|a, b| a.name.cmp(&b.name));
+    if !subjects.iter().any(|s| s.name == card) {
+        return Err(AttestError::Subject(format!(
+            "{card}: the card is not among the files git tracks in its folder; commit it before attesting"
+        )));
+    }
     Ok(subjects)
 }
 
@@ -65,19 +74,53 @@ fn inside(path: &str, folder: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-fn tracked(
-    repo: &git2::Repository,
-    root: &Path,
-    folder: &str,
-    budget: &mut Budget,
-) -> Result<Vec<Subject>, AttestError> {
-    let index = repo
-        .index()
-        .map_err(|e| AttestError::Subject(format!("cannot read git's index ({})", e.message())))?;
+/// A repository-relative path from an index entry's bytes (not UTF-8 on some systems).
+fn path_of(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
+}
+
+fn git_error(what: &str, e: &git2::Error) -> AttestError {
+    AttestError::Subject(format!("cannot read {what} ({})", e.message()))
+}
+
+/// The files git tracks in `folder`: in the repository at `root`, or in the checked-out
+/// submodule that holds the folder.
+fn tracked(root: &Path, folder: &str, budget: &mut Budget) -> Result<Vec<Subject>, AttestError> {
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let top = canonical(root);
+    let start = canonical(&root.join(folder));
+    let repo = git2::Repository::discover(&start).map_err(|e| git_error("the repository", &e))?;
+    let workdir = repo
+        .workdir()
+        .map(canonical)
+        .ok_or_else(|| AttestError::Subject("the repository has no work tree".into()))?;
+    // The repository the folder is in, relative to the root: `""`, or a submodule's path.
+    let prefix = match workdir.strip_prefix(&top) {
+        Ok(p) => p.to_string_lossy().replace('\\', "/"),
+        Err(_) => {
+            return Err(AttestError::Subject(format!(
+                "{folder}: the folder is in a repository outside {}",
+                root.display()
+            )));
+        }
+    };
+    let inner = start
+        .strip_prefix(&workdir)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let index = repo.index().map_err(|e| git_error("git's index", &e))?;
     let mut out = Vec::new();
     for entry in index.iter() {
         let path = String::from_utf8_lossy(&entry.path).into_owned();
-        if !inside(&path, folder) {
+        if !inside(&path, &inner) {
             continue;
         }
         if out.len() == MAX_FILES {
@@ -85,21 +128,43 @@ fn tracked(
                 "{folder}: the model's folder tracks more than {MAX_FILES} files"
             )));
         }
-        // A submodule (gitlink) is named by its commit.
-        if entry.mode == 0o160_000 {
-            out.push(Subject {
-                name: path,
-                digest: BTreeMap::from([("gitCommit".to_string(), entry.id.to_string())]),
-            });
-            continue;
-        }
-        let digest = digest(&root.join(&path), &path, budget)?;
+        let name = if prefix.is_empty() {
+            path.clone()
+        } else {
+            format!("{prefix}/{path}")
+        };
+        let digest = match entry.mode {
+            // A submodule (gitlink) is named by its commit.
+            0o160_000 => ("gitCommit", entry.id.to_string()),
+            0o120_000 => return Err(link(&name)),
+            _ => {
+                let lfs = repo
+                    .get_attr(
+                        &path_of(&entry.path),
+                        "filter",
+                        git2::AttrCheckFlags::FILE_THEN_INDEX,
+                    )
+                    .ok()
+                    .flatten()
+                    == Some("lfs");
+                (
+                    "sha256",
+                    digest(&workdir.join(path_of(&entry.path)), &name, lfs, budget)?,
+                )
+            }
+        };
         out.push(Subject {
-            name: path,
-            digest: BTreeMap::from([("sha256".to_string(), digest)]),
+            name,
+            digest: BTreeMap::from([(digest.0.to_string(), digest.1)]),
         });
     }
     Ok(out)
+}
+
+fn link(path: &str) -> AttestError {
+    AttestError::Subject(format!(
+        "{path}: a symbolic link cannot be attested, since what it points to can change after the judgment; commit the file itself (or store it with Git LFS)"
+    ))
 }
 
 fn walked(root: &Path, folder: &str, budget: &mut Budget) -> Result<Vec<Subject>, AttestError> {
@@ -121,20 +186,21 @@ fn walked(root: &Path, folder: &str, budget: &mut Budget) -> Result<Vec<Subject>
                 }
                 continue;
             }
-            if !(kind.is_file() || kind.is_symlink()) {
-                continue;
-            }
             let name = full
                 .strip_prefix(root)
                 .unwrap_or(&full)
                 .to_string_lossy()
                 .replace('\\', "/");
+            if kind.is_symlink() {
+                return Err(link(&name));
+            }
             if out.len() == MAX_FILES {
                 return Err(AttestError::Subject(format!(
                     "{folder}: the model's folder holds more than {MAX_FILES} files"
                 )));
             }
-            let digest = digest(&full, &name, budget)?;
+            // Outside git there is no LFS: every file is its bytes.
+            let digest = digest(&full, &name, false, budget)?;
             out.push(Subject {
                 name,
                 digest: BTreeMap::from([("sha256".to_string(), digest)]),
@@ -144,45 +210,60 @@ fn walked(root: &Path, folder: &str, budget: &mut Budget) -> Result<Vec<Subject>
     Ok(out)
 }
 
-/// The SHA-256 a subject carries: of the file's bytes, of a link's target text, or the object
-/// id an LFS pointer names.
-fn digest(file: &Path, path: &str, budget: &mut Budget) -> Result<String, AttestError> {
+/// The SHA-256 a subject carries: of the file's bytes, or, for a file git stores with LFS
+/// whose working copy is still its pointer, the object id the pointer names.
+fn digest(file: &Path, path: &str, lfs: bool, budget: &mut Budget) -> Result<String, AttestError> {
     let cannot = |e: std::io::Error| AttestError::Subject(format!("{path}: cannot be read: {e}"));
     let meta = std::fs::symlink_metadata(file).map_err(cannot)?;
     if meta.file_type().is_symlink() {
-        let target = std::fs::read_link(file).map_err(cannot)?;
-        return Ok(crate::record::sha256(target.to_string_lossy().as_bytes()));
+        return Err(link(path));
     }
     if !meta.is_file() {
         return Err(AttestError::Subject(format!(
             "{path}: not a regular file (a FIFO, a device or a folder where git tracks a file)"
         )));
     }
-    let mut f = open_regular(file).map_err(cannot)?;
+    let f = open_regular(file, false).map_err(cannot)?;
     budget.take(meta.len(), path)?;
+    let (sha, head, read) = hash(f).map_err(cannot)?;
+    if read > meta.len() {
+        // It grew while being read: count what it grew by.
+        budget.take(read - meta.len(), path)?;
+    }
+    if lfs && let Some(oid) = lfs_oid(&head) {
+        return Ok(oid);
+    }
+    Ok(sha)
+}
+
+/// The SHA-256 of what `f` holds, its first bytes (as far as an LFS pointer can be long), and
+/// how many bytes it held.
+fn hash(mut f: std::fs::File) -> std::io::Result<(String, Vec<u8>, u64)> {
     let mut hasher = Sha256::new();
     let mut head = Vec::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut read: u64 = 0;
     loop {
-        let n = f.read(&mut buf).map_err(cannot)?;
+        let n = f.read(&mut buf)?;
         if n == 0 {
             break;
         }
         read += n as u64;
-        if read > meta.len() {
-            // It grew while being read: count what it grew by.
-            budget.take(n as u64, path)?;
-        }
-        if head.len() < LFS_POINTER_MAX {
+        if head.len() <= LFS_POINTER_MAX {
             head.extend_from_slice(&buf[..n.min(LFS_POINTER_MAX + 1 - head.len())]);
         }
         hasher.update(&buf[..n]);
     }
-    if let Some(oid) = lfs_oid(&head) {
-        return Ok(oid);
-    }
-    Ok(crate::record::hex(&hasher.finalize()))
+    Ok((crate::record::hex(&hasher.finalize()), head, read))
+}
+
+/// The SHA-256 of the bytes of a file being deployed: never what an LFS pointer says, since a
+/// deployment holds the object itself. A link is followed to the file it names (a model cache
+/// links to its blobs); a FIFO or a device is refused, never opened.
+pub fn file_digest(file: &Path, shown: &str) -> Result<String, AttestError> {
+    let cannot = |e: std::io::Error| AttestError::Subject(format!("{shown}: cannot be read: {e}"));
+    let f = open_regular(file, true).map_err(cannot)?;
+    Ok(hash(f).map_err(cannot)?.0)
 }
 
 /// A Git LFS pointer is a small text file (under 1024 bytes, by the specification).
@@ -210,32 +291,28 @@ pub fn lfs_oid(bytes: &[u8]) -> Option<String> {
             size = n.parse::<u64>().is_ok();
         }
     }
-    oid.filter(|h| size && h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(|h| h.to_ascii_lowercase())
+    // The object id is lower-case hexadecimal, as LFS writes it.
+    oid.filter(|h| {
+        size && h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
-/// The digest a file being deployed is matched by: as [`of_folder`] gives its subject (an LFS
-/// pointer stands for its object), without a bound on its size.
-pub fn file_digest(file: &Path, shown: &str) -> Result<String, AttestError> {
-    let mut budget = Budget {
-        left: u64::MAX,
-        limit: u64::MAX,
-    };
-    digest(file, shown, &mut budget)
-}
-
-/// Opens a regular file for reading, never through a link and never waiting on a FIFO.
-fn open_regular(file: &Path) -> std::io::Result<std::fs::File> {
+/// Opens a regular file for reading, never waiting on a FIFO; through a link only when
+/// `follow` says so.
+pub fn open_regular(file: &Path, follow: bool) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC);
+        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(nofollow | libc::O_NONBLOCK | libc::O_CLOEXEC);
     }
     let f = options.open(file)?;
     if !f.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
+        return Err(std::io::Error::other(
+            "not a regular file (a FIFO, a device or a folder)",
+        ));
     }
     Ok(f)
 }
@@ -250,6 +327,7 @@ mod tests {
         let pointer =
             format!("version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize 12345\n");
         assert_eq!(lfs_oid(pointer.as_bytes()).as_deref(), Some(oid));
+        assert_eq!(lfs_oid(pointer.to_uppercase().as_bytes()), None);
         assert_eq!(lfs_oid(b"version 1\noid sha256:00\n"), None);
         let no_size = format!("version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\n");
         assert_eq!(lfs_oid(no_size.as_bytes()), None);

@@ -172,8 +172,20 @@ pub fn verify(
         })
         .collect();
     let mut matched = Vec::new();
+    if artifacts.is_empty() {
+        refusals.push(
+            "no file to deploy was named: a statement allows files, and none was checked".into(),
+        );
+    }
     for given in artifacts {
-        for (path, sha256) in artifact_digests(given)? {
+        let digests = artifact_digests(given)?;
+        if digests.is_empty() {
+            refusals.push(format!(
+                "{}: no file under it, so nothing it holds was checked",
+                given.display()
+            ));
+        }
+        for (path, sha256) in digests {
             let subject = subjects
                 .iter()
                 .find(|(d, _)| *d == sha256)
@@ -250,8 +262,9 @@ fn statement(payload: &[u8]) -> Result<Statement, AttestError> {
     Ok(statement)
 }
 
-/// `(path, sha256)` of the file `given`, or of every file under it if it is a folder; links
-/// are not followed.
+/// `(path, sha256)` of the file `given`, or of every file under it if it is a folder: the
+/// sha256 of the bytes, a link to a file followed to it (a link to a folder is an error, never
+/// walked).
 fn artifact_digests(given: &Path) -> Result<Vec<(String, String)>, AttestError> {
     let meta = std::fs::symlink_metadata(given)
         .map_err(|e| AttestError::Subject(format!("{}: cannot be read: {e}", given.display())))?;

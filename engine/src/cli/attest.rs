@@ -72,14 +72,11 @@ fn read_key(path: &Path) -> Result<SigningKey, InputError> {
     })
 }
 
-/// A small text file, refused when larger than `max` or not a regular file.
+/// A small text file, refused when larger than `max` or not a regular file (a FIFO is refused,
+/// never waited on).
 pub(crate) fn read_small(path: &Path, max: u64) -> std::io::Result<String> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
+    let file = aimsgate::attest::subjects::open_regular(path, true)?;
     let mut bytes = Vec::new();
     file.take(max + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
@@ -111,22 +108,36 @@ pub(crate) fn prepare(
             IoError::Write(format!("cannot make the attestations' folder: {e}")),
         ));
     }
-    let mut models = Vec::new();
+    // Every model's files hashed first, then every file opened: a model whose files cannot be
+    // hashed leaves the earlier runs' attestations as they were.
+    let mut hashed = Vec::new();
     if errors.is_empty() {
         for (i, model) in report.models.iter().enumerate() {
-            let subjects = match attest::subjects::of_folder(
-                root,
-                attest::folder_of(&model.path),
-                attesting.max_bytes,
-            ) {
-                Ok(s) => s,
-                Err(e) => {
-                    errors.push(InputError::new(Some(&model.path), e));
-                    continue;
-                }
-            };
+            match attest::subjects::of_card(root, &model.path, attesting.max_bytes) {
+                Ok(s) => hashed.push((i, s)),
+                Err(e) => errors.push(InputError::new(Some(&model.path), e)),
+            }
+        }
+    }
+    let mut models = Vec::new();
+    let mut names = std::collections::HashSet::new();
+    if errors.is_empty() {
+        for (i, subjects) in hashed {
+            let model = &report.models[i];
+            let stem = attest::file_stem(&model.id);
+            // Two models never share a file (ids are unique in a run that judged; this holds
+            // even if they were not).
+            if !names.insert(stem.clone()) {
+                errors.push(InputError::new(
+                    Some(&model.path),
+                    IoError::Write(format!(
+                        "another model's attestation is already written as {stem}"
+                    )),
+                ));
+                continue;
+            }
             let open = |suffix: &str| {
-                let path = dir.join(format!("{}.{suffix}", attest::file_stem(&model.id)));
+                let path = dir.join(format!("{stem}.{suffix}"));
                 output_file::open(&path, Mode::Replace, root).map_err(|e| {
                     InputError::new(
                         Some(&path.to_string_lossy()),

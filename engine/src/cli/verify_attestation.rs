@@ -26,8 +26,8 @@ pub(crate) struct VerifyAttestationArgs {
     #[arg(value_name = "ENVELOPE")]
     pub(crate) envelope: PathBuf,
     /// Files being deployed (a folder stands for every file under it): each must be one of
-    /// the statement's subjects.
-    #[arg(value_name = "ARTIFACT")]
+    /// the statement's subjects, by the sha256 of its bytes. At least one.
+    #[arg(value_name = "ARTIFACT", required = true)]
     pub(crate) artifacts: Vec<PathBuf>,
     /// The public key (SPKI PEM, ECDSA P-256 or Ed25519) the envelope must be signed with.
     #[arg(long, value_name = "PUBLIC_KEY")]

@@ -74,8 +74,8 @@ pub fn markdown(inv: &Inventory, out: &mut dyn Write) -> io::Result<()> {
         for f in &inv.ungoverned {
             writeln!(
                 out,
-                "- `{}` ({}{})",
-                f.path.replace('`', "'"),
+                "- {} ({}{})",
+                super::markdown::escape(&f.path),
                 f.kind,
                 if f.lfs { ", Git LFS" } else { "" }
             )?;

@@ -38,6 +38,11 @@ pub fn escape(s: &str) -> String {
                 out.push(c);
             }
             c if c.is_control() => out.push(' '),
+            // Shown, not obeyed: a bidirectional override or a line separator in card text
+            // must not reorder or break what a reviewer reads.
+            c if crate::chars::invisible(c) || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.push_str(&format!("\\[U+{:04X}\\]", u32::from(c)));
+            }
             c => out.push(c),
         }
     }
