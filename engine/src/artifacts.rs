@@ -145,6 +145,21 @@ fn is_lfs_pointer(file: &Path) -> bool {
         && crate::attest::subjects::lfs_oid(&head).is_some()
 }
 
+/// The folders a run looks in for model files, from the paths it names: every folder named (the
+/// whole repository, as an empty list, when it names nothing); `None` when it names only card
+/// files or paths that are no folder, so that there is nowhere to look.
+pub fn scope(cwd: &Path, paths: &[PathBuf]) -> Option<Vec<PathBuf>> {
+    if paths.is_empty() {
+        return Some(Vec::new());
+    }
+    let dirs: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| crate::discover::absolute(cwd, p))
+        .filter(|p| p.is_dir())
+        .collect();
+    (!dirs.is_empty()).then_some(dirs)
+}
+
 /// The model files no card covers: none of `cards` (card paths relative to the root) stands in
 /// a folder that holds them.
 pub fn ungoverned<'a>(files: &'a [ModelFile], cards: &[&str]) -> Vec<&'a ModelFile> {

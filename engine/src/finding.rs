@@ -116,9 +116,17 @@ impl Finding {
                 "add a model card in its folder (`aimsgate init <folder>/model-card.yaml`), or move the file under the folder of the card that governs it: a card covers the files under its folder"
                     .into(),
             ),
+            // The file as a whole: its first line, as locations count from 1.
             location: Location {
                 path: file.path.clone(),
-                span: Span::default(),
+                span: Span {
+                    start: crate::span::Pos {
+                        line: 1,
+                        col: 1,
+                        offset: 0,
+                    },
+                    end: 0,
+                },
             },
             related: Vec::new(),
             policy: None,

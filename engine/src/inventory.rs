@@ -13,9 +13,10 @@ use crate::error::{CardError, InputError};
 use crate::record::Record;
 
 /// The columns of a row, in order: the names of the JSON keys and of the CSV header.
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 17] = [
     "id",
     "card",
+    "version",
     "owner",
     "risk_tier",
     "intended_use",
@@ -34,7 +35,7 @@ pub const COLUMNS: [&str; 16] = [
 
 /// One model: a value (or nothing) per column of [`COLUMNS`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row(pub [Option<String>; 16]);
+pub struct Row(pub [Option<String>; 17]);
 
 impl Row {
     /// The value of a column by name.
@@ -50,6 +51,7 @@ impl Row {
         Row([
             Some(card.model_id.clone()),
             Some(card.path.clone()),
+            g.version.clone(),
             g.owner.clone(),
             g.risk_tier.map(|t| t.as_str().to_string()),
             g.intended_use.clone(),
@@ -71,6 +73,10 @@ impl Row {
 /// The register.
 #[derive(Debug, Clone)]
 pub struct Inventory {
+    /// When it was drawn.
+    pub generated_at: crate::date::Instant,
+    /// The commit it was drawn from (HEAD), when in a git repository.
+    pub commit: Option<String>,
     /// Sorted by card path.
     pub models: Vec<Row>,
     /// Model files no card covers, sorted by path.
@@ -119,13 +125,13 @@ pub fn inventory(
         .iter()
         .map(|card| Row::of(card, latest(records, &card.model_id)))
         .collect();
-    models.sort_by(|a, b| a.0[1].cmp(&b.0[1]));
-    let scope: Vec<PathBuf> = paths
-        .iter()
-        .map(|p| discover::absolute(cwd, p))
-        .filter(|p| p.is_dir())
-        .collect();
-    let ungoverned = match artifacts::model_files(root, &scope) {
+    models.sort_by(|a, b| a.get("card").cmp(&b.get("card")));
+    let files = match artifacts::scope(cwd, paths) {
+        Some(scope) => artifacts::model_files(root, &scope),
+        // Only card files named: no folder to look in.
+        None => Ok(Vec::new()),
+    };
+    let ungoverned = match files {
         Ok(files) => {
             let card_paths: Vec<&str> = cards.iter().map(|c| c.path.as_str()).collect();
             artifacts::ungoverned(&files, &card_paths)
@@ -140,6 +146,11 @@ pub fn inventory(
     };
     errors.sort_by_key(InputError::message);
     Inventory {
+        generated_at: crate::date::Instant::now(),
+        commit: git2::Repository::open(root).ok().and_then(|r| {
+            let id = r.head().ok()?.peel_to_commit().ok()?.id();
+            Some(id.to_string())
+        }),
         models,
         ungoverned,
         errors,

@@ -607,13 +607,22 @@ fn a_signing_key_that_cannot_be_used_stops_the_check_before_judging() {
             .args(&["--attest", "out", "--signing-key", &key(name)])
             .run();
         assert_eq!(run.code, 2, "{name}: {}", run.output());
-        assert!(run.stderr.contains(says), "{name}: {}", run.stderr);
         assert!(
             !run.stdout.contains("ownerless"),
             "nothing was judged: {}",
             run.stdout
         );
         assert!(!dir.path().join("out/ownerless.statement.json").exists());
+        // The message as JSON: the human rendering wraps it at the terminal's width.
+        let doc = Aimsgate::check(dir.path())
+            .staging()
+            .json()
+            .args(&["--attest", "out", "--signing-key", &key(name)])
+            .run()
+            .json();
+        let message = doc["errors"][0]["message"].as_str().unwrap().to_string();
+        assert!(message.contains(says), "{name}: {message}");
+        assert!(doc["models"].as_array().unwrap().is_empty(), "{doc}");
         // Key material is never shown.
         let text = std::fs::read_to_string(key(name)).unwrap_or_default();
         for line in text
@@ -988,5 +997,72 @@ fn a_model_inside_a_submodule_is_attested_with_the_submodules_files() {
             "vendor/sub/models/vendored/model-card.yaml",
             "vendor/sub/models/vendored/model.onnx"
         ]
+    );
+}
+
+/// The messages a deploy step's author reads name the mistake.
+#[test]
+fn verify_messages_name_the_mistake() {
+    let (dir, _) = signed();
+    // The unsigned statement given for the envelope.
+    let statement = dir.path().join("out/ownerless.statement.json");
+    let card = dir.path().join("models/ownerless/model-card.yaml");
+    let run = Aimsgate::new(dir.path())
+        .args(&[
+            "verify-attestation",
+            &statement.to_string_lossy(),
+            "--key",
+            &key("ed25519.pub"),
+        ])
+        .args(&["--env", "staging"])
+        .args(&["--format", "json", &card.to_string_lossy()])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.output());
+    let message = run.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("unsigned statement") && message.contains(".intoto.jsonl"),
+        "{message}"
+    );
+    // The wrong key: which key the envelope says signed it.
+    let run = verify(
+        dir.path(),
+        "ownerless",
+        "other-p256.pub",
+        &["--format", "json"],
+    );
+    let message = run.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("the envelope says it was signed by sha256:"),
+        "{message}"
+    );
+    // FAILED names the gates that blocked.
+    let run = verify(dir.path(), "blocked", "ed25519.pub", &[]);
+    assert!(run.stdout.contains("by `owner-assigned`"), "{}", run.stdout);
+}
+
+/// A statement names a commit, so a folder changed since that commit is not attested.
+#[test]
+fn a_folder_changed_since_the_commit_is_not_attested() {
+    let dir = repository();
+    std::fs::write(
+        dir.path().join("models/ownerless/config.json"),
+        b"{\"layers\": 3}\n",
+    )
+    .unwrap();
+    let run = attest(dir.path(), None);
+    assert_eq!(run.code, 2, "{}", run.output());
+    let message = run.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("models/ownerless/config.json: changed since the last commit"),
+        "{message}"
     );
 }

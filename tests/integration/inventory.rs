@@ -105,6 +105,23 @@ fn the_json_register_has_a_row_per_model_and_the_ungoverned_files() {
         ])
     );
     assert_eq!(doc["errors"], serde_json::json!([]));
+    assert_eq!(doc["commit"].as_str().unwrap().len(), 40);
+    assert!(doc["generated_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(support["version"], "1.4.0");
+}
+
+/// Named card files: no folder was asked about, so no model file is judged ungoverned (the
+/// weights of a model not named are not a gap).
+#[test]
+fn named_cards_look_at_no_folder_for_model_files() {
+    let dir = repository(false);
+    let doc = inventory(
+        dir.path(),
+        &["--format", "json", "models/support/model-card.yaml"],
+    )
+    .json();
+    assert_eq!(doc["ungoverned"], serde_json::json!([]), "{doc}");
+    assert_eq!(doc["models"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -115,7 +132,7 @@ fn the_csv_register_is_one_row_per_model_and_never_a_formula() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", run.stdout);
     assert!(
-        lines[0].starts_with("id,card,owner,risk_tier,intended_use,"),
+        lines[0].starts_with("id,card,version,owner,risk_tier,intended_use,"),
         "{}",
         lines[0]
     );
@@ -135,6 +152,14 @@ fn the_markdown_register_escapes_card_text_and_lists_what_no_card_covers() {
     assert_eq!(run.code, 0, "{}", run.output());
     let md = &run.stdout;
     assert!(md.starts_with("# AI system inventory"), "{md}");
+    let head = git2::Repository::open(dir.path())
+        .unwrap()
+        .head()
+        .unwrap()
+        .target()
+        .unwrap()
+        .to_string();
+    assert!(md.contains(&format!(" from commit {head}.")), "{md}");
     assert!(
         md.contains("2 models; 2 model files no card covers"),
         "{md}"
@@ -186,7 +211,7 @@ fn a_card_that_cannot_be_read_is_listed_as_an_error_and_the_run_fails() {
         }
         if format == "markdown" {
             assert!(
-                run.stdout.contains("## Cards that could not be read"),
+                run.stdout.contains("## What could not be read"),
                 "{}",
                 run.stdout
             );

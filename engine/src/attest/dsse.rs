@@ -81,10 +81,22 @@ pub fn open(envelope: &Envelope, key: &VerifyingKey) -> Result<Vec<u8>, AttestEr
     if verified {
         Ok(payload)
     } else {
+        let named: Vec<&str> = envelope
+            .signatures
+            .iter()
+            .map(|s| s.keyid.as_str())
+            .filter(|k| !k.is_empty())
+            .collect();
         Err(AttestError::Signature(format!(
-            "no signature on the envelope verifies with the {} key {}",
+            "no signature on the envelope verifies with the {} key {}{}",
             key.algorithm().as_str(),
-            key.keyid()
+            key.keyid(),
+            if named.is_empty() {
+                String::new()
+            } else {
+                // Said by the envelope, not proven: a hint at which key to ask for.
+                format!(" (the envelope says it was signed by {})", named.join(", "))
+            }
         )))
     }
 }

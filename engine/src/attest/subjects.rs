@@ -116,6 +116,7 @@ fn tracked(root: &Path, folder: &str, budget: &mut Budget) -> Result<Vec<Subject
         .strip_prefix(&workdir)
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_default();
+    unchanged(&repo, &inner, &prefix)?;
     let index = repo.index().map_err(|e| git_error("git's index", &e))?;
     let mut out = Vec::new();
     for entry in index.iter() {
@@ -159,6 +160,43 @@ fn tracked(root: &Path, folder: &str, budget: &mut Budget) -> Result<Vec<Subject
         });
     }
     Ok(out)
+}
+
+/// That the folder holds what HEAD holds: a statement names the commit, so the bytes it hashes
+/// must be that commit's (a file edited, staged, added or deleted since is an error).
+fn unchanged(repo: &git2::Repository, inner: &str, prefix: &str) -> Result<(), AttestError> {
+    let mut options = git2::StatusOptions::new();
+    options
+        .include_untracked(false)
+        .include_ignored(false)
+        .exclude_submodules(true);
+    if !inner.is_empty() {
+        options.pathspec(inner).disable_pathspec_match(true);
+    }
+    let statuses = repo
+        .statuses(Some(&mut options))
+        .map_err(|e| git_error("git's status", &e))?;
+    let changed = statuses.iter().find(|s| {
+        !s.status().is_empty()
+            && !s
+                .status()
+                .intersects(git2::Status::WT_NEW | git2::Status::IGNORED)
+            && s.path().is_some_and(|p| inside(p, inner))
+    });
+    match changed {
+        None => Ok(()),
+        Some(s) => {
+            let path = s.path().unwrap_or_default();
+            let name = if prefix.is_empty() {
+                path.to_string()
+            } else {
+                format!("{prefix}/{path}")
+            };
+            Err(AttestError::Subject(format!(
+                "{name}: changed since the last commit, so a statement naming that commit would not describe it; commit the change (or restore the file) before attesting"
+            )))
+        }
+    }
 }
 
 fn link(path: &str) -> AttestError {

@@ -57,6 +57,14 @@ impl Verified {
 
 /// The one envelope of a `.intoto.jsonl` file (blank lines aside).
 pub fn read_envelope(text: &str) -> Result<Envelope, AttestError> {
+    // The unsigned statement written beside the envelope is a likely mistake: say so.
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text)
+        && value.get("_type").is_some()
+    {
+        return Err(AttestError::Envelope(
+            "this is an unsigned statement (`<model-id>.statement.json`); verify the signed envelope beside it, `<model-id>.intoto.jsonl`".into(),
+        ));
+    }
     let mut lines = text
         .lines()
         .enumerate()
@@ -102,12 +110,25 @@ pub fn verify(
     let mut refusals = Vec::new();
     match p.verification_result.as_str() {
         "PASSED" => {}
-        "FAILED" => refusals.push(format!(
-            "the statement says FAILED: model `{}` was {} for {}",
-            decided.model,
-            decided.decision,
-            request(&decided.action, decided.environment.as_deref())
-        )),
+        "FAILED" => {
+            let gates: Vec<String> = decided
+                .findings
+                .iter()
+                .filter(|f| f.severity == "error" && !f.waived)
+                .map(|f| format!("`{}`", f.gate))
+                .collect();
+            refusals.push(format!(
+                "the statement says FAILED: model `{}` was {} for {}{}",
+                decided.model,
+                decided.decision,
+                request(&decided.action, decided.environment.as_deref()),
+                if gates.is_empty() {
+                    String::new()
+                } else {
+                    format!(" by {}", gates.join(", "))
+                }
+            ));
+        }
         other => {
             return Err(AttestError::Statement(format!(
                 "verificationResult is `{other}`, neither PASSED nor FAILED"

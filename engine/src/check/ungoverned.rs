@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::artifacts;
-use crate::discover;
 use crate::error::InputError;
 use crate::evidence::Evidence;
 use crate::report::{Finding, Severity};
@@ -19,15 +18,10 @@ pub(super) fn findings(
     evidence: &Evidence,
     blocks: bool,
 ) -> Result<Vec<Finding>, InputError> {
-    let scope: Vec<PathBuf> = paths
-        .iter()
-        .map(|p| discover::absolute(cwd, p))
-        .filter(|p| p.is_dir())
-        .collect();
     // Only card files were named: no folder to look in.
-    if !paths.is_empty() && scope.is_empty() {
+    let Some(scope) = artifacts::scope(cwd, paths) else {
         return Ok(Vec::new());
-    }
+    };
     let files = artifacts::model_files(root, &scope)?;
     let severity = if blocks {
         Severity::Error

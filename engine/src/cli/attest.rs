@@ -64,6 +64,7 @@ fn read_key(path: &Path) -> Result<SigningKey, InputError> {
             Some(&shown),
             IoError::Read(format!("cannot read the signing key: {e}")),
         )
+        .with_help("name the PKCS#8 PEM private key file (in CI, write the secret to a file first; the action's `signing-key` input does)")
     })?;
     SigningKey::from_pem(&text).map_err(|e| {
         InputError::new(Some(&shown), e).with_help(

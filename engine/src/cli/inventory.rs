@@ -38,7 +38,8 @@ pub(crate) fn run(args: &InventoryArgs) -> Result<Exit, Vec<InputError>> {
     if let Some(file) = &args.record {
         match aimsgate::record::read_file(&cwd.join(file)) {
             Ok(r) => records.extend(r.records),
-            Err(e) => errors.push(InputError::new(Some(&file.to_string_lossy()), e)),
+            // The error names the file.
+            Err(e) => errors.push(InputError::new(None, e)),
         }
     }
     if governance.root.join(".git").exists()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use aimsgate::attest::keys::VerifyingKey;
 use aimsgate::attest::verify::{self, Expected, MAX_ENVELOPE_BYTES};
 use aimsgate::date::Instant;
-use aimsgate::error::{ArgError, InputError, IoError};
+use aimsgate::error::{ArgError, AttestError, InputError, IoError};
 
 use super::attest::read_small;
 use super::check::ActionArg;
@@ -126,6 +126,12 @@ fn verified(args: &VerifyAttestationArgs, shown: &str) -> Result<verify::Verifie
         )
     })?;
     let envelope = verify::read_envelope(&text).map_err(|e| InputError::new(Some(shown), e))?;
-    verify::verify(&envelope, &key, &expected, &args.artifacts)
-        .map_err(|e| InputError::new(Some(shown), e))
+    verify::verify(&envelope, &key, &expected, &args.artifacts).map_err(|e| match e {
+        // An artifact that cannot be read: the message names it.
+        AttestError::Subject(_) => InputError::new(None, e),
+        AttestError::Signature(_) => InputError::new(Some(shown), e).with_help(
+            "verify with the public half of the key that signed it (`openssl pkey -in KEY -pubout`)",
+        ),
+        _ => InputError::new(Some(shown), e),
+    })
 }

@@ -368,6 +368,9 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
             escape(&f.message)
         )?;
     }
+    if let Some(help) = report.ungoverned.first().and_then(|f| f.help.as_deref()) {
+        writeln!(out, "  help: {}", escape(help))?;
+    }
     for e in &report.evidence {
         let state = if e.available { "" } else { "unavailable: " };
         writeln!(out, "evidence {:<13} {state}{}", e.kind, escape(&e.detail))?;
@@ -417,6 +420,9 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         report.now,
         if report.policies == "embedded" {
             "embedded policy pack".to_string()
+        } else if report.policies.is_empty() {
+            // The run stopped before a pack was loaded.
+            "no policy pack loaded".to_string()
         } else {
             format!("policy pack at {}", report.policies)
         },

@@ -9,9 +9,19 @@ use serde_json::{Map, Value, json};
 
 use crate::inventory::{COLUMNS, Inventory};
 
-/// Markdown: the models, the ungoverned model files, and what could not be read.
+/// Markdown: when and from what it was drawn, the models, the ungoverned model files, and what
+/// could not be read.
 pub fn markdown(inv: &Inventory, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# AI system inventory\n")?;
+    writeln!(
+        out,
+        "Drawn at {}{}.\n",
+        inv.generated_at.to_cedar(),
+        inv.commit
+            .as_deref()
+            .map(|c| format!(" from commit {c}"))
+            .unwrap_or_default()
+    )?;
     writeln!(
         out,
         "{}; {} no card covers; {}.\n",
@@ -19,51 +29,51 @@ pub fn markdown(inv: &Inventory, out: &mut dyn Write) -> io::Result<()> {
         crate::report::counted(inv.ungoverned.len(), "model file", "model files"),
         crate::report::counted(
             inv.errors.len(),
-            "card could not be read",
-            "cards could not be read"
+            "file could not be read",
+            "files could not be read"
         ),
     )?;
     let shown = [
-        ("model", 0),
-        ("card", 1),
-        ("owner", 2),
-        ("risk tier", 3),
-        ("intended use", 4),
-        ("impact assessment", 5),
-        ("reference", 6),
-        ("approved on", 7),
-        ("bias tests", 8),
-        ("on version", 9),
-        ("monitoring owner", 10),
-        ("incident contact", 11),
-        ("last decision", 12),
+        ("model", "id"),
+        ("card", "card"),
+        ("version", "version"),
+        ("owner", "owner"),
+        ("risk tier", "risk_tier"),
+        ("intended use", "intended_use"),
+        ("impact assessment", "impact_assessment"),
+        ("reference", "impact_assessment_reference"),
+        ("approved on", "impact_assessment_approved_on"),
+        ("bias tests", "bias_tests_evaluated_on"),
+        ("on version", "bias_tests_model_version"),
+        ("monitoring owner", "monitoring_owner"),
+        ("incident contact", "incident_contact"),
     ];
     let header: Vec<&str> = shown.iter().map(|(h, _)| *h).collect();
-    writeln!(out, "| {} |", header.join(" | "))?;
-    writeln!(out, "|{}", "---|".repeat(shown.len()))?;
+    writeln!(out, "| {} | last decision |", header.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(shown.len() + 1))?;
     for row in &inv.models {
         let mut cells: Vec<String> = shown
             .iter()
-            .map(|(_, i)| {
-                row.0[*i]
-                    .as_deref()
+            .map(|(_, column)| {
+                row.get(column)
                     .map_or_else(|| "—".to_string(), super::markdown::escape)
             })
             .collect();
-        if let Some(last) = cells.last_mut()
-            && row.0[12].is_some()
-        {
-            let at = row.0[13].as_deref().unwrap_or_default();
-            let what = match row.0[15].as_deref() {
-                Some(env) => format!("{} to {env}", row.0[14].as_deref().unwrap_or_default()),
-                None => row.0[14].clone().unwrap_or_default(),
-            };
-            *last = super::markdown::escape(&format!(
-                "{} ({what}, {})",
-                row.0[12].as_deref().unwrap_or_default(),
-                at.get(..10).unwrap_or(at)
-            ));
-        }
+        cells.push(match row.get("last_decision") {
+            None => "—".to_string(),
+            Some(decision) => {
+                let at = row.get("last_decision_at").unwrap_or_default();
+                let action = row.get("last_action").unwrap_or_default();
+                let what = match row.get("last_environment") {
+                    Some(env) => format!("{action} to {env}"),
+                    None => action.to_string(),
+                };
+                super::markdown::escape(&format!(
+                    "{decision} ({what}, {})",
+                    at.get(..10).unwrap_or(at)
+                ))
+            }
+        });
         writeln!(out, "| {} |", cells.join(" | "))?;
     }
     if !inv.ungoverned.is_empty() {
@@ -82,18 +92,17 @@ pub fn markdown(inv: &Inventory, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     if !inv.errors.is_empty() {
-        writeln!(out, "\n## Cards that could not be read\n")?;
+        writeln!(out, "\n## What could not be read\n")?;
         for e in &inv.errors {
-            writeln!(
-                out,
-                "- {}{}: {}",
-                e.path
-                    .as_deref()
-                    .map(super::markdown::escape)
-                    .unwrap_or_default(),
-                e.line().map(|l| format!(":{l}")).unwrap_or_default(),
-                super::markdown::escape(&e.message())
-            )?;
+            let place = match &e.path {
+                Some(p) => format!(
+                    "{}{}: ",
+                    super::markdown::escape(p),
+                    e.line().map(|l| format!(":{l}")).unwrap_or_default()
+                ),
+                None => String::new(),
+            };
+            writeln!(out, "- {place}{}", super::markdown::escape(&e.message()))?;
         }
     }
     Ok(())
@@ -128,7 +137,8 @@ pub fn csv(inv: &Inventory, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// JSON: `{"schema_version": 1, "models": [...], "ungoverned": [{path, kind, lfs}], "errors": [...]}`.
+/// JSON: `{"schema_version": 1, "generated_at", "commit", "models": [...], "ungoverned":
+/// [{path, kind, lfs}], "errors": [...]}`.
 pub fn json(inv: &Inventory, out: &mut dyn Write) -> io::Result<()> {
     let models: Vec<Value> = inv
         .models
@@ -143,6 +153,8 @@ pub fn json(inv: &Inventory, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     let doc = json!({
         "schema_version": 1,
+        "generated_at": inv.generated_at.to_cedar(),
+        "commit": inv.commit,
         "models": models,
         "ungoverned": inv.ungoverned.iter().map(|f| json!({
             "path": f.path, "kind": f.kind, "lfs": f.lfs,
