@@ -62,6 +62,10 @@ pub struct Record {
     pub removed: Vec<ScopeRecord>,
     /// What could not be read or evaluated.
     pub errors: Vec<String>,
+    /// Model files no card covers (`ungoverned-artifact`), by path; empty in records written
+    /// before the field existed.
+    #[serde(default)]
+    pub ungoverned: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +226,11 @@ pub fn of(report: &Report, pack: Option<&Pack>, evidence: &Evidence, actor: &str
         decision: report.decision.as_str().to_string(),
         models: report.models.iter().map(model_record).collect(),
         errors: report.errors.iter().map(ToString::to_string).collect(),
+        ungoverned: report
+            .ungoverned
+            .iter()
+            .map(|f| f.location.path.clone())
+            .collect(),
     }
 }
 

@@ -642,6 +642,15 @@ fn attestations_that_cannot_be_written_fail_the_check() {
     let run = attest(dir.path(), Some("ed25519.key"));
     assert_eq!(run.code, 2, "{}", run.output());
     assert_eq!(run.json()["decision"], "error");
+    let human = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--attest", "out"])
+        .run();
+    assert!(
+        human.stdout.contains("1 file could not be written"),
+        "{}",
+        human.stdout
+    );
     // A tracked file the folder no longer holds cannot be hashed: an error, not a subject less.
     let dir = repository();
     std::fs::remove_file(dir.path().join("models/ownerless/config.json")).unwrap();

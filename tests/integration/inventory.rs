@@ -69,6 +69,13 @@ fn the_json_register_has_a_row_per_model_and_the_ungoverned_files() {
         .args(&["--record", "records.jsonl"])
         .run();
     assert_eq!(record.code, 0, "{}", record.output());
+    // The decision record names the model files no card covered.
+    let line = std::fs::read_to_string(dir.path().join("records.jsonl")).unwrap();
+    let recorded: serde_json::Value = serde_json::from_str(line.trim_end()).unwrap();
+    assert_eq!(
+        recorded["ungoverned"],
+        serde_json::json!(["exported/pytorch_model.bin", "weights/orphan.safetensors"])
+    );
     let run = inventory(
         dir.path(),
         &["--format", "json", "--record", "records.jsonl"],

@@ -400,16 +400,26 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
     }
     // Files with errors that are not a judged model's card: cards that could not be read
     // (a model the count above does not see), waivers, configuration.
-    let unread: std::collections::BTreeSet<&str> = report
-        .errors
-        .iter()
-        .filter_map(|e| e.path.as_deref())
-        .filter(|p| !report.models.iter().any(|m| m.path == *p))
-        .collect();
+    let files = |written: bool| -> std::collections::BTreeSet<&str> {
+        report
+            .errors
+            .iter()
+            .filter(|e| (e.code() == "io::write") == written)
+            .filter_map(|e| e.path.as_deref())
+            .filter(|p| !report.models.iter().any(|m| m.path == *p))
+            .collect()
+    };
+    let (unread, unwritten) = (files(false), files(true));
     if !unread.is_empty() {
         parts.push(format!(
             "{} could not be read",
             plural(unread.len(), "file")
+        ));
+    }
+    if !unwritten.is_empty() {
+        parts.push(format!(
+            "{} could not be written",
+            plural(unwritten.len(), "file")
         ));
     }
     writeln!(
