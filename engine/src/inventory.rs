@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::artifacts::{self, ModelFile};
 use crate::card::{Card, Keys};
 use crate::discover::{self, Loaded};
-use crate::error::{CardError, InputError};
+use crate::error::InputError;
 use crate::record::Record;
 
 /// The columns of a row, in order: the names of the JSON keys and of the CSV header.
@@ -107,18 +107,14 @@ pub fn inventory(
     let mut by_id: HashMap<&str, &str> = HashMap::new();
     for card in &cards {
         if let Some(first) = by_id.insert(&card.model_id, &card.path) {
-            errors.push(
-                InputError::at(
-                    &card.path,
-                    &card.source,
-                    card.anchor,
-                    CardError::Id(format!(
-                        "model id `{}` is also the id of `{first}`: the register would list one system twice",
-                        card.model_id
-                    )),
-                )
-                .with_help("give each model a distinct `governance.id`"),
-            );
+            errors.push(crate::card::duplicate_id(
+                &card.path,
+                &card.source,
+                card.anchor,
+                &card.model_id,
+                first,
+                "the register would list one system twice",
+            ));
         }
     }
     let mut models: Vec<Row> = cards

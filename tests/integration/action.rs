@@ -35,8 +35,8 @@ fn action() -> Node {
     .expect("action.yml is not empty")
 }
 
-/// The step with `id`: its environment (unresolved) and its script.
-fn step(action: &Node, id: &str) -> (Vec<(String, String)>, String) {
+/// The action's steps.
+fn steps(action: &Node) -> &[Node] {
     let steps = &action
         .get("runs")
         .unwrap()
@@ -47,6 +47,12 @@ fn step(action: &Node, id: &str) -> (Vec<(String, String)>, String) {
     let Value::Seq(steps) = &steps.value else {
         panic!("steps is a list")
     };
+    steps
+}
+
+/// The step with `id`: its environment (unresolved) and its script.
+fn step(action: &Node, id: &str) -> (Vec<(String, String)>, String) {
+    let steps = steps(action);
     let step = steps
         .iter()
         .find(|s| s.get("id").is_some_and(|e| text(&e.value) == id))
@@ -699,16 +705,7 @@ fn a_cached_build_is_used_and_the_cache_key_follows_the_source() {
 
 /// The `with:` of the step that uses `uses_prefix`, and the step's `if:` and `uses:`.
 fn uses_step(action: &Node, uses_prefix: &str) -> (BTreeMap<String, String>, String, String) {
-    let steps = &action
-        .get("runs")
-        .unwrap()
-        .value
-        .get("steps")
-        .unwrap()
-        .value;
-    let Value::Seq(steps) = &steps.value else {
-        panic!("steps is a list")
-    };
+    let steps = steps(action);
     let step = steps
         .iter()
         .find(|s| {

@@ -381,6 +381,27 @@ fn card(
     })
 }
 
+/// The error on the card at `path` whose model id `id` is also the id of the card at `first`,
+/// with what the ambiguity would cost (`why`).
+pub fn duplicate_id(
+    path: &str,
+    source: &Arc<str>,
+    anchor: Span,
+    id: &str,
+    first: &str,
+    why: &str,
+) -> InputError {
+    InputError::at(
+        path,
+        source,
+        anchor,
+        CardError::Id(format!(
+            "model id `{id}` is also the id of `{first}`: {why}"
+        )),
+    )
+    .with_help("give each model a distinct `governance.id`")
+}
+
 /// The longest model id.
 pub const MAX_ID_CHARS: usize = 128;
 

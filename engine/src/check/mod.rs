@@ -228,18 +228,14 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     let mut by_id: HashMap<&str, &str> = HashMap::new();
     for card in &cards {
         if let Some(first) = by_id.insert(&card.id, &card.path) {
-            errors.push(
-                InputError::at(
-                    &card.path,
-                    &card.source,
-                    card.anchor,
-                    CardError::Id(format!(
-                        "model id `{}` is also the id of `{first}`: findings and waivers would be ambiguous",
-                        card.id
-                    )),
-                )
-                .with_help("give each model a distinct `governance.id`"),
-            );
+            errors.push(crate::card::duplicate_id(
+                &card.path,
+                &card.source,
+                card.anchor,
+                &card.id,
+                first,
+                "findings and waivers would be ambiguous",
+            ));
         }
     }
     let no_card = cards.is_empty();

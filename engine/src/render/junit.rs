@@ -118,20 +118,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     )?;
                     continue;
                 }
-                match f.severity {
-                    Severity::Error => writeln!(
-                        out,
-                        r#"      <failure message="{}" type="{}">{}</failure>"#,
-                        escape(&f.message),
-                        escape(&f.gate),
-                        escape(&detail(f))
-                    )?,
-                    Severity::Warning => writeln!(
-                        out,
-                        "      <system-out>warning: {}</system-out>",
-                        escape(&detail(f))
-                    )?,
-                }
+                outcome(f, out)?;
             }
             writeln!(out, "    </testcase>")?;
         }
@@ -155,20 +142,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 escape(&f.location.path),
                 escape(&f.gate)
             )?;
-            match f.severity {
-                Severity::Error => writeln!(
-                    out,
-                    r#"      <failure message="{}" type="{}">{}</failure>"#,
-                    escape(&f.message),
-                    escape(&f.gate),
-                    escape(&detail(f))
-                )?,
-                Severity::Warning => writeln!(
-                    out,
-                    "      <system-out>warning: {}</system-out>",
-                    escape(&detail(f))
-                )?,
-            }
+            outcome(f, out)?;
             writeln!(out, "    </testcase>")?;
         }
         writeln!(out, "  </testsuite>")?;
@@ -208,6 +182,24 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
+}
+
+/// A finding inside its test case: a failure when it blocks, else a warning on the case's output.
+fn outcome(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+    match f.severity {
+        Severity::Error => writeln!(
+            out,
+            r#"      <failure message="{}" type="{}">{}</failure>"#,
+            escape(&f.message),
+            escape(&f.gate),
+            escape(&detail(f))
+        ),
+        Severity::Warning => writeln!(
+            out,
+            "      <system-out>warning: {}</system-out>",
+            escape(&detail(f))
+        ),
+    }
 }
 
 #[cfg(test)]
