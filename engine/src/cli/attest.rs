@@ -97,9 +97,9 @@ pub(crate) fn prepare(
     attesting: &Attesting,
     report: &mut Report,
     evidence: &Evidence,
+    cwd: &Path,
     root: &Path,
 ) -> Option<Prepared> {
-    let cwd = std::env::current_dir().unwrap_or_default();
     let dir = cwd.join(&attesting.dir);
     let shown = attesting.dir.to_string_lossy().into_owned();
     let mut errors = Vec::new();

@@ -59,10 +59,15 @@ pub(crate) fn finish(
     }
     let prepared = attesting
         .filter(|_| report.decision != Decision::Error)
-        .and_then(|a| attest::prepare(a, &mut report, evidence, &root));
+        .and_then(|a| attest::prepare(a, &mut report, evidence, &cwd, &root));
     let mut exit = emit(args, &report, files);
     if !args.publish.is_empty() {
         publish_report(args, &report, evidence);
+    }
+    // The record is made only when something keeps it: the records file, the note, or the
+    // statements, which name it by its digest.
+    if args.record.is_none() && !args.record_git_note && prepared.is_none() {
+        return exit;
     }
     let record = aimsgate::record::of(&report, pack, evidence, actor);
     let line = match record.line() {
@@ -72,7 +77,7 @@ pub(crate) fn finish(
             return Exit::Error;
         }
     };
-    if let Err(e) = record_line(args, &line, evidence, &root) {
+    if let Err(e) = record_line(args, &line, evidence, &cwd, &root) {
         eprintln!("aimsgate: the decision was not recorded, so the check fails: {e}");
         exit = Exit::Error;
     }
@@ -108,13 +113,9 @@ pub(crate) fn record_line(
     args: &CheckArgs,
     line: &str,
     evidence: &Evidence,
+    cwd: &std::path::Path,
     root: &std::path::Path,
 ) -> Result<(), Kind> {
-    if args.record.is_none() && !args.record_git_note {
-        return Ok(());
-    }
-    let cwd = std::env::current_dir()
-        .map_err(|e| IoError::Read(format!("cannot read the current directory: {e}")))?;
     if let Some(file) = &args.record {
         aimsgate::record::append(&cwd.join(file), line, root)?;
     }
@@ -128,7 +129,7 @@ pub(crate) fn record_line(
                 .into());
             }
         };
-        aimsgate::record::note(&cwd, &commit, line)?;
+        aimsgate::record::note(cwd, &commit, line)?;
     }
     Ok(())
 }

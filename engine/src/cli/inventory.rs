@@ -42,10 +42,12 @@ pub(crate) fn run(args: &InventoryArgs) -> Result<Exit, Vec<InputError>> {
             Err(e) => errors.push(InputError::new(None, e)),
         }
     }
-    if governance.root.join(".git").exists()
-        && let Ok(notes) = aimsgate::record::read_notes(&governance.root)
-    {
-        records.extend(notes.records);
+    if governance.root.join(".git").exists() {
+        // No notes is no record; notes that cannot be read are said, never passed over.
+        match aimsgate::record::read_notes(&governance.root) {
+            Ok(notes) => records.extend(notes.records),
+            Err(e) => errors.push(InputError::new(None, e)),
+        }
     }
     let mut inventory = aimsgate::inventory::inventory(
         &cwd,
