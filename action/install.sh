@@ -22,7 +22,10 @@ installed=""
 if [ -n "$version" ] && [ -n "$target" ]; then
   base="${AIMSGATE_DOWNLOAD_URL:-${GITHUB_SERVER_URL:-https://github.com}/${AIMSGATE_ACTION_REPOSITORY:-}/releases/download}"
   asset="aimsgate-v${version}-${target}.tar.gz"
-  work=$(mktemp -d)
+  # The download goes under the runner's temp dir and is removed on every way out, a refused
+  # checksum included.
+  work=$(mktemp -d "$root/download.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
   if curl --fail --silent --show-error --location --retry 3 -o "$work/$asset" "$base/v${version}/$asset" \
     && curl --fail --silent --show-error --location --retry 3 -o "$work/$asset.sha256" "$base/v${version}/$asset.sha256"; then
     expected=$(awk '{print $1}' "$work/$asset.sha256")

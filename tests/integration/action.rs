@@ -431,13 +431,20 @@ fn the_release_binary_is_installed_only_when_its_sha256_matches() {
         route(&format!("GET /v9.9.9/{asset}.sha256"), 200, &tampered),
         tarball,
     ]);
-    let (code, text, outputs, _runner) = run_install_step(&server, "9.9.9");
+    let (code, text, outputs, runner) = run_install_step(&server, "9.9.9");
     assert_eq!(code, 1, "{text}");
     assert!(
         text.contains("does not match its published sha256"),
         "{text}"
     );
     assert!(!outputs.contains_key("bin"));
+    // The refused download is not left behind (on a runner, or on this machine's /tmp).
+    let left: Vec<_> = std::fs::read_dir(runner.path().join("aimsgate"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .filter(|name| name != "bin")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 /// The outputs file read as GitHub's runner reads it: `NAME=VALUE` lines, and
