@@ -25,30 +25,38 @@ pub struct ModelFile {
 /// a compression suffix: `model.safetensors.gz`); `.bin` counts only beside a `config.json` or
 /// an `adapter_config.json`, which `has_config` says.
 pub fn kind_of(name: &str, has_config: bool) -> Option<&'static str> {
-    let name = name
-        .rsplit('/')
-        .next()
-        .unwrap_or(name)
-        .trim()
-        .to_ascii_lowercase();
+    // Compared without copying: a repository's every file name passes through here.
+    let name = name.rsplit('/').next().unwrap_or(name).trim();
+    let without = |name: &'_ str, suffix: &str| -> Option<usize> {
+        let dot = name.len().checked_sub(suffix.len() + 1)?;
+        let tail = name.get(dot..)?;
+        (tail.starts_with('.') && tail[1..].eq_ignore_ascii_case(suffix)).then_some(dot)
+    };
     let name = ["gz", "zst", "xz", "bz2", "zip"]
         .iter()
-        .find_map(|c| name.strip_suffix(&format!(".{c}")))
-        .unwrap_or(&name);
+        .find_map(|c| without(name, c))
+        .map_or(name, |dot| &name[..dot]);
     let ext = name.rsplit_once('.')?.1;
-    Some(match ext {
-        "safetensors" => "safetensors",
-        "onnx" => "onnx",
-        "pt" | "pth" | "ckpt" => "pytorch",
-        "pkl" | "pickle" | "joblib" => "pickle",
-        "gguf" => "gguf",
-        "h5" | "keras" => "keras",
-        "pb" => "tensorflow",
-        "mlmodel" => "coreml",
-        "tflite" => "tflite",
-        "bin" if has_config => "weights",
-        _ => return None,
-    })
+    const KINDS: &[(&str, &str)] = &[
+        ("safetensors", "safetensors"),
+        ("onnx", "onnx"),
+        ("pt", "pytorch"),
+        ("pth", "pytorch"),
+        ("ckpt", "pytorch"),
+        ("pkl", "pickle"),
+        ("pickle", "pickle"),
+        ("joblib", "pickle"),
+        ("gguf", "gguf"),
+        ("h5", "keras"),
+        ("keras", "keras"),
+        ("pb", "tensorflow"),
+        ("mlmodel", "coreml"),
+        ("tflite", "tflite"),
+    ];
+    if let Some((_, kind)) = KINDS.iter().find(|(e, _)| ext.eq_ignore_ascii_case(e)) {
+        return Some(kind);
+    }
+    (has_config && ext.eq_ignore_ascii_case("bin")).then_some("weights")
 }
 
 /// The model files under `scope` (absolute folders; the whole of `root` when empty): those git

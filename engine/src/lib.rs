@@ -34,6 +34,7 @@ pub mod report;
 pub mod setting;
 pub mod soa;
 pub mod span;
+pub(crate) mod spread;
 pub mod verdict;
 pub mod verify;
 pub(crate) mod waivers;

@@ -15,6 +15,10 @@ use clap::Parser;
 
 use cli::{Cli, Command, Exit};
 
+/// See Cargo.toml: the allocator is the binary's choice, not the library's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     aimsgate::setting::spell_with(cli::flag);
     let cli = match Cli::try_parse() {

@@ -319,6 +319,10 @@ fn confusable(c: char) -> Option<char> {
 /// scripts replaced by the ASCII letters they pass for, accents dropped from Latin letters, and
 /// everything lower-cased.
 pub fn skeleton(key: &str) -> String {
+    // Nothing ASCII is invisible, a look-alike or accented: the common case, without the tables.
+    if key.is_ascii() {
+        return key.trim().to_ascii_lowercase();
+    }
     key.chars()
         .filter(|c| !invisible(*c))
         .filter(|c| !('\u{0300}'..='\u{036F}').contains(c))
@@ -406,7 +410,9 @@ pub fn resembles(key: &str, target: &str) -> bool {
         return false;
     }
     let s = skeleton(key);
-    s == target || distance(&s, target) <= 2
+    // The distance is at least the difference in length: most keys are far from `target`.
+    let lengths = s.chars().count().abs_diff(target.chars().count());
+    s == target || (lengths <= 2 && distance(&s, target) <= 2)
 }
 
 /// `key` with control and invisible characters shown as `\u{…}`, so a message shows what is

@@ -73,7 +73,7 @@ pub fn load(
     explicit: bool,
     keys: &Keys,
 ) -> Result<Option<Card>, Vec<InputError>> {
-    from_bytes(read_bytes(file, path)?, file, path, explicit, keys)
+    Ok(from_bytes(read_bytes(file, path)?, file, path, explicit, keys)?.ok())
 }
 
 /// The bytes of the card file at `file` (shown as `path`), up to one byte past the size bound.
@@ -101,14 +101,15 @@ fn looks_utf16(bytes: &[u8]) -> bool {
             || head.iter().skip(1).step_by(2).all(|b| *b == 0))
 }
 
-/// Parses the bytes of the card file `file` (shown as `path`). See [`load`].
+/// Parses the bytes of the card file `file` (shown as `path`). See [`load`]. A file that is
+/// not a card is handed back as `Err` with its bytes, for whoever needs to know more of them.
 pub fn from_bytes(
     bytes: Vec<u8>,
     file: &Path,
     path: &str,
     explicit: bool,
     keys: &Keys,
-) -> Result<Option<Card>, Vec<InputError>> {
+) -> Result<Result<Card, Vec<u8>>, Vec<InputError>> {
     let one = |k: Kind| vec![InputError::new(Some(path), k)];
     let format = Format::of(file);
     // A discovered Markdown file is held to the card limits only if it may be a card: a huge
@@ -117,7 +118,7 @@ pub fn from_bytes(
         |bytes: &[u8]| explicit || format != Format::Markdown || may_carry_governance(bytes);
     if bytes.len() as u64 > MAX_CARD_BYTES {
         if !may_be_card(&bytes) {
-            return Ok(None);
+            return Ok(Err(bytes));
         }
         return Err(one(IoError::TooLarge(format!(
             "the card is larger than {} MiB; a model card that large is refused rather than read",
@@ -132,7 +133,7 @@ pub fn from_bytes(
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
-        Err(e) if !may_be_card(e.as_bytes()) => return Ok(None),
+        Err(e) if !may_be_card(e.as_bytes()) => return Ok(Err(e.into_bytes())),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..valid]
@@ -147,10 +148,19 @@ pub fn from_bytes(
         }
     };
     if text.contains('\0') && !may_be_card(text.as_bytes()) {
-        return Ok(None);
+        return Ok(Err(text.into_bytes()));
     }
     let fallback_id = folder_name(file);
-    parse(path, Arc::from(text), format, explicit, &fallback_id, keys)
+    let source: Arc<str> = Arc::from(text);
+    Ok(parse(
+        path,
+        Arc::clone(&source),
+        format,
+        explicit,
+        &fallback_id,
+        keys,
+    )?
+    .ok_or_else(|| source.as_bytes().to_vec()))
 }
 
 /// Keys of a front matter that only a Hugging Face model card carries: a Markdown file whose

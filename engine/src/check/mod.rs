@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use git2::Repository;
 
@@ -25,6 +24,7 @@ use crate::pack::Pack;
 use crate::report::{ChangeSummary, Judged, ModelReport, RefUsed, Report, Skipped, Warning, short};
 use crate::setting::{self, Setting};
 use crate::span::Span;
+use crate::spread::spread;
 use crate::waivers::{Identity, Matched, Waivers};
 use identity::id_at;
 use vanished::{committed_card, removed_cards};
@@ -138,49 +138,6 @@ fn judge(
     }
 }
 
-/// `f` over `items`, spread over the machine's cores, results in the order of `items`.
-fn spread<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    // Below this many items per thread, starting threads costs more than it saves.
-    const PER_THREAD: usize = 8;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(items.len() / PER_THREAD);
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let from = next.fetch_add(PER_THREAD, Ordering::Relaxed);
-            if from >= items.len() {
-                break done;
-            }
-            for (i, item) in items.iter().enumerate().skip(from).take(PER_THREAD) {
-                done.push((i, f(item)));
-            }
-        }
-    };
-    let mut results: Vec<Option<R>> = Vec::new();
-    results.resize_with(items.len(), || None);
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut all = work();
-        for h in helpers {
-            // A worker that panicked is a bug; its items are then judged here, again.
-            all.extend(h.join().unwrap_or_default());
-        }
-        for (i, r) in all {
-            results[i] = Some(r);
-        }
-    });
-    results
-        .into_iter()
-        .zip(items)
-        .map(|(r, item)| r.unwrap_or_else(|| f(item)))
-        .collect()
-}
-
 /// Runs the check. Never fails: whatever could not be read or evaluated is in the report's
 /// errors, and makes its decision [`crate::report::Decision::Error`].
 pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
@@ -194,8 +151,10 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         .as_ref()
         .map(|g| g.config.submodules_without_cards.clone())
         .unwrap_or_default();
-    let (candidates, mut errors) =
-        discover::candidates(&options.cwd, &root, &options.paths, &opaque);
+    // The untracked candidates are listed (a walk of the work tree) while the tracked ones
+    // are judged.
+    let (tracked, mut errors, untracked) =
+        discover::tracked(&options.cwd, &root, &options.paths, &opaque);
     let now = options.request.now;
     let (waivers, waiver_errors) = match &options.governance {
         Some(g) => match load_waivers(g, pack, now) {
@@ -207,9 +166,28 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     let evaluator = Evaluator::new(pack, &options.request, evidence);
     let keys = &pack.card_keys;
     let budget = discover::Budget::default();
-    let outcomes = spread(&candidates, |c| {
-        judge(c, evaluator.as_ref().ok(), keys, evidence, &budget)
-    });
+    let judge_all = |candidates: &[discover::Candidate]| {
+        spread(candidates, |c| {
+            judge(c, evaluator.as_ref().ok(), keys, evidence, &budget)
+        })
+    };
+    let outcomes = judge_all(&tracked);
+    let (more, more_errors) = untracked.finish(&tracked);
+    if !more_errors.is_empty() {
+        errors.extend(more_errors);
+        errors.sort_by_key(InputError::message);
+    }
+    let (candidates, outcomes): (Vec<_>, Vec<_>) = if more.is_empty() {
+        (tracked, outcomes)
+    } else {
+        let judged = judge_all(&more);
+        discover::merge(
+            tracked.into_iter().zip(outcomes).collect(),
+            more.into_iter().zip(judged).collect(),
+        )
+        .into_iter()
+        .unzip()
+    };
     let repo = Repository::open(&root).ok();
 
     let mut cards: Vec<&Seen> = Vec::new();

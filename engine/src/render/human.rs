@@ -135,12 +135,17 @@ fn handler(style: Style) -> GraphicalReportHandler {
 }
 
 fn draw(out: &mut dyn Write, style: Style, snippet: &Snippet) -> io::Result<()> {
+    out.write_all(drawn(style, snippet)?.as_bytes())
+}
+
+/// The text `draw` writes.
+fn drawn(style: Style, snippet: &Snippet) -> io::Result<String> {
     let mut text = String::new();
     handler(style)
         .render_report(&mut text, snippet)
         .map_err(io::Error::other)?;
-    out.write_all(text.as_bytes())?;
-    writeln!(out)
+    text.push('\n');
+    Ok(text)
 }
 
 fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
@@ -258,10 +263,14 @@ fn plural(n: usize, one: &str) -> String {
 
 /// Draws the findings of every model, then one line per model and the total.
 pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
-    for model in &report.models {
-        for f in &model.findings {
-            draw(out, style, &finding_snippet(model, f))?;
-        }
+    // Drawn on every core (a monorepo's run draws thousands), written in order.
+    let findings: Vec<(&ModelReport, &Finding)> = report
+        .models
+        .iter()
+        .flat_map(|m| m.findings.iter().map(move |f| (m, f)))
+        .collect();
+    for text in crate::spread::spread(&findings, |(m, f)| drawn(style, &finding_snippet(m, f))) {
+        out.write_all(text?.as_bytes())?;
     }
     let rows = report
         .models

@@ -10,10 +10,14 @@ use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use git2::{Oid, Repository, StatusOptions};
+use git2::{Oid, Repository};
 
 use crate::card::{self, Card, Keys};
+
+mod git;
+
 use crate::error::{CardError, EvidenceError, InputError, IoError, Kind};
+use git::{from_git, untracked_in};
 
 /// The root that paths in reports are relative to: the enclosing git repository's work tree,
 /// or `cwd` outside a repository.
@@ -85,40 +89,6 @@ pub struct Tracked {
     pub transformed: Option<String>,
 }
 
-/// Attributes that make a checked-out file differ from its blob in more than line endings.
-const TRANSFORMING: &[&str] = &["working-tree-encoding", "filter", "ident"];
-
-/// Whether any `.gitattributes` git tracks mentions a transforming attribute: if none does,
-/// no file needs asking (a cheap test before a per-file one).
-fn mentions_transforms(repo: &Repository, index: &git2::Index) -> bool {
-    index.iter().any(|e| {
-        e.path.ends_with(b".gitattributes")
-            && repo.find_blob(e.id).is_ok_and(|b| {
-                let text = String::from_utf8_lossy(b.content());
-                TRANSFORMING.iter().any(|a| text.contains(a))
-            })
-    })
-}
-
-/// The transforming attributes `.gitattributes` gives `rel`, as `name=value` words.
-fn transforms(repo: &Repository, rel: &Path) -> Option<String> {
-    let set: Vec<String> = TRANSFORMING
-        .iter()
-        .filter_map(|name| {
-            let value = repo
-                .get_attr_bytes(rel, name, git2::AttrCheckFlags::FILE_THEN_INDEX)
-                .ok()?;
-            match git2::AttrValue::from_bytes(value) {
-                git2::AttrValue::True => Some((*name).to_string()),
-                git2::AttrValue::String(v) => Some(format!("{name}={v}")),
-                git2::AttrValue::Bytes(v) => Some(format!("{name}={}", String::from_utf8_lossy(v))),
-                git2::AttrValue::False | git2::AttrValue::Unspecified => None,
-            }
-        })
-        .collect();
-    (!set.is_empty()).then(|| set.join(", "))
-}
-
 /// How many bytes of cards one run reads at most: each card is bounded, and so is their sum,
 /// since the run keeps every judged card's text to quote it. Far above a monorepo of 10,000
 /// ordinary cards (35 MB); far below what would exhaust a CI runner's memory.
@@ -184,12 +154,28 @@ impl Candidate {
     /// than opened: anything else where a card may be is an error, never "not a card".
     pub fn load(&self, keys: &Keys, budget: &Budget) -> Result<Loaded, Vec<InputError>> {
         let one = |k: Kind, help: &str| vec![InputError::new(Some(&self.shown), k).with_help(help)];
-        let link = std::fs::symlink_metadata(&self.file).map_err(|e| {
-            one(
-                IoError::Read(format!("cannot read: {e}")).into(),
-                "name a card that exists",
-            )
-        })?;
+        let link = match std::fs::symlink_metadata(&self.file) {
+            Ok(link) => link,
+            // A file git tracks that the work tree lacks (deleted and not yet committed, or
+            // outside a sparse checkout) is not there to be a card: `--changed-since` reports
+            // a card that went missing.
+            Err(e)
+                if !self.explicit
+                    && self.tracked.is_some()
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                    ) =>
+            {
+                return Ok(Loaded::NotACard { changed: false });
+            }
+            Err(e) => {
+                return Err(one(
+                    IoError::Read(format!("cannot read: {e}")).into(),
+                    "name a card that exists",
+                ));
+            }
+        };
         if link.file_type().is_symlink() {
             let inside = self
                 .file
@@ -231,12 +217,15 @@ impl Candidate {
                 )
             })?;
         let bytes = card::read_bytes(&self.file, &self.shown)?;
-        let changed = self.tracked.as_ref().is_some_and(|t| {
-            Oid::hash_object(git2::ObjectType::Blob, &bytes).is_ok_and(|oid| oid != t.blob)
-        });
         match card::from_bytes(bytes, &self.file, &self.shown, self.explicit, keys)? {
-            Some(c) => Ok(Loaded::Card(Box::new(c))),
-            None => Ok(Loaded::NotACard { changed }),
+            Ok(c) => Ok(Loaded::Card(Box::new(c))),
+            // Whether the work tree's bytes are the committed blob's matters only for a file
+            // that is not a card now (its committed version may be one): hashed only then.
+            Err(bytes) => Ok(Loaded::NotACard {
+                changed: self.tracked.as_ref().is_some_and(|t| {
+                    Oid::hash_object(git2::ObjectType::Blob, &bytes).is_ok_and(|oid| oid != t.blob)
+                }),
+            }),
         }
     }
 }
@@ -253,6 +242,83 @@ pub fn candidates(
     paths: &[PathBuf],
     opaque: &[String],
 ) -> (Vec<Candidate>, Vec<InputError>) {
+    let (mut candidates, mut errors, untracked) = tracked(cwd, root, paths, opaque);
+    let (more, more_errors) = untracked.finish(&candidates);
+    if !more.is_empty() {
+        candidates.extend(more);
+        candidates.sort_by(|a, b| a.file.cmp(&b.file));
+    }
+    if !more_errors.is_empty() {
+        errors.extend(more_errors);
+        errors.sort_by_key(InputError::message);
+    }
+    (candidates, errors)
+}
+
+/// Two lists of candidates (each in path order, with what was made of each) as one, in path
+/// order.
+pub fn merge<T>(first: Vec<(Candidate, T)>, second: Vec<(Candidate, T)>) -> Vec<(Candidate, T)> {
+    let mut all = first;
+    all.extend(second);
+    all.sort_by(|a, b| a.0.file.cmp(&b.0.file));
+    all
+}
+
+/// The untracked candidates (those git's ignore rules leave in), found on a thread of their own while the
+/// tracked ones are read: listing them walks the whole work tree.
+#[derive(Debug)]
+pub struct Untracked {
+    job: Option<std::thread::JoinHandle<git::Listing>>,
+    root: Arc<PathBuf>,
+}
+
+impl Untracked {
+    /// The untracked candidates (in path order; none that is already among `known`, which
+    /// named files are), and what could not be listed.
+    pub fn finish(self, known: &[Candidate]) -> (Vec<Candidate>, Vec<InputError>) {
+        let Some(job) = self.job else {
+            return (Vec::new(), Vec::new());
+        };
+        let (found, errors) = job.join().unwrap_or_else(|_| {
+            (
+                Vec::new(),
+                vec![InputError::new(
+                    None,
+                    EvidenceError::Git(
+                        "internal: listing the untracked files failed, so cards not yet added to git cannot be found"
+                            .into(),
+                    ),
+                )],
+            )
+        });
+        let known: HashSet<&Path> = known.iter().map(|c| c.file.as_path()).collect();
+        let mut more: Vec<Candidate> = found
+            .into_iter()
+            .filter(|(file, _)| !known.contains(file.as_path()))
+            .map(|(file, shown)| Candidate {
+                file,
+                shown,
+                explicit: false,
+                tracked: None,
+                root: Arc::clone(&self.root),
+            })
+            .collect();
+        more.sort_by(|a, b| a.file.cmp(&b.file));
+        more.dedup_by(|a, b| a.file == b.file);
+        (more, errors)
+    }
+}
+
+/// The candidates known without walking the work tree — files named, and in a git repository
+/// the files its index (and each checked-out submodule's) tracks — in path order, each once,
+/// with what could not be listed; and the untracked ones, being found meanwhile. Nothing is
+/// read yet.
+pub fn tracked(
+    cwd: &Path,
+    root: &Path,
+    paths: &[PathBuf],
+    opaque: &[String],
+) -> (Vec<Candidate>, Vec<InputError>, Untracked) {
     let mut errors = Vec::new();
     let canonical_root = Arc::new(root.canonicalize().unwrap_or_else(|_| root.to_path_buf()));
     let targets: Vec<PathBuf> = if paths.is_empty() {
@@ -277,15 +343,25 @@ pub fn candidates(
         }
     }
     let mut found: Vec<(PathBuf, String, Option<Tracked>)> = Vec::new();
+    let mut untracked = Untracked {
+        job: None,
+        root: Arc::clone(&canonical_root),
+    };
     if !dirs.is_empty() {
         let git = root.join(".git");
         if std::fs::symlink_metadata(&git).is_ok() {
             match Repository::open(root) {
                 Ok(repo) => {
                     let scope: Vec<&Path> = dirs.iter().map(|(d, _)| d.as_path()).collect();
-                    if let Err(e) = from_git(&repo, root, &scope, opaque, &mut found) {
+                    let mut repos = Vec::new();
+                    if let Err(e) = from_git(&repo, root, &scope, opaque, &mut found, &mut repos) {
                         errors.push(e);
                     }
+                    let scope: Vec<PathBuf> = dirs.iter().map(|(d, _)| d.clone()).collect();
+                    let root = root.to_path_buf();
+                    untracked.job = Some(std::thread::spawn(move || {
+                        untracked_in(&repos, &root, &scope)
+                    }));
                 }
                 Err(e) => errors.push(InputError::new(
                     Some(".git"),
@@ -325,125 +401,7 @@ pub fn candidates(
         })
         .collect();
     errors.sort_by_key(InputError::message);
-    (candidates, errors)
-}
-
-/// The candidates git knows under `scope`: every tracked file with a card's name (in the
-/// index of `repo` and, recursively, of each checked-out submodule), and every untracked one
-/// that git's ignore rules do not exclude. A tracked file missing from the work tree (deleted
-/// and not yet committed, or outside a sparse checkout) is not a candidate: `--changed-since`
-/// reports a card that went missing.
-fn from_git(
-    repo: &Repository,
-    root: &Path,
-    scope: &[&Path],
-    opaque: &[String],
-    out: &mut Vec<(PathBuf, String, Option<Tracked>)>,
-) -> Result<(), InputError> {
-    let Some(work) = repo.workdir().map(Path::to_path_buf) else {
-        return Ok(());
-    };
-    let fail = |what: &str, e: git2::Error| {
-        InputError::new(
-            Some(&display(root, &work, &work)),
-            EvidenceError::Git(format!("cannot read git's {what} ({})", e.message())),
-        )
-    };
-    let in_scope = |p: &Path| scope.iter().any(|s| p.starts_with(s) || s.starts_with(p));
-    let this = Arc::new(work.clone());
-    let index = repo.index().map_err(|e| fail("index", e))?;
-    let transforming = mentions_transforms(repo, &index);
-    let mut listed = HashSet::new();
-    for entry in index.iter() {
-        let rel = path_of(&entry.path);
-        if !listed.insert(rel.clone()) {
-            continue; // another stage of a conflicted file
-        }
-        let abs = work.join(&rel);
-        if !in_scope(&abs) {
-            continue;
-        }
-        const GITLINK: u32 = 0o160_000;
-        if entry.mode & 0o170_000 == GITLINK {
-            // A submodule: its own index lists its files. One that is not checked out could
-            // hold any card; it is an error unless the configuration says it holds none.
-            let shown = display(root, &abs, &abs);
-            match Repository::open(&abs) {
-                Ok(sub)
-                    if sub
-                        .workdir()
-                        .is_some_and(|w| w == abs.as_path() || w == abs.join("")) =>
-                {
-                    from_git(&sub, root, scope, opaque, out)?;
-                }
-                _ if opaque.iter().any(|o| o.trim_end_matches('/') == shown) => {}
-                _ => {
-                    return Err(InputError::new(
-                        Some(&shown),
-                        CardError::Missing(
-                            "is a submodule that is not checked out: the model cards inside it cannot be judged".into(),
-                        ),
-                    )
-                    .with_help("check out submodules (actions/checkout with `submodules: recursive`), or, if it holds no model, list it under `submodules_without_cards` in the protected branch's .aimsgate/config.yaml"));
-                }
-            }
-            continue;
-        }
-        if !candidate(&abs)
-            || !scope.iter().any(|s| abs.starts_with(s))
-            || std::fs::symlink_metadata(&abs).is_err()
-        {
-            continue;
-        }
-        let shown = display(root, &abs, &abs);
-        let transformed = if transforming {
-            transforms(repo, &rel)
-        } else {
-            None
-        };
-        out.push((
-            abs,
-            shown,
-            Some(Tracked {
-                repo: Arc::clone(&this),
-                blob: entry.id,
-                transformed,
-            }),
-        ));
-    }
-    let mut options = StatusOptions::new();
-    options
-        .include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .include_ignored(false)
-        .exclude_submodules(true)
-        .include_unmodified(false);
-    let statuses = repo
-        .statuses(Some(&mut options))
-        .map_err(|e| fail("status", e))?;
-    for s in statuses.iter() {
-        if !s.status().contains(git2::Status::WT_NEW) {
-            continue;
-        }
-        let abs = work.join(path_of(s.path_bytes()));
-        if candidate(&abs) && scope.iter().any(|d| abs.starts_with(d)) {
-            let shown = display(root, &abs, &abs);
-            out.push((abs, shown, None));
-        }
-    }
-    Ok(())
-}
-
-/// A path as git stores it (bytes, `/`-separated), as a path of this system.
-#[cfg(unix)]
-fn path_of(bytes: &[u8]) -> PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
-}
-
-#[cfg(not(unix))]
-fn path_of(bytes: &[u8]) -> PathBuf {
-    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    (candidates, errors, untracked)
 }
 
 /// Outside a repository: every file under `dir` with a card's name (links included, which
@@ -491,7 +449,96 @@ fn walk(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use super::git::path_of;
     use super::*;
+
+    /// The walk finds exactly the untracked cards `git status` (libgit2's) lists, in a work
+    /// tree that has every case the walk decides: ignored folders and files, a re-included
+    /// file under an ignored folder, a tracked file under an ignored folder, `info/exclude`,
+    /// a nested repository, untracked folders, links, names that are not ASCII.
+    #[test]
+    fn untracked_cards_are_what_git_status_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().canonicalize().unwrap();
+        let repo = Repository::init(&work).unwrap();
+        let write = |rel: &str, text: &str| {
+            let file = work.join(rel);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        };
+        write(
+            ".gitignore",
+            "build/\n*.draft.md\nignored-dir/\n!ignored-dir/keep.md\nlogs\n/top-only.md\n",
+        );
+        write(".git/info/exclude", "secret.md\n");
+        let tracked = [
+            "models/a/README.md",
+            "models/b/model-card.yaml",
+            "build/tracked.md",
+            "keep/x/y/README.md",
+        ];
+        let untracked = [
+            "models/a/new.md",
+            "models/c/README.md",
+            "models/c/x.draft.md",
+            "build/untracked.md",
+            "ignored-dir/keep.md",
+            "logs/y.md",
+            "nested/z.md",
+            "deep/er/est/model-card.yml",
+            "secret.md",
+            "models/secret.md",
+            "top-only.md",
+            "models/top-only.md",
+            "docs/notes.txt",
+            "a b/\u{fc}.md",
+            ".hidden/h.md",
+            "keep/x/new/README.md",
+            "keep/x/y/model-card.json",
+        ];
+        for rel in tracked.iter().chain(&untracked) {
+            write(rel, "---\ngovernance: {}\n---\n");
+        }
+        Repository::init(work.join("nested")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(work.join("models/a/README.md"), work.join("link.md")).unwrap();
+        let mut index = repo.index().unwrap();
+        for rel in tracked {
+            index.add_path(Path::new(rel)).unwrap();
+        }
+        index.write().unwrap();
+
+        let mut options = git2::StatusOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .exclude_submodules(true);
+        let mut expected: Vec<PathBuf> = repo
+            .statuses(Some(&mut options))
+            .unwrap()
+            .iter()
+            .filter(|s| s.status().contains(git2::Status::WT_NEW))
+            .map(|s| work.join(path_of(s.path_bytes())))
+            .filter(|p| candidate(p))
+            .collect();
+        expected.sort();
+        assert!(
+            expected.len() >= 5,
+            "the case has untracked cards: {expected:?}"
+        );
+
+        let (mut candidates, errors, pending) = super::tracked(&work, &work, &[], &[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let (more, errors) = pending.finish(&candidates);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut found: Vec<PathBuf> = more.iter().map(|c| c.file.clone()).collect();
+        found.sort();
+        assert_eq!(found, expected);
+        // And the tracked ones are the index's.
+        candidates.retain(|c| c.tracked.is_some());
+        assert_eq!(candidates.len(), tracked.len());
+    }
 
     #[test]
     fn the_cards_of_a_run_are_bounded_together() {
