@@ -155,6 +155,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     // are judged.
     let (tracked, mut errors, untracked) =
         discover::tracked(&options.cwd, &root, &options.paths, &opaque);
+    let model_files = ungoverned::start(&options.cwd, &root, &options.paths);
     let now = options.request.now;
     let (waivers, waiver_errors) = match &options.governance {
         Some(g) => match load_waivers(g, pack, now) {
@@ -219,9 +220,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     let no_card = cards.is_empty();
     let card_paths: Vec<&str> = cards.iter().map(|c| c.path.as_str()).collect();
     let ungoverned = ungoverned::findings(
-        &options.cwd,
-        &root,
-        &options.paths,
+        model_files,
         &card_paths,
         evidence,
         options

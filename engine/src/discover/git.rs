@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use git2::Repository;
 
-use super::{Tracked, candidate, display};
+use super::{Tracked, candidate, card_name, display};
 use crate::error::{CardError, EvidenceError, InputError};
 
 /// Attributes that make a checked-out file differ from its blob in more than line endings.
@@ -54,7 +54,7 @@ pub(super) fn from_git(
     scope: &[&Path],
     opaque: &[String],
     out: &mut Vec<(PathBuf, String, Option<Tracked>)>,
-    repos: &mut Vec<WorkTree>,
+    repos: &mut Vec<PathBuf>,
 ) -> Result<(), InputError> {
     let Some(work) = repo.workdir().map(Path::to_path_buf) else {
         return Ok(());
@@ -69,32 +69,26 @@ pub(super) fn from_git(
     let this = Arc::new(work.clone());
     let index = repo.index().map_err(|e| fail("index", e))?;
     let transforming = mentions_transforms(repo, &index);
-    let mut listed = HashSet::new();
-    let mut tree = WorkTree {
-        work: work.clone(),
-        files: HashSet::new(),
-        dirs: HashSet::new(),
-    };
+    // The index is in path order, the stages of a conflicted file one after another.
+    let mut previous: Vec<u8> = Vec::new();
     for entry in index.iter() {
-        if !tree.files.contains(entry.path.as_slice()) {
-            let mut at = 0;
-            while let Some(slash) = entry.path[at..].iter().position(|b| *b == b'/') {
-                at += slash;
-                tree.dirs.insert(entry.path[..at].to_vec());
-                at += 1;
-            }
-            tree.files.insert(entry.path.clone());
-        }
-        let rel = path_of(&entry.path);
-        if !listed.insert(rel.clone()) {
+        if entry.path == previous {
             continue; // another stage of a conflicted file
         }
+        previous.clone_from(&entry.path);
+        const GITLINK: u32 = 0o160_000;
+        let gitlink = entry.mode & 0o170_000 == GITLINK;
+        // Most files are not cards by their name: passed over before any path is made.
+        let name = entry.path.rsplit(|b| *b == b'/').next().unwrap_or_default();
+        if !gitlink && !card_name(&String::from_utf8_lossy(name)) {
+            continue;
+        }
+        let rel = path_of(&entry.path);
         let abs = work.join(&rel);
         if !in_scope(&abs) {
             continue;
         }
-        const GITLINK: u32 = 0o160_000;
-        if entry.mode & 0o170_000 == GITLINK {
+        if gitlink {
             // A submodule: its own index lists its files. One that is not checked out could
             // hold any card; it is an error unless the configuration says it holds none.
             let shown = display(root, &abs, &abs);
@@ -119,7 +113,7 @@ pub(super) fn from_git(
             }
             continue;
         }
-        if !candidate(&abs) || !scope.iter().any(|s| abs.starts_with(s)) {
+        if !scope.iter().any(|s| abs.starts_with(s)) {
             continue;
         }
         let shown = display(root, &abs, &abs);
@@ -138,17 +132,38 @@ pub(super) fn from_git(
             }),
         ));
     }
-    repos.push(tree);
+    repos.push(work);
     Ok(())
 }
 
 /// A work tree and what its index tracks: file paths (submodules' too) and the folders that
 /// hold them, as git writes paths (bytes, `/`-separated).
-#[derive(Debug)]
-pub(super) struct WorkTree {
+struct WorkTree {
     work: PathBuf,
     files: HashSet<Vec<u8>>,
     dirs: HashSet<Vec<u8>>,
+}
+
+impl WorkTree {
+    fn read(work: &Path, repo: &Repository) -> Result<WorkTree, git2::Error> {
+        let mut tree = WorkTree {
+            work: work.to_path_buf(),
+            files: HashSet::new(),
+            dirs: HashSet::new(),
+        };
+        for entry in repo.index()?.iter() {
+            let mut at = 0;
+            while let Some(slash) = entry.path[at..].iter().position(|b| *b == b'/') {
+                at += slash;
+                if !tree.dirs.contains(&entry.path[..at]) {
+                    tree.dirs.insert(entry.path[..at].to_vec());
+                }
+                at += 1;
+            }
+            tree.files.insert(entry.path);
+        }
+        Ok(tree)
+    }
 }
 
 /// The untracked files with a card's name under `scope`, in the work trees `repos`, that git's
@@ -160,20 +175,22 @@ pub(super) struct WorkTree {
 /// or it is a repository of its own (git lists neither's files); a submodule is its own work
 /// tree. Only an untracked file with a card's name is asked about, and git (libgit2, with every
 /// ignore file and setting it reads) answers whether it is ignored.
-pub(super) fn untracked_in(repos: &[WorkTree], root: &Path, scope: &[PathBuf]) -> Listing {
+pub(super) fn untracked_in(repos: &[PathBuf], root: &Path, scope: &[PathBuf]) -> Listing {
     let mut found = Vec::new();
     let mut errors = Vec::new();
-    for tree in repos {
-        let shown = display(root, &tree.work, &tree.work);
-        let repo = match Repository::open(&tree.work) {
-            Ok(repo) => repo,
+    for work in repos {
+        let shown = display(root, work, work);
+        let (repo, tree) = match Repository::open(work)
+            .and_then(|repo| WorkTree::read(work, &repo).map(|tree| (repo, tree)))
+        {
+            Ok(opened) => opened,
             Err(e) => {
                 errors.push(cannot_list(&shown, e.message()));
                 continue;
             }
         };
         let mut walk = Walk {
-            tree,
+            tree: &tree,
             repo: &repo,
             scope,
             shown: &shown,

@@ -188,12 +188,17 @@ impl Candidate {
                 ));
             }
         }
-        let meta = std::fs::metadata(&self.file).map_err(|e| {
-            one(
-                IoError::Read(format!("cannot read: {e}")).into(),
-                "name a card that exists",
-            )
-        })?;
+        // What a link leads to is looked at anew; anything else was looked at already.
+        let meta = if link.file_type().is_symlink() {
+            std::fs::metadata(&self.file).map_err(|e| {
+                one(
+                    IoError::Read(format!("cannot read: {e}")).into(),
+                    "name a card that exists",
+                )
+            })?
+        } else {
+            link
+        };
         if !meta.is_file() {
             return Err(one(
                 IoError::NotAFile("is not a regular file (a FIFO, a device or a socket cannot be a card); it is not opened".into()).into(),
@@ -377,29 +382,32 @@ pub fn tracked(
             }
         }
     }
-    // A file named twice, or named and also found under a directory, is read once; named wins.
-    let tracked_by_path: std::collections::HashMap<PathBuf, Tracked> = found
-        .iter()
-        .filter_map(|(p, _, t)| t.clone().map(|t| (p.clone(), t)))
-        .collect();
-    let mut files: Vec<(PathBuf, String, bool)> = named
+    // A file named twice, or named and also found under a directory, is read once; named wins
+    // (and knows what git tracks of it).
+    let mut candidates: Vec<Candidate> = named
         .into_iter()
-        .map(|(p, s)| (p, s, true))
-        .chain(found.into_iter().map(|(p, s, _)| (p, s, false)))
-        .collect();
-    files.sort_by(|a, b| (&a.0, !a.2).cmp(&(&b.0, !b.2)));
-    let mut seen = HashSet::new();
-    files.retain(|(p, _, _)| seen.insert(p.clone()));
-    let candidates = files
-        .into_iter()
-        .map(|(file, shown, explicit)| Candidate {
-            tracked: tracked_by_path.get(&file).cloned(),
+        .map(|(file, shown)| (file, shown, true, None))
+        .chain(
+            found
+                .into_iter()
+                .map(|(file, shown, t)| (file, shown, false, t)),
+        )
+        .map(|(file, shown, explicit, tracked)| Candidate {
             file,
             shown,
             explicit,
+            tracked,
             root: Arc::clone(&canonical_root),
         })
         .collect();
+    candidates.sort_by(|a, b| (&a.file, !a.explicit).cmp(&(&b.file, !b.explicit)));
+    candidates.dedup_by(|later, first| {
+        let same = later.file == first.file;
+        if same && first.tracked.is_none() {
+            first.tracked = later.tracked.take();
+        }
+        same
+    });
     errors.sort_by_key(InputError::message);
     (candidates, errors, untracked)
 }

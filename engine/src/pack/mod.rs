@@ -15,6 +15,7 @@ use cedar_policy::{PolicySet, Schema};
 use crate::card::{FieldPath, Keys};
 use crate::error::{InputError, IoError};
 use crate::report::Rule;
+use load::Lint;
 
 mod annotations;
 mod attributes;
@@ -100,7 +101,14 @@ impl Pack {
                 text: Arc::from(*text),
             })
             .collect();
-        Pack::load("embedded".into(), files, schema::Precompiled::embedded())
+        // Its policies name only attributes the schema declares: that is checked once, by the
+        // test `the_embedded_pack_is_lint_clean`, rather than on every run.
+        Pack::load(
+            "embedded".into(),
+            files,
+            schema::Precompiled::embedded(),
+            Lint::Known,
+        )
     }
 
     /// A pack read from a directory: one `.cedarschema` and every `.cedar` file below it.
@@ -135,7 +143,7 @@ impl Pack {
 
     /// Loads a pack from its files' texts.
     pub fn from_files(origin: String, files: Vec<PackFile>) -> Result<Pack, Vec<InputError>> {
-        Pack::load(origin, files, None)
+        Pack::load(origin, files, None, Lint::Attributes)
     }
 
     /// The table of gates in Markdown (id, controls, when it applies, severity, how to fix):
@@ -217,6 +225,37 @@ mod tests {
         let pack = Pack::embedded().unwrap();
         assert!(pack.gate("owner-assigned").is_some());
         assert!(pack.permits.contains("baseline-permit"));
+    }
+
+    /// The embedded pack is loaded without the undeclared-attribute lint: it must have nothing
+    /// that lint (or Cedar's validation) would warn of, loaded in full from its text.
+    #[test]
+    fn the_embedded_pack_is_lint_clean() {
+        let files = embedded::FILES
+            .iter()
+            .map(|(name, text)| PackFile {
+                name: (*name).to_string(),
+                text: Arc::from(*text),
+            })
+            .collect();
+        let full = Pack::load("embedded".into(), files, None, Lint::Attributes).unwrap();
+        assert!(full.warnings.is_empty(), "{:?}", full.warnings);
+        let fast = Pack::embedded().unwrap();
+        let rules = |p: &Pack| p.gates.iter().map(Gate::rule).collect::<Vec<_>>();
+        assert_eq!(rules(&fast), rules(&full));
+        assert_eq!(fast.policies, full.policies);
+        // And the lint does run where it is asked for: one undeclared attribute, one warning.
+        let pack = load(&format!(
+            "{PERMIT}\n@id(\"g\")\nforbid (principal, action, resource) when {{ resource has ownr }};\n"
+        ))
+        .unwrap();
+        assert!(
+            pack.warnings.iter().any(|w| w
+                .message()
+                .contains("`resource has ownr` names an attribute")),
+            "{:?}",
+            pack.warnings
+        );
     }
 
     #[test]
