@@ -12,22 +12,36 @@ use crate::evidence::Evidence;
 use crate::pack::Pack;
 use crate::report::{Action, Decision, Judged, Report};
 
-/// Bytes → card, in every format, discovered or named.
+/// Bytes → card, in every format, discovered or named; and the identity a card is given when
+/// it is read for that alone is the one reading it whole gives.
 pub fn card(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let text: Arc<str> = Arc::from(text);
-    for format in [Format::Markdown, Format::Yaml, Format::Json] {
+    let keys = card::Keys::engine();
+    for (format, file) in [
+        (Format::Markdown, "m/README.md"),
+        (Format::Yaml, "m/model-card.yaml"),
+        (Format::Json, "m/model-card.json"),
+    ] {
         for explicit in [true, false] {
-            let _ = card::parse(
-                "fuzz/card",
-                Arc::clone(&text),
-                format,
+            let whole = card::parse(file, Arc::clone(&text), format, explicit, "m", &keys);
+            let identity = card::identity_of(
+                data.to_vec(),
+                std::path::Path::new(file),
+                file,
                 explicit,
-                "m",
-                &card::Keys::engine(),
+                &keys,
             );
+            if let (Ok(Some(whole)), Ok(identity)) = (whole, identity) {
+                let identity = identity.map(|i| (i.model_id, i.anchor)).ok();
+                assert_eq!(
+                    identity,
+                    Some((whole.model_id, whole.anchor)),
+                    "the identity read alone is not the card's"
+                );
+            }
         }
     }
 }

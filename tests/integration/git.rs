@@ -378,3 +378,68 @@ fn a_protected_ref_without_a_pack_uses_the_embedded_one_and_a_named_one_must_exi
         "{doc}"
     );
 }
+
+/// The example card with `line` as the first line of its governance block.
+fn card_with(line: &str) -> Vec<u8> {
+    let text = String::from_utf8(card("sentiment-classifier/model-card.yaml")).unwrap();
+    text.replacen("governance:\n", &format!("governance:\n  {line}\n"), 1)
+        .into_bytes()
+}
+
+#[test]
+fn a_changed_card_claiming_the_id_of_one_read_only_for_its_identity_is_caught() {
+    let (dir, repo) = repo();
+    let policies = std::fs::read(root().join("policies/aims.cedarschema")).unwrap();
+    write(&repo, "policies/aims.cedarschema", &policies);
+    // Ids as an unchanged card may give them: plain, through an escape (read from the
+    // event stream), through an alias, and from the folder (both read whole).
+    write(
+        &repo,
+        "models/plain/model-card.yaml",
+        &card_with("id: first"),
+    );
+    write(
+        &repo,
+        "models/escaped/model-card.yaml",
+        &card_with("id: \"s\\x65cond\""),
+    );
+    let aliased = String::from_utf8(card_with("id: *third")).unwrap();
+    write(
+        &repo,
+        "models/aliased/model-card.yaml",
+        format!("name: &third third\n{aliased}").as_bytes(),
+    );
+    write(
+        &repo,
+        "models/fourth/model-card.yaml",
+        &card("sentiment-classifier/model-card.yaml"),
+    );
+    // An unchanged card read for its identity alone is not looked at for the rest of it.
+    write(
+        &repo,
+        "models/typo/model-card.yaml",
+        &card_with("id: fifth\n  risk_tier: 12"),
+    );
+    commit(&repo, "Five models", JANE);
+    checkout_new_branch(&repo, "feature");
+    let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        ids(&doc, "skipped"),
+        ["third", "second", "fourth", "first", "fifth"]
+    );
+    for id in ["first", "second", "third", "fourth", "fifth"] {
+        write(
+            &repo,
+            "models/new/model-card.yaml",
+            &card_with(&format!("id: {id}")),
+        );
+        let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+        assert_eq!(code, 2, "{id}: {doc}");
+        let message = doc["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("model id `{id}` is also the id of")),
+            "{id}: {message}"
+        );
+    }
+}

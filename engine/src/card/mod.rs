@@ -101,15 +101,14 @@ fn looks_utf16(bytes: &[u8]) -> bool {
             || head.iter().skip(1).step_by(2).all(|b| *b == 0))
 }
 
-/// Parses the bytes of the card file `file` (shown as `path`). See [`load`]. A file that is
-/// not a card is handed back as `Err` with its bytes, for whoever needs to know more of them.
-pub fn from_bytes(
+/// The text of the card file `file` (shown as `path`) from its bytes, held to the card
+/// limits; a file that cannot be a card is handed back as `Err` with its bytes.
+fn text_of(
     bytes: Vec<u8>,
     file: &Path,
     path: &str,
     explicit: bool,
-    keys: &Keys,
-) -> Result<Result<Card, Vec<u8>>, Vec<InputError>> {
+) -> Result<Result<Arc<str>, Vec<u8>>, Vec<InputError>> {
     let one = |k: Kind| vec![InputError::new(Some(path), k)];
     let format = Format::of(file);
     // A discovered Markdown file is held to the card limits only if it may be a card: a huge
@@ -150,12 +149,27 @@ pub fn from_bytes(
     if text.contains('\0') && !may_be_card(text.as_bytes()) {
         return Ok(Err(text.into_bytes()));
     }
+    Ok(Ok(Arc::from(text)))
+}
+
+/// Parses the bytes of the card file `file` (shown as `path`). See [`load`]. A file that is
+/// not a card is handed back as `Err` with its bytes, for whoever needs to know more of them.
+pub fn from_bytes(
+    bytes: Vec<u8>,
+    file: &Path,
+    path: &str,
+    explicit: bool,
+    keys: &Keys,
+) -> Result<Result<Card, Vec<u8>>, Vec<InputError>> {
+    let source = match text_of(bytes, file, path, explicit)? {
+        Ok(source) => source,
+        Err(bytes) => return Ok(Err(bytes)),
+    };
     let fallback_id = folder_name(file);
-    let source: Arc<str> = Arc::from(text);
     Ok(parse(
         path,
         Arc::clone(&source),
-        format,
+        Format::of(file),
         explicit,
         &fallback_id,
         keys,
@@ -198,6 +212,114 @@ fn folder_name(file: &Path) -> String {
     }
 }
 
+/// Characters that YAML 1.1 readers (Hugging Face's tooling among them) end a line at and
+/// YAML 1.2 does not: the same front matter could then hold a governance block for one reader
+/// and a comment for another, so a card holding one is refused.
+const LINE_SEPARATORS: [char; 3] = ['\u{85}', '\u{2028}', '\u{2029}'];
+
+/// The YAML of a card's text (its front matter, or the whole of a YAML or JSON card), where
+/// it starts in the file, and where a finding about the card as a whole points. `Ok(None)`
+/// for Markdown without front matter.
+fn yaml_of(
+    source: &str,
+    format: Format,
+) -> Result<Option<(&str, Origin, Span)>, frontmatter::Unclosed> {
+    match format {
+        Format::Markdown => Ok(frontmatter::find(source)?.map(|fm| {
+            (
+                &source[fm.yaml_start..fm.yaml_end],
+                Origin {
+                    line: fm.yaml_line,
+                    offset: fm.yaml_start,
+                },
+                fm.open,
+            )
+        })),
+        Format::Yaml | Format::Json => {
+            let from = if source.starts_with('\u{feff}') { 3 } else { 0 };
+            Ok(Some((
+                &source[from..],
+                Origin {
+                    line: 1,
+                    offset: from,
+                },
+                first_line(source, from),
+            )))
+        }
+    }
+}
+
+/// Who a card says it is and where it stands: what a run needs of a card it does not judge.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: String,
+    pub source: Arc<str>,
+    pub anchor: Span,
+    pub model_id: String,
+}
+
+/// The identity of the card file `file` (shown as `path`) from its bytes: its
+/// `governance.id` read without the rest of the card when that is certain to be what reading
+/// it whole gives ([`yaml::string_at`]), else the card read whole. Errors and files that are
+/// not cards as in [`from_bytes`]; a card whose identity is read alone is not looked at for
+/// the errors in the rest of it.
+pub fn identity_of(
+    bytes: Vec<u8>,
+    file: &Path,
+    path: &str,
+    explicit: bool,
+    keys: &Keys,
+) -> Result<Result<Identity, Vec<u8>>, Vec<InputError>> {
+    let source = match text_of(bytes, file, path, explicit)? {
+        Ok(source) => source,
+        Err(bytes) => return Ok(Err(bytes)),
+    };
+    let format = Format::of(file);
+    if let Some((model_id, anchor)) = declared_id(&source, format) {
+        return Ok(Ok(Identity {
+            path: path.to_string(),
+            source,
+            anchor,
+            model_id,
+        }));
+    }
+    let fallback_id = folder_name(file);
+    Ok(
+        match parse(
+            path,
+            Arc::clone(&source),
+            format,
+            explicit,
+            &fallback_id,
+            keys,
+        )? {
+            Some(card) => Ok(Identity {
+                path: card.path,
+                source: card.source,
+                anchor: card.anchor,
+                model_id: card.model_id,
+            }),
+            None => Err(source.as_bytes().to_vec()),
+        },
+    )
+}
+
+/// A valid `governance.id` the card certainly declares, and the card's anchor; `None` when
+/// only reading the card whole can tell.
+fn declared_id(source: &str, format: Format) -> Option<(String, Span)> {
+    if source.contains('\0') {
+        return None;
+    }
+    let (yaml_text, origin, anchor) = yaml_of(source, format).ok()??;
+    if yaml_text.contains(LINE_SEPARATORS) {
+        return None;
+    }
+    let (id, _) = yaml::string_at(yaml_text, origin, &["governance", "id"])?;
+    let id = id.trim();
+    (!id.is_empty() && invalid_id(id).is_none()).then(|| (id.to_string(), anchor))
+}
+
 /// Parses a card's text. See [`load`].
 pub fn parse(
     path: &str,
@@ -220,55 +342,32 @@ pub fn parse(
         )]);
     }
     let err = |span: Span, k: Kind| vec![InputError::at(path, &source, span, k)];
-    let (yaml_text, origin, anchor) = match format {
-        Format::Markdown => match frontmatter::find(&source) {
-            Ok(Some(fm)) => (
-                &source[fm.yaml_start..fm.yaml_end],
-                Origin {
-                    line: fm.yaml_line,
-                    offset: fm.yaml_start,
-                },
-                fm.open,
-            ),
-            Ok(None) if explicit => {
-                let anchor = first_line(&source, 0);
-                return Ok(Some(card(
-                    path,
-                    &source,
-                    format,
-                    None,
-                    anchor,
-                    fallback_id,
-                    keys,
-                )?));
-            }
-            Ok(None) => return Ok(None),
-            Err(unclosed) => {
-                return Err(err(
-                    unclosed.open,
-                    CardError::FrontMatter(
-                        "the front matter opened here is never closed by a `---` line".into(),
-                    )
-                    .into(),
-                ));
-            }
-        },
-        Format::Yaml | Format::Json => {
-            let from = if source.starts_with('\u{feff}') { 3 } else { 0 };
-            (
-                &source[from..],
-                Origin {
-                    line: 1,
-                    offset: from,
-                },
-                first_line(&source, from),
-            )
+    let (yaml_text, origin, anchor) = match yaml_of(&source, format) {
+        Ok(Some(found)) => found,
+        Ok(None) if explicit => {
+            let anchor = first_line(&source, 0);
+            return Ok(Some(card(
+                path,
+                &source,
+                format,
+                None,
+                anchor,
+                fallback_id,
+                keys,
+            )?));
+        }
+        Ok(None) => return Ok(None),
+        Err(unclosed) => {
+            return Err(err(
+                unclosed.open,
+                CardError::FrontMatter(
+                    "the front matter opened here is never closed by a `---` line".into(),
+                )
+                .into(),
+            ));
         }
     };
-    // YAML 1.1 readers (Hugging Face's tooling among them) end a line at U+0085, U+2028 and
-    // U+2029, YAML 1.2 does not: the same front matter could then hold a governance block for
-    // one reader and a comment for another.
-    if let Some(at) = yaml_text.find(['\u{85}', '\u{2028}', '\u{2029}']) {
+    if let Some(at) = yaml_text.find(LINE_SEPARATORS) {
         let offset = origin.offset + at;
         let c = yaml_text[at..].chars().next().unwrap_or(' ');
         return Err(err(

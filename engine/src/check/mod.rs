@@ -112,6 +112,21 @@ fn judge(
     evidence: &Evidence,
     budget: &discover::Budget,
 ) -> Outcome {
+    // A card the change does not ask for is read only for its identity: whether it claims
+    // the id of a card the change made is all the run needs of it.
+    if !wanted(&candidate.shown, evidence) {
+        return match candidate.identify(keys, budget) {
+            Ok(Loaded::Card(card)) => Outcome::Skipped(Seen {
+                id: card.model_id,
+                path: card.path,
+                source: card.source,
+                anchor: card.anchor,
+                owner: None,
+            }),
+            Ok(Loaded::NotACard { changed }) => Outcome::NotACard { changed },
+            Err(errors) => Outcome::Unreadable(errors),
+        };
+    }
     let card = match candidate.load(keys, budget) {
         Ok(Loaded::Card(card)) => card,
         Ok(Loaded::NotACard { changed }) => return Outcome::NotACard { changed },
@@ -124,9 +139,6 @@ fn judge(
         anchor: card.anchor,
         owner: card.governance.owner.clone(),
     };
-    if !wanted(&card.path, evidence) {
-        return Outcome::Skipped(seen);
-    }
     let Some(evaluator) = evaluator else {
         return Outcome::Unjudged(seen);
     };

@@ -139,13 +139,12 @@ pub struct Candidate {
 
 /// What reading a candidate gave.
 #[derive(Debug)]
-pub enum Loaded {
-    Card(Box<Card>),
+pub enum Loaded<T = Box<Card>> {
+    /// A card: read whole, or only its identity.
+    Card(T),
     /// Not a card; `changed` when git tracks it and the work tree's bytes are not the
     /// committed blob's (the committed version must then be looked at: it may be a card).
-    NotACard {
-        changed: bool,
-    },
+    NotACard { changed: bool },
 }
 
 impl Candidate {
@@ -153,6 +152,33 @@ impl Candidate {
     /// repository, and a path that is not a regular file (a FIFO, a device) is refused rather
     /// than opened: anything else where a card may be is an error, never "not a card".
     pub fn load(&self, keys: &Keys, budget: &Budget) -> Result<Loaded, Vec<InputError>> {
+        self.read(budget, |bytes| {
+            Ok(
+                card::from_bytes(bytes, &self.file, &self.shown, self.explicit, keys)?
+                    .map(Box::new),
+            )
+        })
+    }
+
+    /// Reads it for the identity of the card it is, as [`Candidate::load`] reads it whole
+    /// (see [`card::identity_of`]).
+    pub fn identify(
+        &self,
+        keys: &Keys,
+        budget: &Budget,
+    ) -> Result<Loaded<card::Identity>, Vec<InputError>> {
+        self.read(budget, |bytes| {
+            card::identity_of(bytes, &self.file, &self.shown, self.explicit, keys)
+        })
+    }
+
+    /// Reads its bytes and makes of them what `make` does: a card (of some kind), or its
+    /// bytes back when they are not one.
+    fn read<T>(
+        &self,
+        budget: &Budget,
+        make: impl FnOnce(Vec<u8>) -> Result<Result<T, Vec<u8>>, Vec<InputError>>,
+    ) -> Result<Loaded<T>, Vec<InputError>> {
         let one = |k: Kind, help: &str| vec![InputError::new(Some(&self.shown), k).with_help(help)];
         let link = match std::fs::symlink_metadata(&self.file) {
             Ok(link) => link,
@@ -222,8 +248,8 @@ impl Candidate {
                 )
             })?;
         let bytes = card::read_bytes(&self.file, &self.shown)?;
-        match card::from_bytes(bytes, &self.file, &self.shown, self.explicit, keys)? {
-            Ok(c) => Ok(Loaded::Card(Box::new(c))),
+        match make(bytes)? {
+            Ok(c) => Ok(Loaded::Card(c)),
             // Whether the work tree's bytes are the committed blob's matters only for a file
             // that is not a card now (its committed version may be one): hashed only then.
             Err(bytes) => Ok(Loaded::NotACard {

@@ -13,8 +13,11 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 use crate::error::YamlError;
 use crate::span::{Pos, Span};
 
+mod find;
 mod offsets;
 mod scalar;
+
+pub use find::string_at;
 
 use offsets::Offsets;
 use scalar::resolve;
