@@ -248,11 +248,22 @@ pub(crate) fn run(args: CheckArgs) -> Result<Exit, Vec<InputError>> {
         Ok(g) => g,
         Err(errors) => return Ok(emit_errors(&args, None, errors)),
     };
-    let pack = match governance.load_pack() {
+    // The evidence (git's status of the work tree, GitHub's reviews) is gathered while the
+    // pack loads: neither needs the other.
+    let (pack, evidence) = std::thread::scope(|scope| {
+        let evidence =
+            scope.spawn(|| Evidence::gather(&cwd, &gather_options(&args, Some(&governance))));
+        let pack = governance.load_pack();
+        let evidence = evidence
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (pack, evidence)
+    });
+    let pack = match pack {
         Ok(p) => p,
         Err(errors) => return Ok(emit_errors(&args, Some(&governance.pack_origin()), errors)),
     };
-    let evidence = match Evidence::gather(&cwd, &gather_options(&args, Some(&governance))) {
+    let evidence = match evidence {
         Ok(e) => e,
         Err(e) => return Ok(emit_errors(&args, Some(&pack.origin), vec![*e])),
     };

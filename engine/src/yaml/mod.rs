@@ -418,7 +418,9 @@ impl<'a> Builder<'a> {
 
     fn mapping(&mut self, span: Span, depth: usize) -> Result<(Node, usize), ParseError> {
         let mut entries: Vec<Entry> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
+        // Keys seen, looked up in `entries` while the mapping is small (most of a card's are)
+        // and in a set once it is not, so a huge mapping stays linear.
+        let mut seen = Seen::default();
         let mut merges: Vec<Node> = Vec::new();
         let mut count = 1;
         let mut end = span.end;
@@ -459,7 +461,7 @@ impl<'a> Builder<'a> {
                 merges.push(value);
                 continue;
             }
-            if !seen.insert(key.0.clone()) {
+            if !seen.insert(&key.0, &entries) {
                 let first = entries
                     .iter()
                     .find(|e| e.key == key.0)
@@ -502,7 +504,7 @@ impl<'a> Builder<'a> {
                     });
                 };
                 for entry in merged {
-                    if seen.insert(entry.key.clone()) {
+                    if seen.insert(&entry.key, &entries) {
                         entries.push(entry);
                     }
                 }
@@ -516,6 +518,27 @@ impl<'a> Builder<'a> {
             },
         };
         Ok((node, count))
+    }
+}
+
+/// The keys of a mapping being built (see [`Builder::mapping`]).
+#[derive(Default)]
+struct Seen(Option<HashSet<String>>);
+
+impl Seen {
+    /// Below this many entries, a key is looked for among them.
+    const SMALL: usize = 16;
+
+    /// Whether `key` is new to the mapping whose entries so far are `entries` (each of which
+    /// went through here); it is then counted as seen.
+    fn insert(&mut self, key: &str, entries: &[Entry]) -> bool {
+        if self.0.is_none() && entries.len() < Self::SMALL {
+            return !entries.iter().any(|e| e.key == key);
+        }
+        let set = self
+            .0
+            .get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
+        set.insert(key.to_string())
     }
 }
 
@@ -623,6 +646,27 @@ mod tests {
             e.message()
                 .contains("duplicate key `a` (first defined on line 1)")
         );
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_mappings_of_any_size() {
+        for n in [3, Seen::SMALL - 1, Seen::SMALL, Seen::SMALL + 1, 100] {
+            let mut text: String = (0..n).map(|i| format!("k{i}: {i}\n")).collect();
+            assert!(parse(&text, Origin { line: 1, offset: 0 }, Limits::default()).is_ok());
+            text.push_str("k1: again\n");
+            let e = err(&text);
+            assert_eq!(e.pos.line, n + 1, "{n}");
+            assert!(e.message().contains("duplicate key `k1`"), "{n}");
+            // A merged key never overrides an explicit one.
+            let merged = format!(
+                "base: &b {{k1: merged, extra: x}}\nm:\n  <<: *b\n{}",
+                (0..n).map(|i| format!("  k{i}: {i}\n")).collect::<String>()
+            );
+            let root = doc(&merged);
+            let m = &root.get("m").unwrap().value;
+            assert_eq!(scalar(&m.get("k1").unwrap().value).0, "1", "{n}");
+            assert!(m.get("extra").is_some(), "{n}");
+        }
     }
 
     #[test]
