@@ -13,6 +13,7 @@ use aimsgate::evaluate::Evaluator;
 use aimsgate::evidence::Evidence;
 use aimsgate::pack::Pack;
 use aimsgate::report::Decision;
+use aimsgate::yaml::{self, Limits, Origin};
 
 use crate::generate;
 use crate::rego;
@@ -27,8 +28,15 @@ pub struct PerCard {
     pub text_to_verdict: f64,
     /// Card text → typed card (front matter, YAML, governance).
     pub parse: f64,
+    /// … of which saphyr-parser's event stream over the front matter, and nothing else: the
+    /// floor of any reading on this parser.
+    pub events: f64,
+    /// … of which the positioned tree (events included).
+    pub tree: f64,
     /// Typed card → verdict.
     pub evaluate: f64,
+    /// … of which the Cedar entity and request.
+    pub prepare: f64,
     /// `Authorizer::is_authorized` on the pre-built request, against the pack.
     pub raw_is_authorized: f64,
     /// regorus interpreter, `data.aimsgate.deny` on a pre-built input document.
@@ -70,6 +78,21 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
         .map_err(|e| format!("{path}: {e:?}"))?
         .ok_or_else(|| format!("{path}: not a card"))
     };
+    // The front matter of each card, for the YAML stages alone.
+    let yaml: Vec<(&str, Origin)> = texts
+        .iter()
+        .map(|(path, text)| {
+            let fm = card::frontmatter::find(text)
+                .ok()
+                .flatten()
+                .ok_or_else(|| format!("{path}: no front matter"))?;
+            let origin = Origin {
+                line: fm.yaml_line,
+                offset: fm.yaml_start,
+            };
+            Ok((&text[fm.yaml_start..fm.yaml_end], origin))
+        })
+        .collect::<Result<_, String>>()?;
     let pack = Pack::embedded().map_err(|e| format!("{e:?}"))?;
     let spec = crate::request()?;
     let evidence = Evidence::unavailable("benchmark");
@@ -123,7 +146,7 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
     }
 
     let authorizer = cedar_policy::Authorizer::new();
-    let mut m: [Vec<f64>; 6] = Default::default();
+    let mut m: [Vec<f64>; 9] = Default::default();
     for _ in 0..rounds {
         m[0].push(per_item(n, || {
             for t in &texts {
@@ -156,6 +179,24 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
                 let _ = black_box(rego::interpret(&mut interpreter, input));
             }
         }));
+        m[6].push(per_item(n, || {
+            for (text, _) in &yaml {
+                let mut parser = saphyr_parser::Parser::new_from_str(text);
+                while let Some(Ok(event)) = parser.next_event() {
+                    black_box(event);
+                }
+            }
+        }));
+        m[7].push(per_item(n, || {
+            for (text, origin) in &yaml {
+                let _ = black_box(yaml::parse(text, *origin, Limits::default()));
+            }
+        }));
+        m[8].push(per_item(n, || {
+            for c in &cards {
+                let _ = black_box(evaluator.prepare(c));
+            }
+        }));
         if let Some(vm) = &mut vm {
             m[5].push(per_item(n, || {
                 for input in &inputs {
@@ -164,14 +205,17 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
             }));
         }
     }
-    let [ours, parse, evaluate, raw, interp, by_vm] = m;
+    let [ours, parse, evaluate, raw, interp, by_vm, events, tree, prepare] = m;
     Ok(PerCard {
         cards: n,
         rounds,
         blocked,
         text_to_verdict: median(ours),
         parse: median(parse),
+        events: median(events),
+        tree: median(tree),
         evaluate: median(evaluate),
+        prepare: median(prepare),
         raw_is_authorized: median(raw),
         rego_interpreter: median(interp),
         rego_vm: program.map(|_| median(by_vm)),

@@ -184,7 +184,10 @@ fn run(args: &[String]) -> Result<(), String> {
          | measurement | per card | vs raw `is_authorized` |\n|---|---:|---:|\n\
          | aimsgate: card text → verdict | {:.1} µs | {:.2}× |\n\
          | … of which card text → typed card (front matter, YAML, governance) | {:.1} µs | {:.2}× |\n\
+         | … … of which the positioned YAML tree of the front matter | {:.1} µs | {:.2}× |\n\
+         | … … … of which saphyr-parser's event stream alone | {:.1} µs | {:.2}× |\n\
          | … of which typed card → verdict (entity, request, authorize, findings) | {:.1} µs | {:.2}× |\n\
+         | … … of which the Cedar entity and request | {:.1} µs | {:.2}× |\n\
          | raw Cedar `is_authorized`, pre-built request and entities | {:.1} µs | 1.00× |\n\
          | regorus interpreter, same gate in Rego, pre-built input | {:.1} µs | {:.2}× |\n\
          | regorus VM, same gate in Rego, pre-built input | {vm} |",
@@ -194,8 +197,14 @@ fn run(args: &[String]) -> Result<(), String> {
         p.text_to_verdict / p.raw_is_authorized,
         p.parse,
         p.parse / p.raw_is_authorized,
+        p.tree,
+        p.tree / p.raw_is_authorized,
+        p.events,
+        p.events / p.raw_is_authorized,
         p.evaluate,
         p.evaluate / p.raw_is_authorized,
+        p.prepare,
+        p.prepare / p.raw_is_authorized,
         p.raw_is_authorized,
         p.rego_interpreter,
         p.rego_interpreter / p.raw_is_authorized,
