@@ -205,7 +205,17 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
             }));
         }
     }
-    let [ours, parse, evaluate, raw, interp, by_vm, events, tree, prepare] = m;
+    let [
+        ours,
+        parse,
+        evaluate,
+        raw,
+        interp,
+        by_vm,
+        events,
+        tree,
+        prepare,
+    ] = m;
     Ok(PerCard {
         cards: n,
         rounds,
