@@ -443,3 +443,41 @@ fn a_changed_card_claiming_the_id_of_one_read_only_for_its_identity_is_caught() 
         );
     }
 }
+
+#[test]
+fn a_card_that_is_a_link_is_judged_when_the_change_edits_what_it_leads_to() {
+    let (dir, repo) = repo();
+    let policies = std::fs::read(root().join("policies/aims.cedarschema")).unwrap();
+    write(&repo, "policies/aims.cedarschema", &policies);
+    write(&repo, "shared/c.yaml", &card_with("id: cee"));
+    std::fs::create_dir_all(dir.path().join("models/c")).unwrap();
+    std::os::unix::fs::symlink(
+        "../../shared/c.yaml",
+        dir.path().join("models/c/model-card.yaml"),
+    )
+    .unwrap();
+    commit(&repo, "A linked card", JANE);
+    checkout_new_branch(&repo, "feature");
+    let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        ids(&doc, "models"),
+        ["cee"],
+        "a link is judged, never skipped"
+    );
+    // The change edits only the file the card leads to, outside the card's folder.
+    let text = String::from_utf8(card_with("id: cee")).unwrap();
+    write(
+        &repo,
+        "shared/c.yaml",
+        text.replacen("\n  owner: \"@acme/support-ml\"\n", "\n", 1)
+            .as_bytes(),
+    );
+    commit(&repo, "Weaken the linked card", OMAR);
+    let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(ids(&doc, "models"), ["cee"]);
+    write(&repo, "shared/c.yaml", format!("{text}bad: [\n").as_bytes());
+    let (code, doc) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 2, "{doc}");
+}

@@ -113,8 +113,10 @@ fn judge(
     budget: &discover::Budget,
 ) -> Outcome {
     // A card the change does not ask for is read only for its identity: whether it claims
-    // the id of a card the change made is all the run needs of it.
-    if !wanted(&candidate.shown, evidence) {
+    // the id of a card the change made is all the run needs of it. A card that is a link is
+    // always judged: what it leads to may be a file the change edited anywhere in the
+    // repository, which its own path does not show.
+    if !wanted(&candidate.shown, evidence) && !candidate.is_link() {
         return match candidate.identify(keys, budget) {
             Ok(Loaded::Card(card)) => Outcome::Skipped(Seen {
                 id: card.model_id,

@@ -160,6 +160,11 @@ impl Candidate {
         })
     }
 
+    /// Whether it is a symbolic link (as far as can be told: an error is not a link).
+    pub fn is_link(&self) -> bool {
+        std::fs::symlink_metadata(&self.file).is_ok_and(|m| m.file_type().is_symlink())
+    }
+
     /// Reads it for the identity of the card it is, as [`Candidate::load`] reads it whole
     /// (see [`card::identity_of`]).
     pub fn identify(
