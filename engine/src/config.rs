@@ -68,6 +68,10 @@ pub struct Config {
     /// Whether a model file no card covers blocks `check` (`ungoverned_artifacts: error`);
     /// by default it is a warning.
     pub ungoverned_artifacts_block: bool,
+    /// Gates re-levelled (`gates:`), see [`crate::relevel`].
+    pub gates: Vec<crate::relevel::GateLevel>,
+    /// The file's text, for errors found once the pack is loaded (a gate it does not have).
+    pub source: Arc<str>,
 }
 
 const KEYS: &[&str] = &[
@@ -79,6 +83,7 @@ const KEYS: &[&str] = &[
     "accept_stale_approvals",
     "submodules_without_cards",
     "ungoverned_artifacts",
+    "gates",
 ];
 
 impl Config {
@@ -89,6 +94,7 @@ impl Config {
         let root = yaml::parse_file(shown, &source)?;
         let mut config = Config {
             shown: Some(shown.to_string()),
+            source: Arc::clone(&source),
             ..Config::default()
         };
         let Some(root) = root else {
@@ -122,6 +128,14 @@ impl Config {
                 } if !text.trim().is_empty() => Ok(text.trim().to_string()),
                 _ => Err(at(v, format!("`{}` must be a non-empty string", e.key))),
             };
+            if e.key == "gates" {
+                let at = |span, m| InputError::at(shown, &source, span, ConfigError::Value(m));
+                match crate::relevel::parse(v, &at) {
+                    Ok(levels) => config.gates = levels,
+                    Err(e) => errors.extend(e),
+                }
+                continue;
+            }
             let set = match e.key.as_str() {
                 "policies" => text().map(|t| config.policies = Some(t)),
                 "protected_ref" => text().map(|t| config.protected_ref = Some(t)),
@@ -395,6 +409,15 @@ impl Governance {
 
     /// Loads the pack.
     pub fn load_pack(&self) -> Result<Pack, Vec<InputError>> {
+        let mut pack = self.load_pack_as_written()?;
+        if let Some(shown) = &self.config.shown {
+            crate::relevel::apply(&mut pack, &self.config.gates, shown, &self.config.source)?;
+        }
+        Ok(pack)
+    }
+
+    /// The pack, as its files say: no gate re-levelled (what its policy tests judge).
+    pub fn load_pack_as_written(&self) -> Result<Pack, Vec<InputError>> {
         match (&self.pack, &self.source) {
             (PackAt::Embedded, _) => Pack::embedded(),
             (PackAt::Dir(dir, shown), Source::WorkTree) => {

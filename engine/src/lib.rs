@@ -29,6 +29,7 @@ pub mod pack;
 pub mod policytest;
 pub mod publish;
 pub mod record;
+pub mod relevel;
 pub mod render;
 pub mod report;
 pub mod setting;

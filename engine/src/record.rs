@@ -66,6 +66,23 @@ pub struct Record {
     /// before the field existed.
     #[serde(default)]
     pub ungoverned: Vec<String>,
+    /// Gates the configuration re-levelled (a gate turned off among them); empty in records
+    /// written before the field existed.
+    #[serde(default)]
+    pub relevelled: Vec<RelevelRecord>,
+}
+
+/// A gate the configuration re-levelled, in a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelevelRecord {
+    pub gate: String,
+    /// `error`, `warning` or `off`.
+    pub level: String,
+    /// The severity the pack gives it.
+    pub default: String,
+    pub reason: Option<String>,
+    /// The configuration file that sets it.
+    pub by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +171,10 @@ pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// SHA-256 of the pack: its files' names and texts, in order.
+/// SHA-256 of the pack as it judged: its files' names and texts, in order, then each gate the
+/// configuration re-levelled (none: the digest of the files alone). A gate turned off changes
+/// the digest, so a deployment that pins the digest (`verify-attestation --policy-digest`)
+/// refuses what a weakened configuration passed.
 pub fn pack_sha256(pack: &Pack) -> String {
     let mut h = Sha256::new();
     for f in &pack.files {
@@ -162,6 +182,17 @@ pub fn pack_sha256(pack: &Pack) -> String {
         h.update([0]);
         h.update(f.text.as_bytes());
         h.update([0]);
+    }
+    for r in &pack.relevelled {
+        for part in [
+            "relevel",
+            &r.gate,
+            r.level.as_str(),
+            r.reason.as_deref().unwrap_or(""),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
     }
     hex(&h.finalize())
 }
@@ -230,6 +261,17 @@ pub fn of(report: &Report, pack: Option<&Pack>, evidence: &Evidence, actor: &str
             .ungoverned
             .iter()
             .map(|f| f.location.path.clone())
+            .collect(),
+        relevelled: report
+            .relevelled
+            .iter()
+            .map(|r| RelevelRecord {
+                gate: r.gate.clone(),
+                level: r.level.as_str().to_string(),
+                default: r.default.as_str().to_string(),
+                reason: r.reason.clone(),
+                by: r.by.clone(),
+            })
             .collect(),
     }
 }

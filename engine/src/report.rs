@@ -103,6 +103,38 @@ impl Severity {
     }
 }
 
+/// What the configuration sets a gate to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Off => "off",
+        }
+    }
+}
+
+/// A gate the configuration re-levelled, as the report and the record name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relevelled {
+    pub gate: String,
+    /// The gate's Annex A controls.
+    pub controls: Vec<String>,
+    /// The severity the pack gives it.
+    pub default: Severity,
+    pub level: Level,
+    pub reason: Option<String>,
+    /// The configuration file that sets it (`origin/main:.aimsgate/config.yaml`).
+    pub by: String,
+}
+
 /// One waiver, as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Waiver {
@@ -280,6 +312,8 @@ pub struct Report {
     pub rules: Vec<Rule>,
     /// Waivers that matched no finding.
     pub stale_waivers: Vec<Waiver>,
+    /// Gates the governance configuration re-levelled, sorted by id.
+    pub relevelled: Vec<Relevelled>,
     /// Model files no card covers (`ungoverned-artifact`), sorted by path.
     pub ungoverned: Vec<Finding>,
     /// What could not be read or evaluated.

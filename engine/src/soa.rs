@@ -38,11 +38,22 @@ pub struct Decision {
 pub struct Row {
     pub control: &'static str,
     pub title: &'static str,
-    /// Gates of the pack whose `@control` names this control.
+    /// Gates of the pack whose `@control` names this control (and that are not off).
     pub gates: Vec<String>,
+    /// Gates of this control the configuration turned off: they cover nothing.
+    pub off: Vec<OffGate>,
     pub decision: Option<Decision>,
     /// `covered`, `justified`, `excluded` or `gap`.
     pub status: &'static str,
+}
+
+/// A gate turned off by the configuration, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OffGate {
+    pub gate: String,
+    pub reason: Option<String>,
+    /// The configuration file that turned it off.
+    pub by: String,
 }
 
 /// Reads a `soa.yaml` (shown as `path`): control id → decision.
@@ -122,11 +133,26 @@ pub fn statement(pack: &Pack, decisions: &[(String, Decision)]) -> Vec<Row> {
     annex_a::CONTROLS
         .iter()
         .map(|(control, title)| {
-            let gates: Vec<String> = pack
-                .gates
-                .iter()
-                .filter(|g| g.controls.iter().any(|c| c == control))
+            let of_control = || {
+                pack.gates
+                    .iter()
+                    .filter(|g| g.controls.iter().any(|c| c == control))
+            };
+            let gates: Vec<String> = of_control()
+                .filter(|g| !g.off)
                 .map(|g| g.id.clone())
+                .collect();
+            // A gate turned off covers nothing: the control is a gap, with the reason.
+            let off: Vec<OffGate> = pack
+                .relevelled
+                .iter()
+                .filter(|r| r.level == crate::report::Level::Off)
+                .filter(|r| of_control().any(|g| g.id == r.gate))
+                .map(|r| OffGate {
+                    gate: r.gate.clone(),
+                    reason: r.reason.clone(),
+                    by: r.by.clone(),
+                })
                 .collect();
             let decision = decisions
                 .iter()
@@ -142,6 +168,7 @@ pub fn statement(pack: &Pack, decisions: &[(String, Decision)]) -> Vec<Row> {
                 control,
                 title,
                 gates,
+                off,
                 decision,
                 status,
             }

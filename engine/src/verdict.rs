@@ -87,6 +87,7 @@ impl Report {
             change,
             evidence: Vec::new(),
             rules: Vec::new(),
+            relevelled: Vec::new(),
             stale_waivers: Vec::new(),
             ungoverned: Vec::new(),
             errors,

@@ -29,6 +29,7 @@ mod outputs;
 mod properties;
 mod publish;
 mod registry;
+mod relevel;
 mod structure;
 mod trust;
 mod verify;

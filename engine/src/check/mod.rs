@@ -454,9 +454,16 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
             full: r.full.clone(),
             commit: r.commit.clone(),
         });
+    // A re-levelled gate is said in every output, never silent.
+    warnings.extend(pack.relevelled.iter().map(|r| Warning {
+        message: crate::relevel::describe(r),
+        path: None,
+        line: None,
+    }));
     report.warnings = warnings;
     report.evidence = evidence.notes();
     report.rules = pack.gates.iter().map(Gate::rule).collect();
+    report.relevelled = pack.relevelled.clone();
     report.stale_waivers = stale_waivers;
     report.add_ungoverned(ungoverned);
     report

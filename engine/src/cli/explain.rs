@@ -15,23 +15,7 @@ pub(crate) struct ExplainArgs {
 pub(crate) fn run(args: &ExplainArgs) -> Result<Exit, Vec<InputError>> {
     let (_, pack) = setup(&args.pack)?;
     let Some(gate) = pack.gate(&args.gate) else {
-        // The closest id when one is a slip away; else those sharing a word with it.
-        let closest = pack
-            .gates
-            .iter()
-            .map(|g| (strsim::levenshtein(&g.id, &args.gate), g.id.as_str()))
-            .min()
-            .filter(|(d, _)| *d <= 3)
-            .map(|(_, id)| id);
-        let near: Vec<&str> = match closest {
-            Some(id) => vec![id],
-            None => pack
-                .gates
-                .iter()
-                .map(|g| g.id.as_str())
-                .filter(|id| id.split('-').any(|w| w.len() > 3 && args.gate.contains(w)))
-                .collect(),
-        };
+        let near = pack.gates_near(&args.gate);
         let mut e = InputError::new(
             None,
             ArgError::Value(format!("the policy pack has no gate `{}`", args.gate)),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use aimsgate::error::{InputError, IoError, TestError};
 use aimsgate::render::policytest::{self as render, Tally};
 
-use super::{Exit, PackArgs, setup_with, written};
+use super::{Exit, PackArgs, written};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct TestArgs {
@@ -16,7 +16,11 @@ pub(crate) struct TestArgs {
 }
 
 pub(crate) fn run(args: &TestArgs) -> Result<Exit, Vec<InputError>> {
-    let (cwd, governance, pack) = setup_with(&args.pack.flags())?;
+    let cwd = super::current_dir()?;
+    let governance = aimsgate::config::Governance::resolve(&cwd, &args.pack.flags())?;
+    // Policy tests judge the pack as written: a gate the configuration re-levels is still the
+    // gate its tests describe.
+    let pack = governance.load_pack_as_written()?;
     // The pack's own tests: beside the pack the flag or the configuration names.
     let target = args.dir.clone().unwrap_or_else(|| match &governance.pack {
         aimsgate::config::PackAt::Dir(dir, _) => governance.root.join(dir).join("tests"),

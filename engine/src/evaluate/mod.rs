@@ -287,7 +287,7 @@ impl<'p> Evaluator<'p> {
             .pack
             .gates
             .iter()
-            .filter(|g| fired.contains(g.id.as_str()))
+            .filter(|g| fired.contains(g.id.as_str()) && !g.off)
             .map(|g| Finding::new(g, card, self.evidence))
             .collect();
         if !permitted {

@@ -77,5 +77,6 @@ pub(super) fn gate(
         file: file.to_string(),
         line,
         text: policy_text.to_string(),
+        off: false,
     })
 }

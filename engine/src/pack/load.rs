@@ -300,6 +300,7 @@ impl Pack {
             permit_set,
             gates,
             permits,
+            relevelled: Vec::new(),
             files,
             warnings,
         })

@@ -55,6 +55,9 @@ pub struct Gate {
     pub line: usize,
     /// The policy's source text.
     pub text: String,
+    /// Turned off by the governance configuration ([`crate::relevel`]): its findings are
+    /// not reported (an error evaluating it still is).
+    pub off: bool,
 }
 
 /// One file of the pack.
@@ -84,6 +87,8 @@ pub struct Pack {
     pub gates: Vec<Gate>,
     /// Ids of the permit policies.
     pub permits: HashSet<String>,
+    /// The gates the governance configuration re-levelled, sorted by id.
+    pub relevelled: Vec<crate::report::Relevelled>,
     pub files: Vec<PackFile>,
     /// What `aimsgate validate` warns about: gates missing annotations, controls that are not
     /// Annex A controls, and Cedar's own validation warnings.
@@ -170,6 +175,27 @@ impl Pack {
     /// `aimsgate init --policies`.
     pub fn embedded_files() -> impl Iterator<Item = (&'static str, &'static str)> {
         embedded::FILES.iter().chain(embedded::TEST_FILES).copied()
+    }
+
+    /// The gates a mistyped id may mean: the closest when it is a slip away, else those that
+    /// share a word with it.
+    pub fn gates_near(&self, id: &str) -> Vec<&str> {
+        let closest = self
+            .gates
+            .iter()
+            .map(|g| (strsim::levenshtein(&g.id, id), g.id.as_str()))
+            .min()
+            .filter(|(d, _)| *d <= 3)
+            .map(|(_, id)| id);
+        match closest {
+            Some(g) => vec![g],
+            None => self
+                .gates
+                .iter()
+                .map(|g| g.id.as_str())
+                .filter(|g| g.split('-').any(|w| w.len() > 3 && id.contains(w)))
+                .collect(),
+        }
     }
 
     /// The gate with this id.

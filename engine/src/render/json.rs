@@ -29,6 +29,8 @@ struct V1<'a> {
     protected_ref: Option<RefV1<'a>>,
     evidence: Vec<EvidenceV1<'a>>,
     stale_waivers: Vec<WaiverV1<'a>>,
+    /// Gates the governance configuration re-levelled.
+    relevelled: Vec<RelevelledV1<'a>>,
     /// Model files no card covers (`ungoverned-artifact` findings).
     ungoverned: Vec<FindingV1<'a>>,
     warnings: Vec<WarningV1<'a>>,
@@ -130,6 +132,16 @@ struct FindingV1<'a> {
     policy: Option<PolicyV1<'a>>,
     waived: Option<WaiverV1<'a>>,
     expired_waiver: Option<WaiverV1<'a>>,
+}
+
+#[derive(Serialize)]
+struct RelevelledV1<'a> {
+    gate: &'a str,
+    controls: &'a [String],
+    level: &'static str,
+    default: &'static str,
+    reason: Option<&'a str>,
+    by: &'a str,
 }
 
 #[derive(Serialize)]
@@ -279,6 +291,18 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect(),
         stale_waivers: report.stale_waivers.iter().map(waiver).collect(),
+        relevelled: report
+            .relevelled
+            .iter()
+            .map(|r| RelevelledV1 {
+                gate: &r.gate,
+                controls: &r.controls,
+                level: r.level.as_str(),
+                default: r.default.as_str(),
+                reason: r.reason.as_deref(),
+                by: &r.by,
+            })
+            .collect(),
         ungoverned: report.ungoverned.iter().map(finding).collect(),
         warnings: report
             .warnings

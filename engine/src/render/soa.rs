@@ -46,6 +46,7 @@ pub fn markdown(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
             r.gates
                 .iter()
                 .map(|g| format!("`{g}`"))
+                .chain(r.off.iter().map(|o| format!("`{}` (off)", o.gate)))
                 .collect::<Vec<_>>()
                 .join(", "),
             r.decision
@@ -63,6 +64,22 @@ pub fn markdown(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
         )?;
         for r in gaps {
             writeln!(out, "- {} {}", r.control, r.title)?;
+            for o in &r.off {
+                writeln!(
+                    out,
+                    "  - its gate `{}` is turned off by {}{}",
+                    o.gate,
+                    if o.by.contains('`') {
+                        md(&o.by)
+                    } else {
+                        format!("`{}`", o.by)
+                    },
+                    o.reason
+                        .as_deref()
+                        .map(|why| format!(": {}", md(why)))
+                        .unwrap_or_default()
+                )?;
+            }
         }
     }
     Ok(())
@@ -78,11 +95,14 @@ fn csv_field(s: &str) -> String {
 
 /// CSV with a header row.
 pub fn csv(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "control,title,applicable,gates,justification,status")?;
+    writeln!(
+        out,
+        "control,title,applicable,gates,justification,status,off"
+    )?;
     for r in rows {
         writeln!(
             out,
-            "{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{}",
             r.control,
             csv_field(r.title),
             match &r.decision {
@@ -92,7 +112,17 @@ pub fn csv(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
             },
             csv_field(&r.gates.join(" ")),
             csv_field(r.decision.as_ref().map_or("", |d| d.justification.as_str())),
-            r.status
+            r.status,
+            csv_field(
+                &r.off
+                    .iter()
+                    .map(|o| match &o.reason {
+                        Some(why) => format!("{}: {why}", o.gate),
+                        None => o.gate.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
         )?;
     }
     Ok(())
