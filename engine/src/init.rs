@@ -42,6 +42,39 @@ pub const GOVERNANCE: &[&str] = &[
     "  incident_contact: \"\"        # A.8.4",
 ];
 
+/// Where `init` writes the Statement of Applicability.
+pub const SOA_PATH: &str = crate::soa::DEFAULT_PATH;
+
+/// The Annex A controls no gate can evidence from a model's card or repository: the
+/// organisation's own policy, alignment, reporting of concerns, tooling and people,
+/// objectives, processes, external reporting and customers. `init` lists them in the
+/// statement as applicable, each with a `TODO` justification that `controls` counts as a gap
+/// until the AIMS owner writes it.
+pub const ORGANISATIONAL: &[&str] = &[
+    "A.2.2", "A.2.3", "A.3.3", "A.4.4", "A.4.6", "A.6.1.2", "A.6.1.3", "A.8.3", "A.10.4",
+];
+
+/// The statement `init` writes: the organisational controls, to be justified.
+pub fn soa_template() -> String {
+    let mut out = String::from(
+        "# Statement of Applicability (ISO/IEC 42001 Annex A): the organisation's decision on each\n\
+         # control that no gate implements. `aimsgate controls` shows all 38 and which gates cover\n\
+         # the others. Replace each TODO with how the control is met (the policy, process or\n\
+         # record an auditor can be shown), or set `applicable: false` and say why;\n\
+         # `aimsgate controls --fail-on-gaps` fails while a TODO remains.\ncontrols:\n",
+    );
+    for id in ORGANISATIONAL {
+        let title = crate::annex_a::CONTROLS
+            .iter()
+            .find(|(c, _)| c == id)
+            .map_or("", |(_, t)| t);
+        out.push_str(&format!(
+            "  {id}:   # {title}\n    applicable: true\n    justification: TODO\n"
+        ));
+    }
+    out
+}
+
 /// Where `init` writes the example workflow.
 pub const WORKFLOW_PATH: &str = ".github/workflows/aimsgate.yml";
 
@@ -157,6 +190,17 @@ pub fn plan(dir: &Path, options: &Options) -> Result<Plan, Vec<InitError>> {
             CONFIG.to_string(),
             "written",
         );
+    }
+    // One statement serves the repository: `init` on a second card keeps it.
+    let soa = dir.join(SOA_PATH);
+    if soa.exists() && !options.force {
+        plan.kept.push(soa);
+    } else {
+        plan.writes.push(Write {
+            path: soa,
+            content: soa_template(),
+            what: "written",
+        });
     }
     if options.workflow {
         let path = dir.join(WORKFLOW_PATH);

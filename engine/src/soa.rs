@@ -47,6 +47,17 @@ pub struct Row {
     pub status: &'static str,
 }
 
+impl Decision {
+    /// Whether the justification is still the template's placeholder (`TODO`, `TODO: …`):
+    /// then the control is a gap until someone writes it.
+    pub fn is_todo(&self) -> bool {
+        let j = self.justification.trim();
+        j.get(..4)
+            .is_some_and(|head| head.eq_ignore_ascii_case("todo"))
+            && !j[4..].starts_with(|c: char| c.is_alphanumeric())
+    }
+}
+
 /// A gate turned off by the configuration, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OffGate {
@@ -158,9 +169,12 @@ pub fn statement(pack: &Pack, decisions: &[(String, Decision)]) -> Vec<Row> {
                 .iter()
                 .find(|(c, _)| c == control)
                 .map(|(_, d)| d.clone());
+            // A justification still `TODO` explains nothing: a gap until it is written.
             let status = match (&decision, gates.is_empty()) {
+                (Some(d), _) if !d.applicable && d.is_todo() => "gap",
                 (Some(d), _) if !d.applicable => "excluded",
                 (_, false) => "covered",
+                (Some(d), true) if d.is_todo() => "gap",
                 (Some(_), true) => "justified",
                 (None, true) => "gap",
             };

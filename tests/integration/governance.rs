@@ -528,3 +528,68 @@ fn the_readme_walkthrough_for_a_repository_of_ones_own() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("2 models checked for release"), "{out}");
 }
+
+#[test]
+fn a_fresh_init_lists_the_organisational_controls_as_todo_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = aimsgate(dir.path(), &["init", "--no-workflow"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(".aimsgate/soa.yaml: written"), "{out}");
+    let (_, json, _) = aimsgate(dir.path(), &["controls", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = doc["controls"].as_array().unwrap();
+    let todo: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["decision"]["justification"] == "TODO")
+        .map(|r| r["control"].as_str().unwrap())
+        .collect();
+    assert_eq!(todo, aimsgate::init::ORGANISATIONAL);
+    for r in rows.iter().filter(|r| !r["decision"].is_null()) {
+        assert_eq!(r["status"], "gap", "a TODO explains nothing: {r}");
+        assert!(r["gates"].as_array().unwrap().is_empty(), "{r}");
+    }
+    let (code, md, _) = aimsgate(dir.path(), &["controls", "--fail-on-gaps"]);
+    assert_eq!(code, 1);
+    assert!(
+        md.contains("(9 of them a justification still TODO)")
+            && md.contains("- A.2.2 AI policy — the statement's justification is still TODO"),
+        "{md}"
+    );
+    // Written, a justification closes its gap; `todo:` or `TODO.` is still a placeholder.
+    let soa = std::fs::read_to_string(dir.path().join(".aimsgate/soa.yaml")).unwrap();
+    let soa = soa
+        .replacen(
+            "justification: TODO",
+            "justification: \"AI policy POL-7\"",
+            1,
+        )
+        .replacen(
+            "justification: TODO",
+            "justification: \"todo: ask legal\"",
+            1,
+        )
+        .replacen(
+            "justification: TODO",
+            "justification: \"Todoist board AIMS-3\"",
+            1,
+        );
+    std::fs::write(dir.path().join(".aimsgate/soa.yaml"), soa).unwrap();
+    let (_, json, _) = aimsgate(dir.path(), &["controls", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let status = |c: &str| {
+        doc["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["control"] == c)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("A.2.2"), "justified");
+    assert_eq!(status("A.2.3"), "gap");
+    assert_eq!(status("A.3.3"), "justified");
+    // A second init keeps the statement.
+    let (code, out, _) = aimsgate(dir.path(), &["init", "--no-workflow", "--policies"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(".aimsgate/soa.yaml: exists, kept"), "{out}");
+}

@@ -18,14 +18,23 @@ pub fn markdown(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
         "# Statement of Applicability — ISO/IEC 42001:2023 Annex A\n"
     )?;
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
+    let todo = rows
+        .iter()
+        .filter(|r| r.status == "gap" && r.decision.as_ref().is_some_and(|d| d.is_todo()))
+        .count();
     writeln!(
         out,
-        "{} controls: {} covered by gates, {} justified without a gate, {} excluded, {} gaps.\n",
+        "{} controls: {} covered by gates, {} justified without a gate, {} excluded, {} gaps{}.\n",
         rows.len(),
         count("covered"),
         count("justified"),
         count("excluded"),
-        count("gap")
+        count("gap"),
+        if todo > 0 {
+            format!(" ({todo} of them a justification still TODO)")
+        } else {
+            String::new()
+        }
     )?;
     writeln!(
         out,
@@ -63,7 +72,12 @@ pub fn markdown(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
             "\n## Gaps\n\nNeither implemented by a gate nor justified in the statement:\n"
         )?;
         for r in gaps {
-            writeln!(out, "- {} {}", r.control, r.title)?;
+            let todo = if r.decision.as_ref().is_some_and(|d| d.is_todo()) {
+                " — the statement's justification is still TODO"
+            } else {
+                ""
+            };
+            writeln!(out, "- {} {}{todo}", r.control, r.title)?;
             for o in &r.off {
                 writeln!(
                     out,
