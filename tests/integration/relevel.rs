@@ -150,6 +150,16 @@ fn a_gate_turned_off_is_recorded_digested_and_a_gap_with_its_reason() {
         "a pack with a gate off is not the pack as written"
     );
 
+    // `explain` says what the configuration made of the gate.
+    let (_, out, _) = Aimsgate::new(dir.path())
+        .args(&["explain", "monitoring-plan-defined"])
+        .run()
+        .parts();
+    assert!(
+        out.contains("severity:   off (error in the pack; set by .aimsgate/config.yaml: batch scoring only; monitored under OPS-12)"),
+        "{out}"
+    );
+
     // The statement: the control is a gap, and says why.
     let (code, md, _) = Aimsgate::new(dir.path()).args(&["controls"]).run().parts();
     assert_eq!(code, 0);

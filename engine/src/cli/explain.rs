@@ -34,6 +34,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Exit, Vec<InputError>> {
         });
         return Err(vec![e]);
     };
-    written(|out| aimsgate::render::explain::render(gate, out))?;
+    let relevelled = pack.relevelled.iter().find(|r| r.gate == gate.id);
+    written(|out| aimsgate::render::explain::render(gate, relevelled, out))?;
     Ok(Exit::Allowed)
 }

@@ -5,10 +5,25 @@ use std::io::{self, Write};
 
 use crate::annex_a;
 use crate::pack::Gate;
+use crate::report::Relevelled;
 
-pub fn render(gate: &Gate, out: &mut dyn Write) -> io::Result<()> {
+/// `relevelled`: what the governance configuration made of the gate, if anything.
+pub fn render(gate: &Gate, relevelled: Option<&Relevelled>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{} — {}\n", gate.id, gate.title)?;
-    writeln!(out, "severity:   {}", gate.severity.as_str())?;
+    match relevelled {
+        Some(r) => writeln!(
+            out,
+            "severity:   {} ({} in the pack; set by {}{})",
+            r.level.as_str(),
+            r.default.as_str(),
+            r.by,
+            r.reason
+                .as_deref()
+                .map(|why| format!(": {why}"))
+                .unwrap_or_default()
+        )?,
+        None => writeln!(out, "severity:   {}", gate.severity.as_str())?,
+    }
     writeln!(
         out,
         "applies:    {}",
