@@ -60,8 +60,8 @@ pub fn soa_template() -> String {
         "# Statement of Applicability (ISO/IEC 42001 Annex A): the organisation's decision on each\n\
          # control that no gate implements. `aimsgate controls` shows all 38 and which gates cover\n\
          # the others. Replace each TODO with how the control is met (the policy, process or\n\
-         # record an auditor can be shown), or set `applicable: false` and say why;\n\
-         # `aimsgate controls --fail-on-gaps` fails while a TODO remains.\ncontrols:\n",
+         # record an auditor can be shown), or set `applicable: false` and say why:\n\
+         # `aimsgate controls` counts each TODO as a gap.\ncontrols:\n",
     );
     for id in ORGANISATIONAL {
         let title = crate::annex_a::CONTROLS

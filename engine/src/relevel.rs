@@ -16,6 +16,7 @@
 
 use std::sync::Arc;
 
+use crate::card::keys::escape;
 use crate::error::{ConfigError, InputError};
 use crate::pack::Pack;
 use crate::report::Severity;
@@ -109,7 +110,15 @@ pub(crate) fn parse(
                     match f.key.as_str() {
                         "level" => level = Some(level_of(&f.value)),
                         "reason" => match string(&f.value) {
-                            Some(r) if !r.chars().any(char::is_control) => reason = Some(r),
+                            Some(r)
+                                if !r.chars().any(|c| {
+                                    c.is_control()
+                                        || crate::chars::invisible(c)
+                                        || matches!(c, '\u{2028}' | '\u{2029}')
+                                }) =>
+                            {
+                                reason = Some(r)
+                            }
                             _ => {
                                 bad =
                                     Some(at(f.value.span, "a `reason` is one line of text".into()))
@@ -119,7 +128,8 @@ pub(crate) fn parse(
                             bad = Some(at(
                                 f.key_span,
                                 format!(
-                                    "`{other}` is not a setting of a gate (known: `level`, `reason`)"
+                                    "`{}` is not a setting of a gate (known: `level`, `reason`)",
+                                    escape(other)
                                 ),
                             ));
                         }
@@ -127,9 +137,10 @@ pub(crate) fn parse(
                 }
                 match (bad, level) {
                     (Some(e), _) => Err(e),
-                    (None, None) => {
-                        Err(at(e.key_span, format!("gate `{}` needs a `level`", e.key)))
-                    }
+                    (None, None) => Err(at(
+                        e.key_span,
+                        format!("gate `{}` needs a `level`", escape(&e.key)),
+                    )),
                     (None, Some(level)) => level.map(|l| (l, reason)),
                 }
             }
@@ -139,8 +150,8 @@ pub(crate) fn parse(
             Ok((Level::Off, None)) => errors.push(at(
                 e.key_span,
                 format!(
-                    "gate `{}` is turned off without a reason: write `{}: {{level: off, reason: \"…\"}}`, since an auditor asks why a control's gate is off",
-                    e.key, e.key
+                    "gate `{0}` is turned off without a reason: write `{0}: {{level: off, reason: \"…\"}}`, since an auditor asks why a control's gate is off",
+                    escape(&e.key)
                 ),
             )),
             Ok((level, reason)) => levels.push(GateLevel {
@@ -182,7 +193,8 @@ pub fn apply(
                 l.span,
                 ConfigError::Value(format!(
                     "`{}` is not a gate of the policy pack ({}){near}",
-                    l.gate, pack.origin
+                    escape(&l.gate),
+                    pack.origin
                 )),
             ));
             continue;

@@ -40,8 +40,8 @@ pub struct Row {
     pub title: &'static str,
     /// Gates of the pack whose `@control` names this control (and that are not off).
     pub gates: Vec<String>,
-    /// Gates of this control the configuration turned off: they cover nothing.
-    pub off: Vec<OffGate>,
+    /// Gates of this control the configuration re-levelled; those turned off cover nothing.
+    pub relevelled: Vec<RelevelledGate>,
     pub decision: Option<Decision>,
     /// `covered`, `justified`, `excluded` or `gap`.
     pub status: &'static str,
@@ -58,12 +58,14 @@ impl Decision {
     }
 }
 
-/// A gate turned off by the configuration, and why.
+/// A gate the configuration re-levelled, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OffGate {
+pub struct RelevelledGate {
     pub gate: String,
+    /// `error`, `warning` or `off`.
+    pub level: &'static str,
     pub reason: Option<String>,
-    /// The configuration file that turned it off.
+    /// The configuration file that re-levelled it.
     pub by: String,
 }
 
@@ -153,14 +155,15 @@ pub fn statement(pack: &Pack, decisions: &[(String, Decision)]) -> Vec<Row> {
                 .filter(|g| !g.off)
                 .map(|g| g.id.clone())
                 .collect();
-            // A gate turned off covers nothing: the control is a gap, with the reason.
-            let off: Vec<OffGate> = pack
+            // Every re-levelled gate is named; one turned off covers nothing, so a control
+            // whose gates are all off is a gap, with the reason.
+            let relevelled: Vec<RelevelledGate> = pack
                 .relevelled
                 .iter()
-                .filter(|r| r.level == crate::report::Level::Off)
                 .filter(|r| of_control().any(|g| g.id == r.gate))
-                .map(|r| OffGate {
+                .map(|r| RelevelledGate {
                     gate: r.gate.clone(),
+                    level: r.level.as_str(),
                     reason: r.reason.clone(),
                     by: r.by.clone(),
                 })
@@ -182,7 +185,7 @@ pub fn statement(pack: &Pack, decisions: &[(String, Decision)]) -> Vec<Row> {
                 control,
                 title,
                 gates,
-                off,
+                relevelled,
                 decision,
                 status,
             }

@@ -75,7 +75,7 @@ fn the_statement_lists_exactly_the_38_controls_and_the_gaps() {
     assert_eq!(csv.lines().count(), 39);
     assert_eq!(
         csv.lines().next().unwrap(),
-        "control,title,applicable,gates,justification,status,off"
+        "control,title,applicable,gates,justification,status,relevelled"
     );
     let (_, json, _) = aimsgate(dir.path(), &["controls", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();

@@ -93,6 +93,31 @@ fn a_gate_made_advisory_no_longer_blocks_and_the_report_says_so() {
         warnings.contains("is re-levelled from error to warning by .aimsgate/config.yaml"),
         "{warnings}"
     );
+    // The statement names it with its level; the annotations put it first, since GitHub shows
+    // only ten warnings of a step.
+    let (_, md, _) = Aimsgate::new(dir.path()).args(&["controls"]).run().parts();
+    let row = md.lines().find(|l| l.starts_with("| A.6.2.6 |")).unwrap();
+    assert!(
+        row.contains("`monitoring-plan-defined` (warning, re-levelled)"),
+        "{row}"
+    );
+    let github = Aimsgate::check(dir.path())
+        .args(&[
+            "--action",
+            "deploy",
+            "--env",
+            "production",
+            "--format",
+            "github",
+        ])
+        .run()
+        .output();
+    let first = github.lines().find(|l| l.starts_with("::warning")).unwrap();
+    assert!(
+        first.contains("re-levelled from error to warning"),
+        "{github}"
+    );
+
     // And the other way: an advisory gate made blocking.
     let dir = folder(Some("gates:\n  performance-documented: error\n"));
     std::fs::write(
@@ -160,6 +185,16 @@ fn a_gate_turned_off_is_recorded_digested_and_a_gap_with_its_reason() {
         "{out}"
     );
 
+    // `validate` and `verify` say it beside what they report of the pack as written.
+    for cmd in ["validate", "verify"] {
+        let (code, out, err) = Aimsgate::new(dir.path()).args(&[cmd]).run().parts();
+        assert_eq!(code, 0, "{cmd}: {err}");
+        assert!(
+            out.contains("note: gate `monitoring-plan-defined` (A.6.2.6) is turned off by .aimsgate/config.yaml"),
+            "{cmd}: {out}"
+        );
+    }
+
     // The statement: the control is a gap, and says why.
     let (code, md, _) = Aimsgate::new(dir.path()).args(&["controls"]).run().parts();
     assert_eq!(code, 0);
@@ -179,7 +214,7 @@ fn a_gate_turned_off_is_recorded_digested_and_a_gap_with_its_reason() {
     assert!(
         csv.lines().any(|l| l.starts_with("A.6.2.6,")
             && l.ends_with(
-                ",gap,monitoring-plan-defined: batch scoring only; monitored under OPS-12"
+                ",gap,monitoring-plan-defined off: batch scoring only; monitored under OPS-12"
             )),
         "{csv}"
     );
@@ -195,7 +230,8 @@ fn a_gate_turned_off_is_recorded_digested_and_a_gap_with_its_reason() {
         .find(|c| c["control"] == "A.6.2.6")
         .unwrap();
     assert_eq!(control["status"], "gap");
-    assert_eq!(control["off"][0]["gate"], "monitoring-plan-defined");
+    assert_eq!(control["relevelled"][0]["gate"], "monitoring-plan-defined");
+    assert_eq!(control["relevelled"][0]["level"], "off");
     assert_eq!(control["gates"], serde_json::json!([]));
     // Without the configuration, the same control is covered.
     let (_, md, _) = Aimsgate::new(plain.path())

@@ -454,13 +454,19 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
             full: r.full.clone(),
             commit: r.commit.clone(),
         });
-    // A re-levelled gate is said in every output, never silent.
-    warnings.extend(pack.relevelled.iter().map(|r| Warning {
-        message: crate::relevel::describe(r),
-        path: None,
-        line: None,
-    }));
-    report.warnings = warnings;
+    // A re-levelled gate is said in every output, never silent, and first: outputs that
+    // bound how many warnings they show (GitHub's annotations) show these.
+    let mut said: Vec<Warning> = pack
+        .relevelled
+        .iter()
+        .map(|r| Warning {
+            message: crate::relevel::describe(r),
+            path: None,
+            line: None,
+        })
+        .collect();
+    said.extend(warnings);
+    report.warnings = said;
     report.evidence = evidence.notes();
     report.rules = pack.gates.iter().map(Gate::rule).collect();
     report.relevelled = pack.relevelled.clone();

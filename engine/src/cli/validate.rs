@@ -18,7 +18,13 @@ pub(crate) struct ValidateArgs {
 pub(crate) fn run(args: &ValidateArgs) -> Result<Exit, Vec<InputError>> {
     let (_, pack) = setup(&args.pack)?;
     let style = style(std::io::stdout().is_terminal());
-    written(|out| aimsgate::render::validate::render(&pack, out, style))?;
+    written(|out| {
+        aimsgate::render::validate::render(&pack, out, style)?;
+        for r in &pack.relevelled {
+            writeln!(out, "note: {}", aimsgate::relevel::describe(r))?;
+        }
+        Ok(())
+    })?;
     if args.deny_warnings && !pack.warnings.is_empty() {
         Ok(Exit::Blocked)
     } else {

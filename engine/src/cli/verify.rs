@@ -54,7 +54,19 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Vec<InputError>> {
             )]);
         }
     };
-    written(|out| aimsgate::render::verify::render(&verification, &pack.origin, out))?;
+    written(|out| {
+        aimsgate::render::verify::render(&verification, &pack.origin, out)?;
+        // The proofs are of the policies; what `check` reports of them the configuration may
+        // have changed, and that is said beside them.
+        for r in &pack.relevelled {
+            writeln!(
+                out,
+                "note: {}; the proofs above are of the policy as written",
+                aimsgate::relevel::describe(r)
+            )?;
+        }
+        Ok(())
+    })?;
     if verification.failed() > 0 {
         Ok(Exit::Blocked)
     } else {

@@ -207,6 +207,16 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
         None => report.action.as_str().to_string(),
     };
     let _ = writeln!(text, "## aimsgate: {} — {target}\n", icon(report.decision));
+    // What the run says about itself (a gate turned off, a change judged by its own
+    // configuration) comes before the table, which a large run makes long.
+    for w in &report.warnings {
+        let place = match (&w.path, w.line) {
+            (Some(p), Some(l)) => format!("{}:{l}: ", escape(p)),
+            (Some(p), None) => format!("{}: ", escape(p)),
+            _ => String::new(),
+        };
+        let _ = writeln!(text, "> ⚠️ {place}{}\n", inline(&w.message, false));
+    }
     if !report.models.is_empty() {
         text.push_str(
             "| model | verdict | errors | warnings | waived |\n|---|---|---:|---:|---:|\n",
@@ -261,14 +271,6 @@ pub fn render(report: &Report, out: &mut dyn Write, marker: bool) -> io::Result<
             let _ = writeln!(text, "- {icon} `{}`: {}", f.gate, inline(&f.message, false));
         }
         text.push('\n');
-    }
-    for w in &report.warnings {
-        let place = match (&w.path, w.line) {
-            (Some(p), Some(l)) => format!("{}:{l}: ", escape(p)),
-            (Some(p), None) => format!("{}: ", escape(p)),
-            _ => String::new(),
-        };
-        let _ = writeln!(text, "> ⚠️ {place}{}\n", inline(&w.message, false));
     }
     if !report.errors.is_empty() {
         text.push_str("### Could not evaluate\n\n| where | what | how to fix |\n|---|---|---|\n");

@@ -54,8 +54,16 @@ pub fn markdown(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
             },
             r.gates
                 .iter()
-                .map(|g| format!("`{g}`"))
-                .chain(r.off.iter().map(|o| format!("`{}` (off)", o.gate)))
+                .map(|g| match r.relevelled.iter().find(|x| &x.gate == g) {
+                    Some(x) => format!("`{g}` ({}, re-levelled)", x.level),
+                    None => format!("`{g}`"),
+                })
+                .chain(
+                    r.relevelled
+                        .iter()
+                        .filter(|x| x.level == "off")
+                        .map(|x| format!("`{}` (off)", x.gate))
+                )
                 .collect::<Vec<_>>()
                 .join(", "),
             r.decision
@@ -78,7 +86,7 @@ pub fn markdown(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
                 ""
             };
             writeln!(out, "- {} {}{todo}", r.control, r.title)?;
-            for o in &r.off {
+            for o in r.relevelled.iter().filter(|x| x.level == "off") {
                 writeln!(
                     out,
                     "  - its gate `{}` is turned off by {}{}",
@@ -111,7 +119,7 @@ fn csv_field(s: &str) -> String {
 pub fn csv(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "control,title,applicable,gates,justification,status,off"
+        "control,title,applicable,gates,justification,status,relevelled"
     )?;
     for r in rows {
         writeln!(
@@ -128,11 +136,11 @@ pub fn csv(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
             csv_field(r.decision.as_ref().map_or("", |d| d.justification.as_str())),
             r.status,
             csv_field(
-                &r.off
+                &r.relevelled
                     .iter()
                     .map(|o| match &o.reason {
-                        Some(why) => format!("{}: {why}", o.gate),
-                        None => o.gate.clone(),
+                        Some(why) => format!("{} {}: {why}", o.gate, o.level),
+                        None => format!("{} {}", o.gate, o.level),
                     })
                     .collect::<Vec<_>>()
                     .join("; ")
