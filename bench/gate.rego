@@ -54,6 +54,20 @@ deny contains "unacceptable-risk-prohibited" if g.risk_tier == "unacceptable"
 
 deny contains "intended-use-documented" if not text(g, "intended_use")
 
+# A single string is a list of one; blank items are no items.
+scope_given := object.get(g, "out_of_scope_uses", [])
+
+scope_items := scope_given if is_array(scope_given)
+
+scope_items := [scope_given] if is_string(scope_given)
+
+scope_uses := [u | some u in scope_items; is_string(u); trim_space(u) != ""]
+
+deny contains "out-of-scope-uses-listed" if {
+	high
+	count(scope_uses) == 0
+}
+
 deny contains "human-oversight-defined" if {
 	high
 	not text(g, "human_oversight")

@@ -132,7 +132,7 @@ fn validate_passes_the_default_pack_and_points_at_a_typo() {
     let (code, out, _) = aimsgate(dir.path(), &["validate", "--deny-warnings"]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("19 policies (18 gates, 1 permit) validate"),
+        out.contains("20 policies (19 gates, 1 permit) validate"),
         "{out}"
     );
 
@@ -199,7 +199,7 @@ fn validate_warns_about_weak_annotations_and_deny_warnings_fails() {
 fn the_default_packs_own_suite_passes() {
     let (code, out, err) = aimsgate(&common::root(), &["test"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("policy tests: 27 passed, 0 failed"), "{out}");
+    assert!(out.contains("policy tests: 28 passed, 0 failed"), "{out}");
 }
 
 #[test]
@@ -329,7 +329,7 @@ fn init_policies_writes_a_pack_and_the_configuration_every_subcommand_follows() 
     );
     let (code, out, _) = aimsgate(dir.path(), &["test"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("27 passed, 0 failed"), "{out}");
+    assert!(out.contains("28 passed, 0 failed"), "{out}");
     // A gate of the repository's own is found by explain, and judges check.
     let gate = readme_block("### Adding a gate of your own", "cedar");
     std::fs::write(
@@ -423,10 +423,10 @@ fn the_readmes_custom_gate_walkthrough_works() {
     // Step 4, as the README writes it: no flag, the configuration names the pack.
     let (code, out, err) = aimsgate(dir.path(), &["validate", "--deny-warnings"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("20 policies (19 gates"), "{out}");
+    assert!(out.contains("21 policies (20 gates"), "{out}");
     let (code, out, err) = aimsgate(dir.path(), &["test"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("28 passed, 0 failed"), "{out}");
+    assert!(out.contains("29 passed, 0 failed"), "{out}");
     let (code, out, err) = aimsgate(dir.path(), &["verify"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("proven   license-declared"), "{out}");

@@ -20,6 +20,7 @@ const CONTRACT: &[&str] = &[
     "independent-approval",
     "intended-use-documented",
     "monitoring-plan-defined",
+    "out-of-scope-uses-listed",
     "owner-assigned",
     "performance-documented",
     "policy-change-reviewed",
