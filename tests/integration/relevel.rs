@@ -170,6 +170,14 @@ fn a_gate_turned_off_is_recorded_digested_and_a_gap_with_its_reason() {
         serde_json::from_str(std::fs::read_to_string(&record).unwrap().trim()).unwrap();
     assert_eq!(rec["relevelled"][0]["gate"], "monitoring-plan-defined");
     assert_eq!(rec["relevelled"][0]["level"], "off");
+    let (_, log, _) = Aimsgate::new(dir.path())
+        .args(&["log", "--record", record.to_str().unwrap()])
+        .run()
+        .parts();
+    assert!(
+        log.contains("    gate     monitoring-plan-defined off (the pack says error) by .aimsgate/config.yaml: batch scoring only; monitored under OPS-12"),
+        "{log}"
+    );
     assert_ne!(
         rec["policies"]["sha256"], before_record["policies"]["sha256"],
         "a pack with a gate off is not the pack as written"

@@ -57,6 +57,20 @@ pub fn render(records: &[Record], out: &mut dyn Write) -> io::Result<()> {
             escape(&r.policies.origin),
             escape(crate::report::short(&r.policies.sha256))
         )?;
+        for g in &r.relevelled {
+            writeln!(
+                out,
+                "    gate     {} {} (the pack says {}) by {}{}",
+                escape(&g.gate),
+                escape(&g.level),
+                escape(&g.default),
+                escape(&g.by),
+                g.reason
+                    .as_deref()
+                    .map(|why| format!(": {}", escape(why)))
+                    .unwrap_or_default()
+            )?;
+        }
         if let Some(p) = &r.protected_ref {
             writeln!(
                 out,
