@@ -8,6 +8,7 @@ mod decimal;
 pub mod field;
 pub mod frontmatter;
 pub mod governance;
+mod identity;
 pub mod keys;
 mod locate;
 
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 pub use field::{FieldPath, Segment, Selector};
 pub use governance::{Governance, HubMetadata};
+pub use identity::{Identity, identify, identity_of};
 pub use keys::Keys;
 pub use locate::Located;
 
@@ -103,7 +105,7 @@ fn looks_utf16(bytes: &[u8]) -> bool {
 
 /// The text of the card file `file` (shown as `path`) from its bytes, held to the card
 /// limits; a file that cannot be a card is handed back as `Err` with its bytes.
-fn text_of(
+pub(super) fn text_of(
     bytes: Vec<u8>,
     file: &Path,
     path: &str,
@@ -196,7 +198,7 @@ fn may_carry_governance(bytes: &[u8]) -> bool {
     !matches!(frontmatter::find(&head), Ok(None))
 }
 
-fn folder_name(file: &Path) -> String {
+pub(super) fn folder_name(file: &Path) -> String {
     let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
     let named = parent
         .and_then(|p| p.file_name())
@@ -215,12 +217,12 @@ fn folder_name(file: &Path) -> String {
 /// Characters that YAML 1.1 readers (Hugging Face's tooling among them) end a line at and
 /// YAML 1.2 does not: the same front matter could then hold a governance block for one reader
 /// and a comment for another, so a card holding one is refused.
-const LINE_SEPARATORS: [char; 3] = ['\u{85}', '\u{2028}', '\u{2029}'];
+pub(super) const LINE_SEPARATORS: [char; 3] = ['\u{85}', '\u{2028}', '\u{2029}'];
 
 /// The YAML of a card's text (its front matter, or the whole of a YAML or JSON card), where
 /// it starts in the file, and where a finding about the card as a whole points. `Ok(None)`
 /// for Markdown without front matter.
-fn yaml_of(
+pub(super) fn yaml_of(
     source: &str,
     format: Format,
 ) -> Result<Option<(&str, Origin, Span)>, frontmatter::Unclosed> {
@@ -247,77 +249,6 @@ fn yaml_of(
             )))
         }
     }
-}
-
-/// Who a card says it is and where it stands: what a run needs of a card it does not judge.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    /// Path relative to the repository root, with `/` separators.
-    pub path: String,
-    pub source: Arc<str>,
-    pub anchor: Span,
-    pub model_id: String,
-}
-
-/// The identity of the card file `file` (shown as `path`) from its bytes: its
-/// `governance.id` read without the rest of the card when that is certain to be what reading
-/// it whole gives ([`yaml::string_at`]), else the card read whole. Errors and files that are
-/// not cards as in [`from_bytes`]; a card whose identity is read alone is not looked at for
-/// the errors in the rest of it.
-pub fn identity_of(
-    bytes: Vec<u8>,
-    file: &Path,
-    path: &str,
-    explicit: bool,
-    keys: &Keys,
-) -> Result<Result<Identity, Vec<u8>>, Vec<InputError>> {
-    let source = match text_of(bytes, file, path, explicit)? {
-        Ok(source) => source,
-        Err(bytes) => return Ok(Err(bytes)),
-    };
-    let format = Format::of(file);
-    if let Some((model_id, anchor)) = declared_id(&source, format) {
-        return Ok(Ok(Identity {
-            path: path.to_string(),
-            source,
-            anchor,
-            model_id,
-        }));
-    }
-    let fallback_id = folder_name(file);
-    Ok(
-        match parse(
-            path,
-            Arc::clone(&source),
-            format,
-            explicit,
-            &fallback_id,
-            keys,
-        )? {
-            Some(card) => Ok(Identity {
-                path: card.path,
-                source: card.source,
-                anchor: card.anchor,
-                model_id: card.model_id,
-            }),
-            None => Err(source.as_bytes().to_vec()),
-        },
-    )
-}
-
-/// A valid `governance.id` the card certainly declares, and the card's anchor; `None` when
-/// only reading the card whole can tell.
-fn declared_id(source: &str, format: Format) -> Option<(String, Span)> {
-    if source.contains('\0') {
-        return None;
-    }
-    let (yaml_text, origin, anchor) = yaml_of(source, format).ok()??;
-    if yaml_text.contains(LINE_SEPARATORS) {
-        return None;
-    }
-    let (id, _) = yaml::string_at(yaml_text, origin, &["governance", "id"])?;
-    let id = id.trim();
-    (!id.is_empty() && invalid_id(id).is_none()).then(|| (id.to_string(), anchor))
 }
 
 /// Parses a card's text. See [`load`].
@@ -560,59 +491,8 @@ pub fn from_node(
     )
 }
 
-/// The model id and anchor of a card's text as it stands in git (at a protected ref or a merge
-/// base), found as leniently as can be: a card that does not parse there (an older version
-/// may not meet today's rules) still has the id its `governance.id` or its folder gives it.
-/// `None` when the text is not a card.
-pub fn identify(
-    path: &str,
-    source: &Arc<str>,
-    format: Format,
-    fallback_id: &str,
-    keys: &Keys,
-) -> Option<(String, Span)> {
-    match parse(path, Arc::clone(source), format, false, fallback_id, keys) {
-        Ok(Some(card)) => return Some((card.model_id, card.anchor)),
-        Ok(None) => return None,
-        Err(_) => {}
-    }
-    let (yaml_text, origin, anchor) = match format {
-        Format::Markdown => match frontmatter::find(source) {
-            Ok(Some(fm)) => (
-                &source[fm.yaml_start..fm.yaml_end],
-                Origin {
-                    line: fm.yaml_line,
-                    offset: fm.yaml_start,
-                },
-                fm.open,
-            ),
-            Ok(None) => return None,
-            Err(unclosed) => ("", Origin::default(), unclosed.open),
-        },
-        Format::Yaml | Format::Json => (
-            &source[..],
-            Origin { line: 1, offset: 0 },
-            first_line(source, 0),
-        ),
-    };
-    let id = yaml::parse(yaml_text, origin, Limits::default())
-        .ok()
-        .flatten()
-        .and_then(|root| {
-            let id = root.get("governance")?.value.get("id")?;
-            match &id.value.value {
-                Value::Scalar { text, .. } if !text.trim().is_empty() => {
-                    Some(text.trim().to_string())
-                }
-                _ => None,
-            }
-        });
-    // A front matter that does not parse may be a card's: it counts as one.
-    Some((id.unwrap_or_else(|| fallback_id.to_string()), anchor))
-}
-
 /// The span of the first non-blank line at or after `from` (the whole card's anchor).
-fn first_line(source: &str, from: usize) -> Span {
+pub(super) fn first_line(source: &str, from: usize) -> Span {
     let mut offset = from;
     let mut line = source[..from].matches('\n').count() + 1;
     for l in source[from..].split_inclusive('\n') {
