@@ -10,15 +10,27 @@ use crate::common::{files, fixture_cases, root};
 
 /// The gate ids the design fixes: users waive and re-level gates by these ids.
 const CONTRACT: &[&str] = &[
+    "acceptance-criteria-defined",
+    "acceptance-criteria-met",
     "bias-tests-current",
     "bias-tests-passed",
+    "compute-documented",
+    "data-acquisition-documented",
+    "data-preparation-documented",
     "data-provenance-documented",
+    "data-quality-checked",
+    "data-sources-listed",
+    "design-documented",
+    "evaluation-documented",
+    "event-logging-defined",
     "human-oversight-defined",
     "impact-assessment-approved",
     "impact-assessment-current",
     "incident-contact-defined",
     "independent-approval",
     "intended-use-documented",
+    "license-recorded",
+    "limitations-documented",
     "monitoring-plan-defined",
     "out-of-scope-uses-listed",
     "owner-assigned",
@@ -27,7 +39,10 @@ const CONTRACT: &[&str] = &[
     "privacy-assessment-present",
     "release-from-protected-ref",
     "risk-tier-declared",
+    "supplier-assessed",
+    "supplier-responsibilities-allocated",
     "unacceptable-risk-prohibited",
+    "usage-documented",
     "version-matches-tag",
 ];
 
@@ -200,7 +215,7 @@ fn every_policy_file_is_embedded() {
 
 #[test]
 fn every_card_gate_example_is_yaml_holding_the_field_it_judges() {
-    use aimsgate::card::{FieldPath, Segment};
+    use aimsgate::card::{FieldPath, Segment, Selector};
     use aimsgate::evidence::EvidenceKey;
     let pack = Pack::embedded().expect("the embedded pack loads");
     for gate in &pack.gates {
@@ -211,6 +226,20 @@ fn every_card_gate_example_is_yaml_holding_the_field_it_judges() {
                 example.starts_with('#'),
                 "`{}`: an evidence gate's example is a note",
                 gate.id
+            );
+            continue;
+        }
+        // A gate on a section of the card's body shows that section, written.
+        if let [Segment::Key(body), Segment::Select(Selector::Section(section))] =
+            field.segments()
+            && body == "body"
+        {
+            let found = aimsgate::card::body::sections(example, 0);
+            assert!(
+                found.iter().any(|f| f.section == *section && f.documented),
+                "`{}`: its example does not document the `{}` section: {found:?}",
+                gate.id,
+                section.name()
             );
             continue;
         }

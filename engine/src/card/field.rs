@@ -3,23 +3,101 @@
 
 use std::fmt;
 
+use super::body::Section;
 use crate::error::PackError;
 
-/// Items of a list that the reader singles out, for gates about "any item that …".
+/// Items of a list that the reader singles out, for gates about "any item that …", and the
+/// template sections of a card's body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Selector {
     /// `governance.bias_tests.results[failing]`: results outside their threshold.
     Failing,
     /// `governance.data.sources[without_provenance]`: sources whose provenance is blank.
     WithoutProvenance,
+    /// `governance.data.sources[without_purpose]`, `[without_acquisition]`,
+    /// `[without_quality_checks]`, `[without_preparation]`: sources lacking what they say.
+    WithoutPurpose,
+    WithoutAcquisition,
+    WithoutQualityChecks,
+    WithoutPreparation,
+    /// `datasets[undocumented]`: Hugging Face dataset ids no source is.
+    Undocumented,
+    /// `base_model[unassessed]`: base models no assessed supplier provides.
+    Unassessed,
+    /// `governance.suppliers[without_responsibilities]`.
+    WithoutResponsibilities,
+    /// `governance.acceptance_criteria[unmet]`.
+    Unmet,
+    /// `body[training_details]`: a template section of the Markdown body.
+    Section(Section),
 }
+
+/// Each list selector, the list it selects from, and its name.
+const SELECTORS: &[(Selector, &str, &str)] = &[
+    (Selector::Failing, "governance.bias_tests.results", "failing"),
+    (
+        Selector::WithoutProvenance,
+        "governance.data.sources",
+        "without_provenance",
+    ),
+    (
+        Selector::WithoutPurpose,
+        "governance.data.sources",
+        "without_purpose",
+    ),
+    (
+        Selector::WithoutAcquisition,
+        "governance.data.sources",
+        "without_acquisition",
+    ),
+    (
+        Selector::WithoutQualityChecks,
+        "governance.data.sources",
+        "without_quality_checks",
+    ),
+    (
+        Selector::WithoutPreparation,
+        "governance.data.sources",
+        "without_preparation",
+    ),
+    (Selector::Undocumented, "datasets", "undocumented"),
+    (Selector::Unassessed, "base_model", "unassessed"),
+    (
+        Selector::WithoutResponsibilities,
+        "governance.suppliers",
+        "without_responsibilities",
+    ),
+    (Selector::Unmet, "governance.acceptance_criteria", "unmet"),
+];
 
 impl Selector {
     fn name(self) -> &'static str {
         match self {
-            Selector::Failing => "failing",
-            Selector::WithoutProvenance => "without_provenance",
+            Selector::Section(s) => s.name(),
+            sel => SELECTORS
+                .iter()
+                .find(|(x, _, _)| *x == sel)
+                .map_or("", |(_, _, n)| n),
         }
+    }
+
+    /// The path of what it selects from.
+    fn list(self) -> &'static str {
+        match self {
+            Selector::Section(_) => "body",
+            sel => SELECTORS
+                .iter()
+                .find(|(x, _, _)| *x == sel)
+                .map_or("", |(_, l, _)| l),
+        }
+    }
+
+    fn named(name: &str) -> Option<Selector> {
+        SELECTORS
+            .iter()
+            .find(|(_, _, n)| *n == name)
+            .map(|(s, _, _)| *s)
+            .or_else(|| Section::named(name).map(Selector::Section))
     }
 }
 
@@ -60,11 +138,10 @@ impl FieldPath {
                     return Err(bad("unclosed `[`"));
                 };
                 let index = &inner[..close];
-                segments.push(match index {
-                    "failing" => Segment::Select(Selector::Failing),
-                    "without_provenance" => Segment::Select(Selector::WithoutProvenance),
-                    n => Segment::Index(n.parse().map_err(|_| {
-                        bad("an index is a number, `failing` or `without_provenance`")
+                segments.push(match Selector::named(index) {
+                    Some(sel) => Segment::Select(sel),
+                    None => Segment::Index(index.parse().map_err(|_| {
+                        bad("an index is a number, a selector (`failing`, `without_provenance`, …) or a template section (`training_details`, …)")
                     })?),
                 });
                 rest = &inner[close + 1..];
@@ -84,10 +161,7 @@ impl FieldPath {
     fn misplaced_selector(&self) -> Option<String> {
         for (i, seg) in self.segments.iter().enumerate() {
             if let Segment::Select(sel) = seg {
-                let wanted = match sel {
-                    Selector::Failing => "governance.bias_tests.results",
-                    Selector::WithoutProvenance => "governance.data.sources",
-                };
+                let wanted = sel.list();
                 let before = FieldPath {
                     segments: self.segments[..i].to_vec(),
                 };
@@ -137,6 +211,8 @@ mod tests {
             "model-index",
             "governance.bias_tests.results[failing]",
             "governance.data.sources[2].provenance",
+            "body[training_details]",
+            "datasets[undocumented]",
         ] {
             assert_eq!(FieldPath::parse(p).unwrap().to_string(), p);
         }
@@ -152,6 +228,8 @@ mod tests {
             "a]b",
             "governance.owner[failing]",
             "a b",
+            "governance.body[evaluation]",
+            "body[failing]",
         ] {
             assert!(FieldPath::parse(p).is_err(), "{p} parsed");
         }

@@ -3,7 +3,9 @@
 //! error at its line, never a silent default. Free text is trimmed, and blank text is absent.
 
 use super::Keys;
+use super::body::Section;
 use super::decimal::Decimal;
+use super::lifecycle::{Compute, Criterion, Logging, Metric, Supplier};
 use crate::date::Instant;
 use crate::error::CardError;
 use crate::span::Span;
@@ -63,7 +65,7 @@ pub enum Direction {
 }
 
 impl Direction {
-    const ALL: &[(&str, Direction)] = &[
+    pub(super) const ALL: &[(&str, Direction)] = &[
         ("at_most", Direction::AtMost),
         ("at_least", Direction::AtLeast),
     ];
@@ -91,6 +93,12 @@ pub struct Governance {
     pub human_oversight: Option<String>,
     pub monitoring: Option<Monitoring>,
     pub incident_contact: Option<String>,
+    pub suppliers: Vec<Supplier>,
+    pub acceptance_criteria: Vec<Criterion>,
+    pub compute: Option<Compute>,
+    pub logging: Option<Logging>,
+    /// The template sections `governance.documentation` writes with something to say.
+    pub documentation: Vec<Section>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -169,12 +177,28 @@ pub struct DataSource {
     pub provenance: Option<String>,
     /// `None` when the source does not say: then it may hold personal data.
     pub personal_data: Option<bool>,
+    /// The Hugging Face dataset id the source is, when it is one.
+    pub dataset: Option<String>,
+    /// What the data is used for (training, evaluation, …) (A.7.2).
+    pub purpose: Option<String>,
+    /// How it was acquired (A.7.3), and the licence or consent it is used under.
+    pub acquisition: Option<String>,
+    pub terms: Option<String>,
+    /// The quality checks run on it (A.7.4).
+    pub quality_checks: Vec<String>,
+    /// The preparation steps applied to it (A.7.6).
+    pub preparation: Vec<String>,
 }
 
 impl DataSource {
     /// Whether the source holds, or may hold, personal data: it says so, or it does not say.
     pub fn may_hold_personal_data(&self) -> bool {
         self.personal_data != Some(false)
+    }
+
+    /// Whether it says how it was acquired and under what licence or consent.
+    pub fn acquisition_documented(&self) -> bool {
+        self.acquisition.is_some() && self.terms.is_some()
     }
 
     /// The source's name, or `#N` (1-based) when it has none.
@@ -197,8 +221,13 @@ pub struct HubMetadata {
     pub license: Option<String>,
     pub datasets: Vec<String>,
     pub base_model: Vec<String>,
+    /// `license_name` and `license_link`, which name the licence when `license` is `other`.
+    pub license_name: Option<String>,
+    pub license_link: Option<String>,
     /// Metrics across `model-index[].results[].metrics[]`.
     pub metric_count: usize,
+    /// The same metrics, with their values, for the acceptance criteria.
+    pub metrics: Vec<Metric>,
 }
 
 /// Reads the typed view of a card's top-level mapping, collecting every error. Every key of the
@@ -238,16 +267,16 @@ pub fn read(
     }
 }
 
-struct Reader {
+pub(super) struct Reader {
     errors: Vec<(Span, CardError)>,
 }
 
 impl Reader {
-    fn error(&mut self, span: Span, message: String) {
+    pub(super) fn error(&mut self, span: Span, message: String) {
         self.errors.push((span, CardError::Value(message)));
     }
 
-    fn wrong_type(&mut self, node: &Node, key: &str, wanted: &str) {
+    pub(super) fn wrong_type(&mut self, node: &Node, key: &str, wanted: &str) {
         self.error(
             node.span,
             format!("`{key}` must be {wanted}, found {}", node.type_name()),
@@ -255,12 +284,12 @@ impl Reader {
     }
 
     /// The non-null value under `key`.
-    fn value<'n>(&mut self, map: &'n Node, key: &str) -> Option<&'n Node> {
+    pub(super) fn value<'n>(&mut self, map: &'n Node, key: &str) -> Option<&'n Node> {
         map.get(key).map(|e| &e.value).filter(|v| !v.is_null())
     }
 
     /// A nested mapping; null counts as absent.
-    fn block<'n>(&mut self, map: &'n Node, key: &str) -> Option<&'n Node> {
+    pub(super) fn block<'n>(&mut self, map: &'n Node, key: &str) -> Option<&'n Node> {
         let v = self.value(map, key)?;
         if matches!(v.value, Value::Map(_)) {
             Some(v)
@@ -270,7 +299,7 @@ impl Reader {
         }
     }
 
-    fn list<'n>(&mut self, map: &'n Node, key: &str) -> Option<&'n [Node]> {
+    pub(super) fn list<'n>(&mut self, map: &'n Node, key: &str) -> Option<&'n [Node]> {
         let v = self.value(map, key)?;
         match &v.value {
             Value::Seq(items) => Some(items),
@@ -299,7 +328,7 @@ impl Reader {
         }
     }
 
-    fn text(&mut self, map: &Node, key: &str) -> Option<String> {
+    pub(super) fn text(&mut self, map: &Node, key: &str) -> Option<String> {
         let v = self.value(map, key)?;
         self.text_of(v, key, false)
     }
@@ -310,7 +339,7 @@ impl Reader {
     }
 
     /// A list of strings; a single string is a list of one.
-    fn strings(&mut self, map: &Node, key: &str) -> Vec<String> {
+    pub(super) fn strings(&mut self, map: &Node, key: &str) -> Vec<String> {
         let Some(v) = self.value(map, key) else {
             return Vec::new();
         };
@@ -324,7 +353,7 @@ impl Reader {
         }
     }
 
-    fn choice<T: Copy>(&mut self, map: &Node, key: &str, all: &[(&str, T)]) -> Option<T> {
+    pub(super) fn choice<T: Copy>(&mut self, map: &Node, key: &str, all: &[(&str, T)]) -> Option<T> {
         let v = self.value(map, key)?;
         let text = self.text_of(v, key, false)?;
         if let Some((_, t)) = all.iter().find(|(n, _)| *n == text) {
@@ -354,7 +383,7 @@ impl Reader {
         None
     }
 
-    fn date(&mut self, map: &Node, key: &str) -> Option<Instant> {
+    pub(super) fn date(&mut self, map: &Node, key: &str) -> Option<Instant> {
         let v = self.value(map, key)?;
         let text = self.text_of(v, key, false)?;
         match Instant::parse(&text) {
@@ -366,7 +395,7 @@ impl Reader {
         }
     }
 
-    fn number(&mut self, map: &Node, key: &str) -> Option<(f64, String)> {
+    pub(super) fn number(&mut self, map: &Node, key: &str) -> Option<(f64, String)> {
         let v = self.value(map, key)?;
         match &v.value {
             Value::Scalar {
@@ -432,6 +461,11 @@ impl Reader {
                 owner: self.text(m, "owner"),
             }),
             incident_contact: self.text(g, "incident_contact"),
+            suppliers: self.suppliers(g),
+            acceptance_criteria: self.criteria(g),
+            compute: self.compute(g),
+            logging: self.logging(g),
+            documentation: self.documentation(g),
         }
     }
 
@@ -500,6 +534,12 @@ impl Reader {
                 name: self.text(item, "name"),
                 provenance: self.text(item, "provenance"),
                 personal_data: self.boolean(item, "personal_data"),
+                dataset: self.text(item, "dataset"),
+                purpose: self.text(item, "purpose"),
+                acquisition: self.text(item, "acquisition"),
+                terms: self.text(item, "terms"),
+                quality_checks: self.strings(item, "quality_checks"),
+                preparation: self.strings(item, "preparation"),
             });
         }
         DataSection {
@@ -531,9 +571,12 @@ impl Reader {
         };
         HubMetadata {
             license: strings("license").into_iter().next(),
+            license_name: strings("license_name").into_iter().next(),
+            license_link: strings("license_link").into_iter().next(),
             datasets: strings("datasets"),
             base_model: strings("base_model"),
             metric_count: metric_count(root),
+            metrics: super::lifecycle::metrics(root),
         }
     }
 }
@@ -546,7 +589,7 @@ fn seq(node: Option<&Node>) -> &[Node] {
 }
 
 /// The list under `key`, or nothing.
-fn under<'n>(node: &'n Node, key: &str) -> &'n [Node] {
+pub(super) fn under<'n>(node: &'n Node, key: &str) -> &'n [Node] {
     seq(node.get(key).map(|e| &e.value))
 }
 

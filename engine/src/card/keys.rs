@@ -39,6 +39,11 @@ const ENGINE: &[(&str, &[&str])] = &[
             "human_oversight",
             "monitoring",
             "incident_contact",
+            "suppliers",
+            "acceptance_criteria",
+            "compute",
+            "logging",
+            "documentation",
         ],
     ),
     (
@@ -59,8 +64,48 @@ const ENGINE: &[(&str, &[&str])] = &[
         &["metric", "group", "value", "threshold", "direction"],
     ),
     ("data", &["sources", "privacy_assessment"]),
-    ("data.sources.[]", &["name", "provenance", "personal_data"]),
+    (
+        "data.sources.[]",
+        &[
+            "name",
+            "provenance",
+            "personal_data",
+            "dataset",
+            "purpose",
+            "acquisition",
+            "terms",
+            "quality_checks",
+            "preparation",
+        ],
+    ),
     ("monitoring", &["plan", "owner"]),
+    (
+        "suppliers.[]",
+        &[
+            "name",
+            "provides",
+            "assessment",
+            "assessed_on",
+            "responsibilities",
+        ],
+    ),
+    (
+        "acceptance_criteria.[]",
+        &["metric", "dataset", "threshold", "direction"],
+    ),
+    ("compute", &["training", "inference"]),
+    ("logging", &["events", "retention"]),
+    (
+        "documentation",
+        &[
+            "model_details",
+            "uses",
+            "bias_risks_limitations",
+            "how_to_get_started",
+            "training_details",
+            "evaluation",
+        ],
+    ),
 ];
 
 /// Attributes the engine derives: a card may not write them (the engine's value would win, and
@@ -73,6 +118,17 @@ pub const DERIVED: &[&str] = &[
     "source_count",
     "sources_without_provenance",
     "uses_personal_data",
+    "sources_without_purpose",
+    "sources_without_acquisition",
+    "sources_without_quality_checks",
+    "sources_without_preparation",
+    "met",
+    "undocumented_datasets",
+    "unassessed_base_models",
+    "suppliers_without_responsibilities",
+    "metrics_without_criteria",
+    "unmet_criteria",
+    "documented_sections",
 ];
 
 /// Model attributes that are not `governance` keys (the card's path and id, Hugging Face keys,
@@ -85,6 +141,8 @@ pub const NOT_GOVERNANCE: &[&str] = &[
     "license",
     "datasets",
     "base_model",
+    "license_name",
+    "license_link",
     "performance_metric_count",
 ];
 
@@ -458,7 +516,7 @@ mod tests {
         let m = keys.unknown("human_oversite", "governance");
         assert!(m.contains("did you mean `human_oversight`?"), "{m}");
         let m = keys.unknown("zzz", "governance");
-        assert!(m.contains("known: `bias_tests`"), "{m}");
+        assert!(m.contains("known: `acceptance_criteria`, `bias_tests`"), "{m}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Where a finding points on a card: the value a gate's `@field` names as the card has it, or
 //! the deepest part of the path that exists, and a sentence about what stands there.
 
+use super::body::Section;
 use super::{Card, FieldPath, Segment, Selector};
 use crate::span::Span;
 use crate::yaml::{self, Node, Value};
@@ -26,6 +27,12 @@ impl Card {
             state: Some(format!("`{}` is missing", field.prefix(upto + 1))),
             related: Vec::new(),
         };
+        if let [Segment::Key(body), Segment::Select(Selector::Section(section))] =
+            field.segments()
+            && body == "body"
+        {
+            return self.locate_section(*section);
+        }
         let Some(mut node) = self.root.as_ref() else {
             return missing(self.anchor, 0);
         };
@@ -90,23 +97,52 @@ impl Card {
 
     /// The items a selector picks from `list`, each with the span to point at and a description.
     fn select(&self, sel: Selector, list: &Node) -> Vec<(Span, String)> {
-        let Value::Seq(items) = &list.value else {
-            return Vec::new();
+        let items: &[Node] = match &list.value {
+            Value::Seq(items) => items,
+            // A Hugging Face key may hold one value rather than a list of them.
+            Value::Scalar { .. } => std::slice::from_ref(list),
+            Value::Map(_) => return Vec::new(),
         };
         let pick = |item: &Node, keys: &[&str]| {
             keys.iter()
                 .find_map(|k| item.get(k))
                 .map_or_else(|| self.line_of(item.span), |e| e.value.span)
         };
+        let g = &self.governance;
+        let sources = g.data.as_ref().map_or(&[][..], |d| &d.sources[..]);
+        // Sources, suppliers and criteria correspond one to one with their list's items: the
+        // reader refuses a card with an item that is not a mapping, or a malformed criterion.
+        let source_lacks = |lacks: fn(&super::governance::DataSource) -> bool,
+                            key: &str,
+                            what: &str| {
+            sources
+                .iter()
+                .zip(items)
+                .enumerate()
+                .filter(|(_, (s, _))| lacks(s))
+                .map(|(i, (s, item))| {
+                    let span = match item.get(key) {
+                        Some(e) => e.key_span,
+                        None => pick(item, &["name"]),
+                    };
+                    (span, format!("source `{}` {what}", s.label(i)))
+                })
+                .collect()
+        };
+        let named = |ids: Vec<String>, what: &str| {
+            items
+                .iter()
+                .filter_map(|item| match &item.value {
+                    Value::Scalar { text, .. } if ids.iter().any(|id| id == text.trim()) => {
+                        Some((item.span, format!("`{}` {what}", text.trim())))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
         match sel {
             Selector::Failing => {
-                let results = self
-                    .governance
-                    .bias_tests
-                    .as_ref()
-                    .map_or(&[][..], |b| &b.results[..]);
-                // Results and list items correspond one to one: the reader refuses a card
-                // with a malformed result, so every item became a result.
+                let results = g.bias_tests.as_ref().map_or(&[][..], |b| &b.results[..]);
                 results
                     .iter()
                     .zip(items)
@@ -115,25 +151,109 @@ impl Card {
                     .collect()
             }
             Selector::WithoutProvenance => {
-                let sources = self
-                    .governance
-                    .data
-                    .as_ref()
-                    .map_or(&[][..], |d| &d.sources[..]);
-                sources
-                    .iter()
-                    .zip(items)
-                    .enumerate()
-                    .filter(|(_, (s, _))| s.provenance.is_none())
-                    .map(|(i, (s, item))| {
-                        let span = match item.get("provenance") {
-                            Some(e) => e.key_span,
-                            None => pick(item, &["name"]),
-                        };
-                        (span, format!("source `{}` has no provenance", s.label(i)))
-                    })
-                    .collect()
+                source_lacks(|s| s.provenance.is_none(), "provenance", "has no provenance")
             }
+            Selector::WithoutPurpose => source_lacks(
+                |s| s.purpose.is_none(),
+                "purpose",
+                "does not say what it is used for (`purpose`)",
+            ),
+            Selector::WithoutAcquisition => source_lacks(
+                |s| !s.acquisition_documented(),
+                "acquisition",
+                "does not say how it was acquired (`acquisition`) and under what licence or consent (`terms`)",
+            ),
+            Selector::WithoutQualityChecks => source_lacks(
+                |s| s.quality_checks.is_empty(),
+                "quality_checks",
+                "lists no `quality_checks`",
+            ),
+            Selector::WithoutPreparation => source_lacks(
+                |s| s.preparation.is_empty(),
+                "preparation",
+                "lists no `preparation` steps",
+            ),
+            Selector::Undocumented => named(
+                self.undocumented_datasets(),
+                "is not a source under `governance.data.sources` (by `name` or `dataset`)",
+            ),
+            Selector::Unassessed => named(
+                self.unassessed_base_models(),
+                "is provided by no supplier with an `assessment` and `assessed_on` under `governance.suppliers`",
+            ),
+            Selector::WithoutResponsibilities => g
+                .suppliers
+                .iter()
+                .zip(items)
+                .enumerate()
+                .filter(|(_, (s, _))| s.responsibilities.is_none())
+                .map(|(i, (s, item))| {
+                    (
+                        pick(item, &["responsibilities", "name"]),
+                        format!("supplier `{}` does not say who is responsible for what (`responsibilities`)", s.label(i)),
+                    )
+                })
+                .collect(),
+            Selector::Unmet => g
+                .acceptance_criteria
+                .iter()
+                .zip(items)
+                .filter_map(|(c, item)| {
+                    c.unmet(&self.hub.metrics)
+                        .map(|why| (pick(item, &["threshold", "metric"]), why))
+                })
+                .collect(),
+            Selector::Section(_) => Vec::new(),
+        }
+    }
+
+    /// Where a template section of the body stands: its `governance.documentation` entry, its
+    /// heading, or the card as a whole when it has neither.
+    fn locate_section(&self, section: Section) -> Located {
+        let entry = self
+            .root
+            .as_ref()
+            .and_then(|r| r.get("governance"))
+            .and_then(|g| g.value.get("documentation"))
+            .and_then(|d| d.value.get(section.name()));
+        if let Some(entry) = entry {
+            let state = (!self.documents(section)).then(|| {
+                format!(
+                    "`governance.documentation.{}` holds only placeholder text",
+                    section.name()
+                )
+            });
+            return Located {
+                span: entry.key_span,
+                state,
+                related: Vec::new(),
+            };
+        }
+        let headings: Vec<&super::body::Found> =
+            self.sections.iter().filter(|f| f.section == section).collect();
+        match headings.split_first() {
+            Some((first, rest)) => Located {
+                span: first.heading,
+                state: (!self.documents(section)).then(|| {
+                    format!(
+                        "the card's `{}` section holds only the template's placeholder text",
+                        section.heading()
+                    )
+                }),
+                related: rest
+                    .iter()
+                    .map(|f| (f.heading, "placeholder text here too".to_string()))
+                    .collect(),
+            },
+            None => Located {
+                span: self.anchor,
+                state: Some(format!(
+                    "the card has no `{}` section (nor `governance.documentation.{}`)",
+                    section.heading(),
+                    section.name()
+                )),
+                related: Vec::new(),
+            },
         }
     }
 

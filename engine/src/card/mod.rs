@@ -4,12 +4,14 @@
 //! The reader knows nothing of Cedar. It answers two questions: what the card says (the typed
 //! [`Governance`] and [`HubMetadata`]), and where a key path points ([`Card::locate`]).
 
+pub mod body;
 mod decimal;
 pub mod field;
 pub mod frontmatter;
 pub mod governance;
 mod identity;
 pub mod keys;
+pub mod lifecycle;
 mod locate;
 
 use std::io::Read;
@@ -64,6 +66,8 @@ pub struct Card {
     pub model_id: String,
     pub governance: Governance,
     pub hub: HubMetadata,
+    /// The Hugging Face template sections of a Markdown card's body, first heading first.
+    pub sections: Vec<body::Found>,
 }
 
 /// Reads the card at `file` (shown as `path`). `explicit` is true for a file named on the
@@ -277,6 +281,7 @@ pub fn parse(
         Ok(Some(found)) => found,
         Ok(None) if explicit => {
             let anchor = first_line(&source, 0);
+            let body = (format == Format::Markdown).then_some(0);
             return Ok(Some(card(
                 path,
                 &source,
@@ -285,6 +290,7 @@ pub fn parse(
                 anchor,
                 fallback_id,
                 keys,
+                body,
             )?));
         }
         Ok(None) => return Ok(None),
@@ -344,6 +350,11 @@ pub fn parse(
     if format == Format::Markdown && !explicit && !root.as_ref().is_some_and(is_card_front_matter) {
         return Ok(None);
     }
+    // A Markdown card's body starts on the line after the closing `---`.
+    let body = (format == Format::Markdown).then(|| {
+        let closing = origin.offset + yaml_text.len();
+        source[closing..].find('\n').map_or(source.len(), |i| closing + i + 1)
+    });
     Ok(Some(card(
         path,
         &source,
@@ -352,6 +363,7 @@ pub fn parse(
         anchor,
         fallback_id,
         keys,
+        body,
     )?))
 }
 
@@ -368,6 +380,7 @@ fn is_card_front_matter(root: &Node) -> bool {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn card(
     path: &str,
     source: &Arc<str>,
@@ -376,6 +389,7 @@ fn card(
     anchor: Span,
     fallback_id: &str,
     keys: &Keys,
+    body: Option<usize>,
 ) -> Result<Card, Vec<InputError>> {
     let (governance, hub) = governance::read(root.as_ref(), keys).map_err(|errors| {
         errors
@@ -418,6 +432,7 @@ fn card(
         model_id,
         governance,
         hub,
+        sections: body.map_or_else(Vec::new, |from| body::sections(source, from)),
     })
 }
 
@@ -488,6 +503,7 @@ pub fn from_node(
         anchor,
         model_id,
         keys,
+        None,
     )
 }
 

@@ -86,6 +86,16 @@ pub(super) fn model_entity(
     put("monitoring", monitoring);
     put("incident_contact", g.incident_contact.as_deref().map(text));
     put("license", card.hub.license.as_deref().map(text));
+    put("license_name", card.hub.license_name.as_deref().map(text));
+    put("license_link", card.hub.license_link.as_deref().map(text));
+    put(
+        "undocumented_datasets",
+        Some(strings(&card.undocumented_datasets())),
+    );
+    let lifecycle = lifecycle(card).map_err(|e| EvalError::Request(e.to_string()))?;
+    for (k, v) in lifecycle {
+        put(k, v);
+    }
     put("datasets", Some(strings(&card.hub.datasets)));
     put("base_model", Some(strings(&card.hub.base_model)));
     put(
@@ -131,6 +141,96 @@ fn bias_tests(
     ])
 }
 
+/// The suppliers, acceptance criteria, compute, logging and documented sections.
+fn lifecycle(
+    card: &Card,
+) -> Result<Vec<(&'static str, Option<Expr>)>, cedar_policy::ExpressionConstructionError> {
+    let g = &card.governance;
+    let suppliers = g
+        .suppliers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            record(vec![
+                ("name", Some(text(&s.label(i)))),
+                ("provides", Some(strings(&s.provides))),
+                ("assessment", s.assessment.as_deref().map(text)),
+                ("assessed_on", s.assessed_on.map(datetime)),
+                ("responsibilities", s.responsibilities.as_deref().map(text)),
+            ])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let without_responsibilities: Vec<String> = g
+        .suppliers
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.responsibilities.is_none())
+        .map(|(i, s)| s.label(i))
+        .collect();
+    let unmet: Vec<(String, bool)> = g
+        .acceptance_criteria
+        .iter()
+        .map(|c| (c.label(), c.unmet(&card.hub.metrics).is_none()))
+        .collect();
+    let criteria = g
+        .acceptance_criteria
+        .iter()
+        .zip(&unmet)
+        .map(|(c, (_, met))| {
+            record(vec![
+                ("metric", Some(text(&c.metric))),
+                ("dataset", c.dataset.as_deref().map(text)),
+                ("direction", Some(text(c.direction.as_str()))),
+                ("met", Some(Expr::new_bool(*met))),
+            ])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let unmet: Vec<String> = unmet
+        .into_iter()
+        .filter(|(_, met)| !met)
+        .map(|(l, _)| l)
+        .collect();
+    let compute = match &g.compute {
+        Some(c) => Some(record(vec![
+            ("training", c.training.as_deref().map(text)),
+            ("inference", c.inference.as_deref().map(text)),
+        ])?),
+        None => None,
+    };
+    let logging = match &g.logging {
+        Some(l) => Some(record(vec![
+            ("events", l.events.as_deref().map(text)),
+            ("retention", l.retention.as_deref().map(text)),
+        ])?),
+        None => None,
+    };
+    let sections: Vec<String> = card
+        .documented_sections()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    Ok(vec![
+        ("suppliers", Some(Expr::new_set(suppliers))),
+        (
+            "unassessed_base_models",
+            Some(strings(&card.unassessed_base_models())),
+        ),
+        (
+            "suppliers_without_responsibilities",
+            Some(strings(&without_responsibilities)),
+        ),
+        ("acceptance_criteria", Some(Expr::new_set(criteria))),
+        (
+            "metrics_without_criteria",
+            Some(strings(&card.metrics_without_criteria())),
+        ),
+        ("unmet_criteria", Some(strings(&unmet))),
+        ("compute", compute),
+        ("logging", logging),
+        ("documented_sections", Some(strings(&sections))),
+    ])
+}
+
 fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
     let sources = d
         .sources
@@ -141,20 +241,46 @@ fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionErr
                 ("name", Some(text(&s.label(i)))),
                 ("provenance", s.provenance.as_deref().map(text)),
                 ("personal_data", s.personal_data.map(Expr::new_bool)),
+                ("dataset", s.dataset.as_deref().map(text)),
+                ("purpose", s.purpose.as_deref().map(text)),
+                ("acquisition", s.acquisition.as_deref().map(text)),
+                ("terms", s.terms.as_deref().map(text)),
+                ("quality_checks", Some(strings(&s.quality_checks))),
+                ("preparation", Some(strings(&s.preparation))),
             ])
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let without: Vec<String> = d
-        .sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.provenance.is_none())
-        .map(|(i, s)| s.label(i))
-        .collect();
+    let without = |lacks: fn(&crate::card::governance::DataSource) -> bool| -> Vec<String> {
+        d.sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| lacks(s))
+            .map(|(i, s)| s.label(i))
+            .collect()
+    };
     record(vec![
         ("sources", Some(Expr::new_set(sources))),
         ("source_count", Some(long(d.sources.len()))),
-        ("sources_without_provenance", Some(strings(&without))),
+        (
+            "sources_without_provenance",
+            Some(strings(&without(|s| s.provenance.is_none()))),
+        ),
+        (
+            "sources_without_purpose",
+            Some(strings(&without(|s| s.purpose.is_none()))),
+        ),
+        (
+            "sources_without_acquisition",
+            Some(strings(&without(|s| !s.acquisition_documented()))),
+        ),
+        (
+            "sources_without_quality_checks",
+            Some(strings(&without(|s| s.quality_checks.is_empty()))),
+        ),
+        (
+            "sources_without_preparation",
+            Some(strings(&without(|s| s.preparation.is_empty()))),
+        ),
         (
             "uses_personal_data",
             Some(Expr::new_bool(
@@ -175,11 +301,15 @@ pub(super) mod shapes {
     const FULL: &str = r#"
 license: mit
 datasets: [d]
+license_name: l
+license_link: https://l.example
 base_model: b
 model-index:
   - name: m
     results:
-      - metrics:
+      - dataset:
+          type: d
+        metrics:
           - type: accuracy
             value: 0.9
 governance:
@@ -209,12 +339,37 @@ governance:
       - name: n
         provenance: p
         personal_data: true
+        dataset: d
+        purpose: training
+        acquisition: a
+        terms: t
+        quality_checks: [q]
+        preparation: [p]
     privacy_assessment: pa
   human_oversight: h
   monitoring:
     plan: p
     owner: "@o"
   incident_contact: c
+  suppliers:
+    - name: s
+      provides: [b]
+      assessment: r
+      assessed_on: 2026-01-01
+      responsibilities: x
+  acceptance_criteria:
+    - metric: accuracy
+      dataset: d
+      threshold: 0.8
+      direction: at_least
+  compute:
+    training: t
+    inference: i
+  logging:
+    events: e
+    retention: r
+  documentation:
+    training_details: "Three real words."
 "#;
 
     /// No governance at all: every optional attribute absent.
@@ -233,6 +388,14 @@ governance:
     sources:
       - {}
   monitoring: {}
+  suppliers:
+    - {}
+  acceptance_criteria:
+    - metric: m
+      threshold: 0.2
+      direction: at_most
+  compute: {}
+  logging: {}
 "#;
 
     pub(crate) const CARDS: &[(&str, Option<&str>)] =

@@ -1,0 +1,380 @@
+//! The Markdown body of a card: which sections of the Hugging Face model card template it has,
+//! where their headings stand, and whether each says something or holds only the template's
+//! placeholder text.
+//!
+//! The rules, set from real Hugging Face cards (the template's own output, `Trainer`'s
+//! generated cards, hand-written ones):
+//! - A section is an ATX heading (`#` to `######`) outside fenced code and everything up to the
+//!   next heading of the same or a higher level, its subsections included.
+//! - A heading names a template section by its words, case and punctuation aside, with the
+//!   template's `[optional]` dropped: `## Training Details`, `## Training procedure`,
+//!   `## Bias, Risks, and Limitations`, `## How to use`, `## Evaluation results`, ….
+//!   `## Intended uses & limitations` names both the uses and the limitations.
+//! - A section is documented when, with HTML comments, template variables (`{{ … }}`,
+//!   `{% … %}`), subheadings, bold labels (`**Developed by:**`), the template's placeholder
+//!   (`[More Information Needed]`, `More information needed`) and boilerplate sentences, and
+//!   words that stand for nothing yet (`TBD`, `TODO`, `N/A`, …) taken out, at least
+//!   [`MIN_WORDS`] words remain. Code in a fenced block counts: a usage example is content.
+
+use crate::span::Span;
+
+/// The template sections the reader recognises, by the name the gates and the schema use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Section {
+    ModelDetails,
+    Uses,
+    BiasRisksLimitations,
+    HowToGetStarted,
+    TrainingDetails,
+    Evaluation,
+}
+
+impl Section {
+    pub const ALL: [Section; 6] = [
+        Section::ModelDetails,
+        Section::Uses,
+        Section::BiasRisksLimitations,
+        Section::HowToGetStarted,
+        Section::TrainingDetails,
+        Section::Evaluation,
+    ];
+
+    /// The name in `documented_sections`, `governance.documentation` and `@field("body[…]")`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::ModelDetails => "model_details",
+            Section::Uses => "uses",
+            Section::BiasRisksLimitations => "bias_risks_limitations",
+            Section::HowToGetStarted => "how_to_get_started",
+            Section::TrainingDetails => "training_details",
+            Section::Evaluation => "evaluation",
+        }
+    }
+
+    /// The heading the template gives it, for messages.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Section::ModelDetails => "Model Details",
+            Section::Uses => "Uses",
+            Section::BiasRisksLimitations => "Bias, Risks, and Limitations",
+            Section::HowToGetStarted => "How to Get Started with the Model",
+            Section::TrainingDetails => "Training Details",
+            Section::Evaluation => "Evaluation",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The sections a heading's words name (lower case, punctuation as spaces, `optional` and
+    /// `and` dropped).
+    fn of_heading(words: &[String]) -> Vec<Section> {
+        let has = |w: &str| words.iter().any(|x| x == w);
+        let phrase = words.join(" ");
+        let mut found = Vec::new();
+        if matches!(
+            phrase.as_str(),
+            "model details" | "model description" | "model summary" | "model overview"
+        ) {
+            found.push(Section::ModelDetails);
+        }
+        if matches!(
+            phrase.as_str(),
+            "uses" | "intended use" | "intended uses" | "direct use" | "intended uses limitations"
+        ) {
+            found.push(Section::Uses);
+        }
+        if has("limitations")
+            || (has("bias") && (has("risks") || has("risk")))
+            || phrase == "ethical considerations"
+        {
+            found.push(Section::BiasRisksLimitations);
+        }
+        if phrase.contains("get started")
+            || phrase.contains("getting started")
+            || phrase.starts_with("how to use")
+            || matches!(phrase.as_str(), "usage" | "quick start" | "quickstart")
+        {
+            found.push(Section::HowToGetStarted);
+        }
+        if matches!(
+            phrase.as_str(),
+            "training details" | "training procedure" | "training" | "training data"
+        ) {
+            found.push(Section::TrainingDetails);
+        }
+        if words.first().is_some_and(|w| w == "evaluation") || matches!(phrase.as_str(), "eval results") {
+            found.push(Section::Evaluation);
+        }
+        found
+    }
+}
+
+/// The fewest words a documented section has once its placeholder text is taken out.
+pub const MIN_WORDS: usize = 3;
+
+/// A template section as the body has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub section: Section,
+    /// The heading line.
+    pub heading: Span,
+    /// Whether it says something beyond the template's placeholder text.
+    pub documented: bool,
+}
+
+/// The template sections of a body (the text of the card from byte `from` on), first heading
+/// first. `source` is the whole card, so spans are the file's.
+pub fn sections(source: &str, from: usize) -> Vec<Found> {
+    let lines = lines(source, from);
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((level, title)) = line.heading else {
+            continue;
+        };
+        let words = words_of(title);
+        let kinds = Section::of_heading(&words);
+        if kinds.is_empty() {
+            continue;
+        }
+        let end = lines[i + 1..]
+            .iter()
+            .position(|l| l.heading.is_some_and(|(lv, _)| lv <= level))
+            .map_or(lines.len(), |n| i + 1 + n);
+        let documented = says_something(&lines[i + 1..end]);
+        for section in kinds {
+            found.push(Found {
+                section,
+                heading: crate::error::span_of(source, line.start, line.text.len()),
+                documented,
+            });
+        }
+    }
+    found
+}
+
+/// Whether free text (a `governance.documentation` entry) says something beyond placeholders.
+pub fn text_says_something(text: &str) -> bool {
+    says_something(&lines(text, 0))
+}
+
+struct Line<'s> {
+    start: usize,
+    text: &'s str,
+    /// `(level, title)` when the line is an ATX heading outside fenced code.
+    heading: Option<(usize, &'s str)>,
+    /// Whether the line is inside a fenced code block (or is its fence).
+    code: bool,
+}
+
+fn lines(source: &str, from: usize) -> Vec<Line<'_>> {
+    let mut out = Vec::new();
+    let mut fence: Option<(char, usize)> = None;
+    let mut start = from.min(source.len());
+    while start < source.len() {
+        let rest = &source[start..];
+        let len = rest.find('\n').unwrap_or(rest.len());
+        let text = rest[..len].trim_end_matches('\r');
+        let indent = text.len() - text.trim_start_matches(' ').len();
+        let trimmed = text.trim_start_matches(' ');
+        let opens = (indent < 4)
+            .then(|| {
+                let c = trimmed.chars().next()?;
+                let run = trimmed.chars().take_while(|x| *x == c).count();
+                (matches!(c, '`' | '~') && run >= 3).then_some((c, run))
+            })
+            .flatten();
+        let (heading, code) = match (fence, opens) {
+            (Some((c, n)), Some((c2, n2)))
+                if c == c2 && n2 >= n && trimmed[n2..].trim().is_empty() =>
+            {
+                fence = None;
+                (None, true)
+            }
+            (Some(_), _) => (None, true),
+            (None, Some(open)) => {
+                fence = Some(open);
+                (None, true)
+            }
+            (None, None) => (if indent < 4 { atx(trimmed) } else { None }, false),
+        };
+        out.push(Line {
+            start,
+            text,
+            heading,
+            code,
+        });
+        start += len + 1;
+    }
+    out
+}
+
+/// `(level, title)` of an ATX heading line (`## Title ##`).
+fn atx(line: &str) -> Option<(usize, &str)> {
+    let level = line.chars().take_while(|c| *c == '#').count();
+    if !(1..=6).contains(&level) {
+        return None;
+    }
+    let rest = &line[level..];
+    if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+        return None;
+    }
+    let title = rest.trim().trim_end_matches('#').trim_end();
+    Some((level, title))
+}
+
+/// A heading's words: lower case, anything but letters and digits a space, `optional`,
+/// `and`, `the` and `model` after the first word dropped where they only decorate.
+fn words_of(title: &str) -> Vec<String> {
+    let lowered = title.to_lowercase();
+    let cleaned: String = lowered
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut words: Vec<String> = cleaned
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "optional" | "and" | "the" | "with" | "a"))
+        .map(str::to_string)
+        .collect();
+    // "How to Get Started with the Model": the trailing "model" adds nothing.
+    if words.len() > 2 && words.last().is_some_and(|w| w == "model") {
+        words.pop();
+    }
+    words
+}
+
+/// Sentences the template writes whatever the model: they say nothing of this one.
+const BOILERPLATE: &[&str] = &[
+    "use the code below to get started with the model.",
+    "users (both direct and downstream) should be made aware of the risks, biases and limitations of the model.",
+    "more information needed for further recommendations.",
+    "[more information needed]",
+    "more information needed",
+];
+
+/// Words that stand for text not written yet.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "tbd", "tba", "todo", "fixme", "xxx", "n/a", "na", "none", "placeholder", "wip",
+];
+
+fn says_something(lines: &[Line<'_>]) -> bool {
+    let mut text = String::new();
+    for line in lines {
+        if line.heading.is_some() {
+            continue;
+        }
+        if line.code {
+            // A fence line itself says nothing; the code inside does.
+            let t = line.text.trim_start();
+            if !(t.starts_with("```") || t.starts_with("~~~")) {
+                text.push_str(line.text);
+                text.push('\n');
+            }
+            continue;
+        }
+        text.push_str(line.text);
+        text.push('\n');
+    }
+    let mut text = strip_between(&text, "<!--", "-->");
+    text = strip_between(&text, "{{", "}}");
+    text = strip_between(&text, "{%", "%}");
+    text = strip_between(&text, "**", "**");
+    let mut lower = text.to_lowercase();
+    for b in BOILERPLATE {
+        lower = lower.replace(b, " ");
+    }
+    lower
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/'))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .filter(|w| !PLACEHOLDER_WORDS.contains(w))
+        // `client.score(transaction)` is three words: code says something too.
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .count()
+        >= MIN_WORDS
+}
+
+/// `text` without every run from `open` to the next `close` (to the end when unclosed).
+fn strip_between(text: &str, open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(open) {
+        out.push_str(&rest[..i]);
+        out.push(' ');
+        let after = &rest[i + open.len()..];
+        rest = after.find(close).map_or("", |j| &after[j + close.len()..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn documented(body: &str) -> Vec<(&'static str, bool, usize)> {
+        sections(body, 0)
+            .into_iter()
+            .map(|f| (f.section.name(), f.documented, f.heading.start.line))
+            .collect()
+    }
+
+    #[test]
+    fn the_templates_placeholders_document_nothing() {
+        let body = "# Model Card for x\n\n## Model Details\n\n### Model Description\n\n<!-- Provide a longer summary of what this model is. -->\n\n\n\n- **Developed by:** [More Information Needed]\n- **Model type:** [More Information Needed]\n\n## Bias, Risks, and Limitations\n\n<!-- This section is meant to convey both technical and sociotechnical limitations. -->\n\n[More Information Needed]\n\n### Recommendations\n\nUsers (both direct and downstream) should be made aware of the risks, biases and limitations of the model. More information needed for further recommendations.\n\n## How to Get Started with the Model\n\nUse the code below to get started with the model.\n\n[More Information Needed]\n\n## Training Details\n\n### Training Data\n\n{{ training_data | default(\"[More Information Needed]\", true)}}\n\n## Evaluation\n\nTBD\n";
+        assert_eq!(
+            documented(body),
+            vec![
+                ("model_details", false, 3),
+                ("model_details", false, 5),
+                ("bias_risks_limitations", false, 14),
+                ("how_to_get_started", false, 24),
+                ("training_details", false, 30),
+                ("training_details", false, 32),
+                ("evaluation", false, 36),
+            ]
+        );
+    }
+
+    #[test]
+    fn written_sections_are_documented_with_their_subsections() {
+        let body = "## Training procedure\n\n### Training hyperparameters\n\n- learning_rate: 2e-05\n- num_epochs: 3\n\n## How to use\n\n```python\nfrom transformers import pipeline\n# Evaluation\n```\n\n## Intended uses & limitations\n\nMore information needed\n";
+        assert_eq!(
+            documented(body),
+            vec![
+                ("training_details", true, 1),
+                ("how_to_get_started", true, 8),
+                ("uses", false, 15),
+                ("bias_risks_limitations", false, 15),
+            ]
+        );
+    }
+
+    #[test]
+    fn headings_are_matched_by_their_words() {
+        for (heading, name) in [
+            ("## Bias, Risks, and Limitations", "bias_risks_limitations"),
+            ("## Limitations and bias", "bias_risks_limitations"),
+            ("# How to Get Started with the Model", "how_to_get_started"),
+            ("### Usage ###", "how_to_get_started"),
+            ("## Evaluation results", "evaluation"),
+            ("## Training Details [optional]", "training_details"),
+            ("## Model description", "model_details"),
+        ] {
+            let body = format!("{heading}\nThree real words here.\n");
+            assert_eq!(documented(&body), vec![(name, true, 1)], "{heading}");
+        }
+        assert!(documented("#Training\n\nNot a heading without a space.\n").is_empty());
+        assert!(documented("    ## Training\n\nindented code\n").is_empty());
+    }
+
+    #[test]
+    fn free_text_is_held_to_the_same_rule() {
+        assert!(!text_says_something("[More Information Needed]"));
+        assert!(!text_says_something("TODO"));
+        assert!(text_says_something("Fine-tuned for 3 epochs on the 2025 ledger."));
+    }
+}
