@@ -40,7 +40,14 @@ impl Finding {
             states.push(other.state);
         }
         let label = states.first().cloned().flatten();
-        let states: Vec<String> = states.into_iter().flatten().collect();
+        // Two fields may say the same of one missing block (`governance.compute` is missing).
+        let mut said: Vec<String> = Vec::new();
+        for state in states.into_iter().flatten() {
+            if !said.contains(&state) {
+                said.push(state);
+            }
+        }
+        let states = said;
         let message = if states.is_empty() {
             gate.title.clone()
         } else {

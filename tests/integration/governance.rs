@@ -64,10 +64,10 @@ fn the_statement_lists_exactly_the_38_controls_and_the_gaps() {
         && r.ends_with("| covered |")));
     assert!(
         rows.iter()
-            .any(|r| r.starts_with("| A.10.3 |") && r.ends_with("| gap |"))
+            .any(|r| r.starts_with("| A.10.4 |") && r.ends_with("| gap |"))
     );
     assert!(
-        md.contains("## Gaps") && md.contains("- A.10.3 Suppliers"),
+        md.contains("## Gaps") && md.contains("- A.10.4 Customers"),
         "{md}"
     );
 
@@ -91,13 +91,13 @@ fn the_organisations_decisions_close_gaps_and_are_checked() {
     let soa = dir.path().join(".aimsgate/soa.yaml");
     std::fs::write(
         &soa,
-        "controls:\n  A.10.3:\n    applicable: false\n    justification: \"No third-party AI suppliers, \\\"none\\\" planned\"\n  A.2.2:\n    applicable: true\n    justification: AI policy POL-7, approved 2026-03-01\n",
+        "controls:\n  A.10.4:\n    applicable: false\n    justification: \"No third-party AI suppliers, \\\"none\\\" planned\"\n  A.2.2:\n    applicable: true\n    justification: AI policy POL-7, approved 2026-03-01\n",
     )
     .unwrap();
     let (_, md, _) = aimsgate(dir.path(), &["controls"]);
     assert!(
         md.lines()
-            .any(|l| l.starts_with("| A.10.3 |") && l.ends_with("| excluded |")),
+            .any(|l| l.starts_with("| A.10.4 |") && l.ends_with("| excluded |")),
         "{md}"
     );
     assert!(
@@ -108,7 +108,7 @@ fn the_organisations_decisions_close_gaps_and_are_checked() {
     let (_, csv, _) = aimsgate(dir.path(), &["controls", "--format", "csv"]);
     assert!(
         csv.contains(
-            "A.10.3,Suppliers,false,,\"No third-party AI suppliers, \"\"none\"\" planned\",excluded"
+            "A.10.4,Customers,false,,\"No third-party AI suppliers, \"\"none\"\" planned\",excluded"
         ),
         "{csv}"
     );
@@ -132,7 +132,7 @@ fn validate_passes_the_default_pack_and_points_at_a_typo() {
     let (code, out, _) = aimsgate(dir.path(), &["validate", "--deny-warnings"]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("20 policies (19 gates, 1 permit) validate"),
+        out.contains("35 policies (34 gates, 1 permit) validate"),
         "{out}"
     );
 
@@ -199,7 +199,7 @@ fn validate_warns_about_weak_annotations_and_deny_warnings_fails() {
 fn the_default_packs_own_suite_passes() {
     let (code, out, err) = aimsgate(&common::root(), &["test"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("policy tests: 28 passed, 0 failed"), "{out}");
+    assert!(out.contains("policy tests: 43 passed, 0 failed"), "{out}");
 }
 
 #[test]
@@ -225,7 +225,7 @@ fn a_failing_policy_test_shows_its_difference() {
         "{out}"
     );
     assert!(
-        out.contains("fired but not expected: performance-documented, release-from-protected-ref"),
+        out.contains("fired but not expected: acceptance-criteria-defined, compute-documented, data-acquisition-documented, data-preparation-documented, data-quality-checked, data-sources-listed, design-documented, evaluation-documented, license-recorded, limitations-documented, performance-documented, release-from-protected-ref, usage-documented"),
         "{out}"
     );
     assert!(out.contains("0 passed, 1 failed"), "{out}");
@@ -329,15 +329,15 @@ fn init_policies_writes_a_pack_and_the_configuration_every_subcommand_follows() 
     );
     let (code, out, _) = aimsgate(dir.path(), &["test"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("28 passed, 0 failed"), "{out}");
+    assert!(out.contains("43 passed, 0 failed"), "{out}");
     // A gate of the repository's own is found by explain, and judges check.
     let gate = readme_block("### Adding a gate of your own", "cedar");
     std::fs::write(
-        dir.path().join("policies/gates/license-declared.cedar"),
+        dir.path().join("policies/gates/version-declared.cedar"),
         gate,
     )
     .unwrap();
-    let (code, out, err) = aimsgate(dir.path(), &["explain", "license-declared"]);
+    let (code, out, err) = aimsgate(dir.path(), &["explain", "version-declared"]);
     assert_eq!(code, 0, "{out}{err}");
     std::fs::write(
         dir.path().join("model-card.yaml"),
@@ -348,7 +348,7 @@ fn init_policies_writes_a_pack_and_the_configuration_every_subcommand_follows() 
         dir.path(),
         &["check", "--now", "2026-11-20", "--format", "json"],
     );
-    assert!(out.contains("\"license-declared\""), "{out}");
+    assert!(out.contains("\"version-declared\""), "{out}");
 
     let (code, _, err) = aimsgate(
         dir.path(),
@@ -412,24 +412,29 @@ fn the_readmes_custom_gate_walkthrough_works() {
     let (code, _, err) = aimsgate(dir.path(), &["init", "--policies", "--no-workflow"]);
     assert_eq!(code, 0, "{err}");
     let gate = readme_block("### Adding a gate of your own", "cedar");
-    assert!(gate.contains("@id(\"license-declared\")"));
+    assert!(gate.contains("@id(\"version-declared\")"));
     std::fs::write(
-        dir.path().join("policies/gates/license-declared.cedar"),
+        dir.path().join("policies/gates/version-declared.cedar"),
         gate,
     )
     .unwrap();
     let cases = readme_block("3. Test it in `policies/tests/`", "yaml");
-    std::fs::write(dir.path().join("policies/tests/license.yaml"), cases).unwrap();
+    // Added at the end of the suite's cases, where its anchors are known.
+    let suite = dir.path().join("policies/tests/gates.yaml");
+    let mut text = std::fs::read_to_string(&suite).unwrap();
+    text.push('\n');
+    text.push_str(&cases);
+    std::fs::write(&suite, text).unwrap();
     // Step 4, as the README writes it: no flag, the configuration names the pack.
     let (code, out, err) = aimsgate(dir.path(), &["validate", "--deny-warnings"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("21 policies (20 gates"), "{out}");
+    assert!(out.contains("36 policies (35 gates"), "{out}");
     let (code, out, err) = aimsgate(dir.path(), &["test"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("29 passed, 0 failed"), "{out}");
+    assert!(out.contains("44 passed, 0 failed"), "{out}");
     let (code, out, err) = aimsgate(dir.path(), &["verify"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("proven   license-declared"), "{out}");
+    assert!(out.contains("proven   version-declared"), "{out}");
 }
 
 /// A pack whose schema declares an attribute with another type than aimsgate builds it with
@@ -506,7 +511,7 @@ fn the_readme_walkthrough_for_a_repository_of_ones_own() {
         common::root().join("fixtures/example/models/sentiment-classifier/model-card.yaml"),
     )
     .unwrap();
-    let governance = &complete[complete.find("governance:").unwrap()..];
+    let governance = &complete[complete.find("license:").unwrap()..];
     std::fs::write(
         work.join("models/a/README.md"),
         format!("---\nlibrary_name: transformers\n{governance}---\n# A\n"),

@@ -24,7 +24,7 @@ fn the_default_pack_is_proven() {
         out.contains("proven   impact-assessment-current: 5 obligations"),
         "{out}"
     );
-    assert!(out.contains("97 obligations, 0 failed"), "{out}");
+    assert!(out.contains("172 obligations, 0 failed"), "{out}");
 }
 
 #[test]
