@@ -106,6 +106,15 @@ pub fn card(i: usize) -> String {
     } else {
         format!("    privacy_assessment: DPIA-2026-{:03}\n", i % 400)
     };
+    // A card without metrics states no criteria (they could not be met).
+    let criteria = if f == Flaw::NoMetrics {
+        String::new()
+    } else {
+        format!(
+            "  acceptance_criteria:\n    - {{metric: {m1}, threshold: 0.5, direction: at_least}}\n    \
+             - {{metric: {m2}, threshold: 0.5, direction: at_least}}\n"
+        )
+    };
     let _ = write!(
         s,
         "governance:\n  id: {id}\n  version: {version}\n{owner}  risk_tier: {tier}\n  \
@@ -117,13 +126,26 @@ pub fn card(i: usize) -> String {
          results:\n      - metric: demographic_parity_difference\n        group: sex\n        \
          value: {bias_value}\n        threshold: 0.10\n      - metric: disparate_impact_ratio\n        \
          value: 0.91\n        threshold: 0.80\n        direction: at_least\n  data:\n    sources:\n      \
-         - name: tickets-2025\n{provenance}        personal_data: true\n      - name: public-corpus\n        \
-         provenance: \"Common Crawl snapshot CC-MAIN-2025-30, filtered\"\n        personal_data: false\n\
+         - name: tickets-2025\n        dataset: acme/corpus-{a}\n        purpose: fine-tuning\n{provenance}        \
+         acquisition: \"exported from the helpdesk\"\n        terms: \"support terms, section 4\"\n        \
+         quality_checks: [\"duplicates removed\"]\n        preparation: [\"pseudonymised\"]\n        \
+         personal_data: true\n      - name: public-corpus\n        dataset: acme/holdout-{b}\n        \
+         purpose: evaluation\n        \
+         provenance: \"Common Crawl snapshot CC-MAIN-2025-30, filtered\"\n        \
+         acquisition: \"downloaded from Common Crawl\"\n        terms: \"Common Crawl terms of use\"\n        \
+         quality_checks: [\"language filter\"]\n        preparation: [\"deduplicated\"]\n        personal_data: false\n\
          {privacy}  human_oversight: \"An agent reviews every routed item before it is acted on\"\n  \
          monitoring:\n    plan: \"Weekly drift and fairness report; page on PSI > 0.2\"\n    \
-         owner: \"@acme/ml-oncall\"\n  incident_contact: ml-oncall@acme.example\n---\n\n",
+         owner: \"@acme/ml-oncall\"\n  incident_contact: ml-oncall@acme.example\n  suppliers:\n    \
+         - name: Acme ML platform team\n      provides: [acme/base-{c}]\n      assessment: SUP-2026-{c}\n      \
+         assessed_on: 2026-02-01\n      responsibilities: \"Platform: base models; product teams: fine-tuning\"\n\
+         {criteria}  compute:\n    training: \"4 GPUs for 3 epochs\"\n    inference: \"2 CPU replicas\"\n  \
+         logging:\n    events: \"request id, output, model version\"\n    retention: \"180 days\"\n---\n\n",
         tier = tier(i),
         ia = i % 500,
+        a = i % 31,
+        b = i % 17,
+        c = i % 5,
     );
     let _ = write!(
         s,

@@ -107,7 +107,7 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
     let inputs = cards
         .iter()
         .map(|c| match &c.root {
-            Some(root) => rego::input(root, "deploy", "staging", &now),
+            Some(root) => rego::input(root, body_of(&c.source), "deploy", "staging", &now),
             None => Err(format!("{}: no front matter", c.path)),
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -230,4 +230,15 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
         rego_interpreter: median(interp),
         rego_vm: program.map(|_| median(by_vm)),
     })
+}
+
+/// The Markdown after a card's front matter (the line after the closing `---`).
+fn body_of(text: &str) -> &str {
+    match card::frontmatter::find(text) {
+        Ok(Some(fm)) => {
+            let rest = &text[fm.yaml_end..];
+            rest.find('\n').map_or("", |i| &rest[i + 1..])
+        }
+        _ => text,
+    }
 }

@@ -34,15 +34,17 @@ pub fn json(node: &Node) -> serde_json::Value {
     }
 }
 
-/// The input document for one card: its front matter and the request.
+/// The input document for one card: its front matter, its body and the request.
 pub fn input(
     front_matter: &Node,
+    body: &str,
     action: &str,
     environment: &str,
     now: &str,
 ) -> Result<Value, String> {
     let doc = serde_json::json!({
         "card": json(front_matter),
+        "body": body,
         "request": { "action": action, "environment": environment, "now": now },
         "tag_version": null,
         "context": {},

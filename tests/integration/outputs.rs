@@ -166,7 +166,10 @@ fn hostile_text_cannot_inject_workflow_commands() {
     // One error (the bias test failing) and the warnings of what the card leaves out, each a
     // command of its own, and nothing else.
     assert_eq!(
-        commands.iter().filter(|l| l.starts_with("::error ")).count(),
+        commands
+            .iter()
+            .filter(|l| l.starts_with("::error "))
+            .count(),
         1,
         "{out}"
     );

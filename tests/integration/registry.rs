@@ -230,8 +230,10 @@ fn every_card_gate_example_is_yaml_holding_the_field_it_judges() {
             continue;
         }
         // A gate on a section of the card's body shows that section, written.
-        if let [Segment::Key(body), Segment::Select(Selector::Section(section))] =
-            field.segments()
+        if let [
+            Segment::Key(body),
+            Segment::Select(Selector::Section(section)),
+        ] = field.segments()
             && body == "body"
         {
             let found = aimsgate::card::body::sections(example, 0);

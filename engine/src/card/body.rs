@@ -104,7 +104,9 @@ impl Section {
         ) {
             found.push(Section::TrainingDetails);
         }
-        if words.first().is_some_and(|w| w == "evaluation") || matches!(phrase.as_str(), "eval results") {
+        if words.first().is_some_and(|w| w == "evaluation")
+            || matches!(phrase.as_str(), "eval results")
+        {
             found.push(Section::Evaluation);
         }
         found
@@ -255,7 +257,16 @@ const BOILERPLATE: &[&str] = &[
 
 /// Words that stand for text not written yet.
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "tbd", "tba", "todo", "fixme", "xxx", "n/a", "na", "none", "placeholder", "wip",
+    "tbd",
+    "tba",
+    "todo",
+    "fixme",
+    "xxx",
+    "n/a",
+    "na",
+    "none",
+    "placeholder",
+    "wip",
 ];
 
 fn says_something(lines: &[Line<'_>]) -> bool {
@@ -375,6 +386,8 @@ mod tests {
     fn free_text_is_held_to_the_same_rule() {
         assert!(!text_says_something("[More Information Needed]"));
         assert!(!text_says_something("TODO"));
-        assert!(text_says_something("Fine-tuned for 3 epochs on the 2025 ledger."));
+        assert!(text_says_something(
+            "Fine-tuned for 3 epochs on the 2025 ledger."
+        ));
     }
 }

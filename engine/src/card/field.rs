@@ -34,7 +34,11 @@ pub enum Selector {
 
 /// Each list selector, the list it selects from, and its name.
 const SELECTORS: &[(Selector, &str, &str)] = &[
-    (Selector::Failing, "governance.bias_tests.results", "failing"),
+    (
+        Selector::Failing,
+        "governance.bias_tests.results",
+        "failing",
+    ),
     (
         Selector::WithoutProvenance,
         "governance.data.sources",

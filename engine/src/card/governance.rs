@@ -353,7 +353,12 @@ impl Reader {
         }
     }
 
-    pub(super) fn choice<T: Copy>(&mut self, map: &Node, key: &str, all: &[(&str, T)]) -> Option<T> {
+    pub(super) fn choice<T: Copy>(
+        &mut self,
+        map: &Node,
+        key: &str,
+        all: &[(&str, T)],
+    ) -> Option<T> {
         let v = self.value(map, key)?;
         let text = self.text_of(v, key, false)?;
         if let Some((_, t)) = all.iter().find(|(n, _)| *n == text) {

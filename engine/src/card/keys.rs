@@ -516,7 +516,10 @@ mod tests {
         let m = keys.unknown("human_oversite", "governance");
         assert!(m.contains("did you mean `human_oversight`?"), "{m}");
         let m = keys.unknown("zzz", "governance");
-        assert!(m.contains("known: `acceptance_criteria`, `bias_tests`"), "{m}");
+        assert!(
+            m.contains("known: `acceptance_criteria`, `bias_tests`"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -90,7 +90,10 @@ impl Criterion {
             ));
         }
         covered.into_iter().find_map(|m| {
-            let passed = m.value.as_ref().is_some_and(|(v, text)| self.passes(*v, text));
+            let passed = m
+                .value
+                .as_ref()
+                .is_some_and(|(v, text)| self.passes(*v, text));
             (!passed).then(|| format!("{} = {} ({bound})", self.label(), m.value_shown))
         })
     }
@@ -241,7 +244,11 @@ impl super::Card {
 
     /// Hugging Face `datasets` ids that no source of `governance.data.sources` is.
     pub fn undocumented_datasets(&self) -> Vec<String> {
-        let sources = self.governance.data.as_ref().map_or(&[][..], |d| &d.sources);
+        let sources = self
+            .governance
+            .data
+            .as_ref()
+            .map_or(&[][..], |d| &d.sources);
         self.hub
             .datasets
             .iter()
@@ -284,7 +291,11 @@ impl super::Card {
                     .iter()
                     .any(|c| c.covers(m))
             })
-            .map(|m| m.kind.clone().unwrap_or_else(|| "(a metric without a type)".into()))
+            .map(|m| {
+                m.kind
+                    .clone()
+                    .unwrap_or_else(|| "(a metric without a type)".into())
+            })
             .collect();
         out.sort();
         out.dedup();
@@ -367,9 +378,14 @@ mod tests {
             metric("accuracy", "b", Some(0.85), "0.85"),
             metric("f1", "a", None, "high"),
         ];
-        assert_eq!(criterion("accuracy", Some("a"), "0.9").unmet(&metrics), None);
         assert_eq!(
-            criterion("accuracy", None, "0.9").unmet(&metrics).as_deref(),
+            criterion("accuracy", Some("a"), "0.9").unmet(&metrics),
+            None
+        );
+        assert_eq!(
+            criterion("accuracy", None, "0.9")
+                .unmet(&metrics)
+                .as_deref(),
             Some("accuracy = 0.85 (must be at least 0.9)")
         );
         assert_eq!(

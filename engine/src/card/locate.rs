@@ -27,8 +27,10 @@ impl Card {
             state: Some(format!("`{}` is missing", field.prefix(upto + 1))),
             related: Vec::new(),
         };
-        if let [Segment::Key(body), Segment::Select(Selector::Section(section))] =
-            field.segments()
+        if let [
+            Segment::Key(body),
+            Segment::Select(Selector::Section(section)),
+        ] = field.segments()
             && body == "body"
         {
             return self.locate_section(*section);
@@ -112,23 +114,22 @@ impl Card {
         let sources = g.data.as_ref().map_or(&[][..], |d| &d.sources[..]);
         // Sources, suppliers and criteria correspond one to one with their list's items: the
         // reader refuses a card with an item that is not a mapping, or a malformed criterion.
-        let source_lacks = |lacks: fn(&super::governance::DataSource) -> bool,
-                            key: &str,
-                            what: &str| {
-            sources
-                .iter()
-                .zip(items)
-                .enumerate()
-                .filter(|(_, (s, _))| lacks(s))
-                .map(|(i, (s, item))| {
-                    let span = match item.get(key) {
-                        Some(e) => e.key_span,
-                        None => pick(item, &["name"]),
-                    };
-                    (span, format!("source `{}` {what}", s.label(i)))
-                })
-                .collect()
-        };
+        let source_lacks =
+            |lacks: fn(&super::governance::DataSource) -> bool, key: &str, what: &str| {
+                sources
+                    .iter()
+                    .zip(items)
+                    .enumerate()
+                    .filter(|(_, (s, _))| lacks(s))
+                    .map(|(i, (s, item))| {
+                        let span = match item.get(key) {
+                            Some(e) => e.key_span,
+                            None => pick(item, &["name"]),
+                        };
+                        (span, format!("source `{}` {what}", s.label(i)))
+                    })
+                    .collect()
+            };
         let named = |ids: Vec<String>, what: &str| {
             items
                 .iter()
@@ -229,8 +230,11 @@ impl Card {
                 related: Vec::new(),
             };
         }
-        let headings: Vec<&super::body::Found> =
-            self.sections.iter().filter(|f| f.section == section).collect();
+        let headings: Vec<&super::body::Found> = self
+            .sections
+            .iter()
+            .filter(|f| f.section == section)
+            .collect();
         match headings.split_first() {
             Some((first, rest)) => Located {
                 span: first.heading,

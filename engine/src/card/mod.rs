@@ -353,7 +353,9 @@ pub fn parse(
     // A Markdown card's body starts on the line after the closing `---`.
     let body = (format == Format::Markdown).then(|| {
         let closing = origin.offset + yaml_text.len();
-        source[closing..].find('\n').map_or(source.len(), |i| closing + i + 1)
+        source[closing..]
+            .find('\n')
+            .map_or(source.len(), |i| closing + i + 1)
     });
     Ok(Some(card(
         path,
