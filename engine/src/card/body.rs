@@ -251,6 +251,7 @@ const BOILERPLATE: &[&str] = &[
     "use the code below to get started with the model.",
     "users (both direct and downstream) should be made aware of the risks, biases and limitations of the model.",
     "more information needed for further recommendations.",
+    "this is the model card of a 🤗 transformers model that has been pushed on the hub. this model card has been automatically generated.",
     "[more information needed]",
     "more information needed",
 ];
@@ -380,6 +381,15 @@ mod tests {
         }
         assert!(documented("#Training\n\nNot a heading without a space.\n").is_empty());
         assert!(documented("    ## Training\n\nindented code\n").is_empty());
+    }
+
+    #[test]
+    fn the_hubs_generated_description_says_nothing_of_the_model() {
+        let body = "## Model Details\n\n### Model Description\n\nThis is the model card of a 🤗 transformers model that has been pushed on the Hub. This model card has been automatically generated.\n\n- **Developed by:** [More Information Needed]\n";
+        assert_eq!(
+            documented(body),
+            vec![("model_details", false, 1), ("model_details", false, 3)]
+        );
     }
 
     #[test]
