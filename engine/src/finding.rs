@@ -16,22 +16,38 @@ impl Finding {
     /// that names evidence (`review.…`, `git.…`, `branch`) is described from the evidence,
     /// saying why it is unknown when it is, and points at the card as a whole.
     pub fn new(gate: &Gate, card: &Card, evidence: &Evidence) -> Finding {
-        let mut located = gate.fields.iter().map(|f| {
-            if EvidenceKey::of(f).is_some() {
-                crate::card::Located {
-                    span: card.anchor,
-                    state: evidence.describe_for(f, &card.model_id),
-                    related: Vec::new(),
-                }
-            } else {
-                card.locate(f)
-            }
-        });
+        let mut located: Vec<(&crate::card::FieldPath, crate::card::Located)> = gate
+            .fields
+            .iter()
+            .map(|f| {
+                let at = if EvidenceKey::of(f).is_some() {
+                    crate::card::Located {
+                        span: card.anchor,
+                        state: evidence.describe_for(f, &card.model_id),
+                        related: Vec::new(),
+                    }
+                } else {
+                    card.locate(f)
+                };
+                (f, at)
+            })
+            .collect();
+        // When the first field has nothing to say (a list none of whose items is singled out),
+        // the first card field that does is where the finding points.
+        if located.first().is_some_and(|(_, l)| l.state.is_none())
+            && let Some(i) = located
+                .iter()
+                .position(|(f, l)| l.state.is_some() && EvidenceKey::of(f).is_none())
+        {
+            let chosen = located.remove(i);
+            located.insert(0, chosen);
+        }
+        let mut located = located.into_iter();
         let (span, mut states, mut related) = match located.next() {
-            Some(first) => (first.span, vec![first.state], first.related),
+            Some((_, first)) => (first.span, vec![first.state], first.related),
             None => (card.anchor, Vec::new(), Vec::new()),
         };
-        for (field, other) in gate.fields.iter().skip(1).zip(located) {
+        for (field, other) in located {
             if let Some(state) = &other.state
                 && EvidenceKey::of(field).is_none()
             {
