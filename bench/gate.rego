@@ -230,14 +230,15 @@ suppliers := object.get(g, "suppliers", [])
 
 criteria := object.get(g, "acceptance_criteria", [])
 
+# Hub ids are case-insensitive.
 documented_dataset(d) if {
 	some s in sources
-	trim_space(object.get(s, "name", "")) == d
+	lower(trim_space(object.get(s, "name", ""))) == lower(d)
 }
 
 documented_dataset(d) if {
 	some s in sources
-	trim_space(object.get(s, "dataset", "")) == d
+	lower(trim_space(object.get(s, "dataset", ""))) == lower(d)
 }
 
 sources_listed if {
@@ -284,7 +285,8 @@ assessed(b) if {
 	some s in suppliers
 	text(s, "assessment")
 	text(s, "assessed_on")
-	b in strings_of(s, "provides")
+	some p in strings_of(s, "provides")
+	lower(p) == lower(b)
 }
 
 deny contains "supplier-assessed" if {
@@ -414,12 +416,17 @@ says_something(piece) if {
 
 section_named(name, t) if {
 	name == "training_details"
-	t in {"training details", "training procedure", "training", "training data"}
+	t in {"training details", "training procedure", "training", "training data", "training and evaluation data"}
 }
 
 section_named(name, t) if {
 	name == "evaluation"
 	startswith(t, "evaluation")
+}
+
+section_named(name, t) if {
+	name == "evaluation"
+	t in {"results", "benchmarks", "benchmark results", "eval results"}
 }
 
 section_named(name, t) if {

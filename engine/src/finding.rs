@@ -25,6 +25,7 @@ impl Finding {
                         span: card.anchor,
                         state: evidence.describe_for(f, &card.model_id),
                         related: Vec::new(),
+                        informational: false,
                     }
                 } else {
                     card.locate(f)
@@ -32,22 +33,30 @@ impl Finding {
                 (f, at)
             })
             .collect();
-        // When the first field has nothing to say (a list none of whose items is singled out),
-        // the first card field that does is where the finding points.
-        if located.first().is_some_and(|(_, l)| l.state.is_none())
-            && let Some(i) = located
-                .iter()
-                .position(|(f, l)| l.state.is_some() && EvidenceKey::of(f).is_none())
+        // When the first field has nothing wrong to say (a list none of whose items is singled
+        // out, a value that is there), the first card field that does is where the finding
+        // points: `governance.compute.inference` is missing, not `training` is `8 GPUs`.
+        let wrong = |(f, l): &(&crate::card::FieldPath, crate::card::Located)| {
+            l.state.is_some() && !l.informational && EvidenceKey::of(f).is_none()
+        };
+        if located.first().is_some_and(|(f, l)| {
+            EvidenceKey::of(f).is_none() && (l.state.is_none() || l.informational)
+        }) && let Some(i) = located.iter().position(wrong)
         {
             let chosen = located.remove(i);
             located.insert(0, chosen);
         }
+        // When something is wrong, the finding says what, and not what values stand beside it.
+        let any_wrong = located.iter().any(wrong);
         let mut located = located.into_iter();
         let (span, mut states, mut related) = match located.next() {
             Some((_, first)) => (first.span, vec![first.state], first.related),
             None => (card.anchor, Vec::new(), Vec::new()),
         };
         for (field, other) in located {
+            if any_wrong && other.informational {
+                continue;
+            }
             if let Some(state) = &other.state
                 && EvidenceKey::of(field).is_none()
             {

@@ -52,14 +52,18 @@ pub const GOVERNANCE: &[&str] = &[
     "  logging:                    # A.6.2.8",
     "    events: \"\"               # what is recorded in production",
     "    retention: \"\"            # for how long",
-    "  # A.6.2.3, A.6.2.7, A.8.2, A.8.5: a Markdown card writes these as the sections of its body",
-    "  # (## Training Details, ## Evaluation, ## How to Get Started with the Model,",
-    "  # ## Bias, Risks, and Limitations); a YAML or JSON card writes them here.",
+    "  # A.6.2.3, A.6.2.7, A.8.2, A.8.5: the card's body has the sections ## Training Details,",
+    "  # ## Evaluation, ## How to Get Started with the Model and ## Bias, Risks, and Limitations.",
+];
+
+/// What a YAML card, which has no Markdown body, writes instead of the body's sections.
+pub const DOCUMENTATION: &[&str] = &[
+    "  # A.6.2.3, A.6.2.7, A.8.2, A.8.5: a YAML card has no Markdown body: its documentation is here.",
     "  documentation:",
-    "    training_details: \"\"",
-    "    evaluation: \"\"",
-    "    how_to_get_started: \"\"",
-    "    bias_risks_limitations: \"\"",
+    "    training_details: \"\"       # how it was built: data, procedure, hyperparameters",
+    "    evaluation: \"\"             # testing data, metrics, results",
+    "    how_to_get_started: \"\"     # how to call it and read its output",
+    "    bias_risks_limitations: \"\" # what it gets wrong, for whom",
 ];
 
 /// Where `init` writes the Statement of Applicability.
@@ -133,8 +137,16 @@ pub struct Done {
     pub what: &'static str,
 }
 
-fn block(eol: &str) -> String {
-    GOVERNANCE.iter().map(|l| format!("{l}{eol}")).collect()
+/// The governance block for a Markdown card (`markdown`), whose body holds the documentation,
+/// or for a YAML card, which holds it in the block.
+fn block(eol: &str, markdown: bool) -> String {
+    let (common, docs) = GOVERNANCE.split_at(GOVERNANCE.len() - 2);
+    let tail: &[&str] = if markdown { docs } else { DOCUMENTATION };
+    common
+        .iter()
+        .chain(tail)
+        .map(|l| format!("{l}{eol}"))
+        .collect()
 }
 
 /// The configuration `init --policies` writes: the repository's own pack judges its models, in
@@ -196,7 +208,7 @@ pub fn plan(dir: &Path, options: &Options) -> Result<Plan, Vec<InitError>> {
             dir.join("model-card.yaml"),
             format!(
                 "# The model card: https://huggingface.co/docs/hub/model-cards keys may sit beside governance.\n{}",
-                block("\n")
+                block("\n", false)
             ),
             "written",
         );
@@ -297,7 +309,7 @@ fn with_governance(path: &Path, shown: &str) -> Result<String, InitError> {
                 // Insert before the closing `---`: the YAML before it ends with a line break.
                 let mut out = String::with_capacity(text.len() + 2048);
                 out.push_str(&text[..fm.yaml_end]);
-                out.push_str(&block(eol));
+                out.push_str(&block(eol, true));
                 out.push_str(&text[fm.yaml_end..]);
                 Ok(out)
             }
@@ -305,7 +317,7 @@ fn with_governance(path: &Path, shown: &str) -> Result<String, InitError> {
                 let (bom, rest) = text
                     .strip_prefix('\u{feff}')
                     .map_or(("", text.as_str()), |r| ("\u{feff}", r));
-                Ok(format!("{bom}---{eol}{}---{eol}{rest}", block(eol)))
+                Ok(format!("{bom}---{eol}{}---{eol}{rest}", block(eol, true)))
             }
             Err(_) => Err(InitError::File(format!(
                 "{shown}: its front matter is never closed"
@@ -327,5 +339,5 @@ fn with_governance(path: &Path, shown: &str) -> Result<String, InitError> {
     } else {
         eol
     };
-    Ok(format!("{text}{sep}{}", block(eol)))
+    Ok(format!("{text}{sep}{}", block(eol, false)))
 }

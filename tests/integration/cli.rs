@@ -206,9 +206,24 @@ fn warnings_alone_never_block() {
         ],
     );
     assert_eq!(r.code, 0, "{}", r.stdout);
+    let findings = r.json()["models"][0]["findings"].clone();
+    let gates: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["gate"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        r.json()["models"][0]["findings"][0]["gate"],
-        "performance-documented"
+        gates,
+        ["acceptance-criteria-defined", "performance-documented"]
+    );
+    assert!(
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "warning"),
+        "{findings}"
     );
 }
 

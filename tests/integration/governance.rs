@@ -251,10 +251,12 @@ fn init_adds_governance_and_keeps_every_other_byte() {
     let (code, out, err) = aimsgate(dir.path(), &["init", "README.md"]);
     assert_eq!(code, 0, "{out}{err}");
     let updated = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
+    // A Markdown card's documentation is its body: the block does not ask for it.
     let block: String = aimsgate::init::GOVERNANCE
         .iter()
         .map(|l| format!("{l}\r\n"))
         .collect();
+    assert!(!block.contains("documentation:"), "{block}");
     let at = original.find("---\r\n\r\n# Model").unwrap();
     assert_eq!(
         updated,
@@ -439,6 +441,88 @@ fn the_readmes_custom_gate_walkthrough_works() {
 
 /// A pack whose schema declares an attribute with another type than aimsgate builds it with
 /// cannot judge any card: the run is an error, never a silent pass of `==` comparisons.
+/// A pack copied by an older `init --policies` keeps judging after an upgrade: its schema does
+/// not declare the attributes the engine builds since, and the entity keeps what it declares.
+#[test]
+fn a_pack_copied_before_an_upgrade_still_judges_cards() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = aimsgate(dir.path(), &["init", "--policies", "--no-workflow"]);
+    assert_eq!(code, 0, "{err}");
+    let schema = dir.path().join("policies/aims.cedarschema");
+    let mut text = std::fs::read_to_string(&schema).unwrap();
+    // What an older schema lacked: a nested field, a derived set, a whole record.
+    for (gone, gates) in [
+        (
+            "    quality_checks: Set<String>,\n",
+            &["data-quality-checked"][..],
+        ),
+        (
+            "    documented_sections: Set<String>,\n",
+            &[
+                "design-documented",
+                "evaluation-documented",
+                "usage-documented",
+                "limitations-documented",
+            ][..],
+        ),
+        (
+            "    compute?: {\n      training?: String,\n      inference?: String,\n    },\n",
+            &["compute-documented"][..],
+        ),
+    ] {
+        assert!(text.contains(gone), "{gone}");
+        text = text.replacen(gone, "", 1);
+        for gate in gates {
+            std::fs::remove_file(dir.path().join(format!("policies/gates/{gate}.cedar"))).unwrap();
+        }
+    }
+    std::fs::write(&schema, text).unwrap();
+    let cards = tempfile::tempdir().unwrap();
+    for card in [
+        "fraud-detector/README.md",
+        "sentiment-classifier/model-card.yaml",
+    ] {
+        let to = cards.path().join(card);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(
+            common::root().join("fixtures/example/models").join(card),
+            to,
+        )
+        .unwrap();
+    }
+    let policies = dir.path().join("policies").to_string_lossy().into_owned();
+    let (code, out, err) = aimsgate(
+        cards.path(),
+        &[
+            "check",
+            "--policies",
+            &policies,
+            "--now",
+            "2026-11-20",
+            "--default-branch",
+            "main",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "judged, not refused: {out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let fraud = report["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "fraud-detector")
+        .unwrap();
+    let gates: Vec<&str> = fraud["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["gate"].as_str().unwrap())
+        .collect();
+    assert!(gates.contains(&"bias-tests-passed"), "{gates:?}");
+    assert!(gates.contains(&"data-provenance-documented"), "{gates:?}");
+}
+
 #[test]
 fn a_schema_that_does_not_fit_the_cards_is_an_error() {
     let pack = common::pack_with("owner-assigned", |t| t);
@@ -512,11 +596,12 @@ fn the_readme_walkthrough_for_a_repository_of_ones_own() {
     )
     .unwrap();
     let governance = &complete[complete.find("license:").unwrap()..];
-    std::fs::write(
-        work.join("models/a/README.md"),
-        format!("---\nlibrary_name: transformers\n{governance}---\n# A\n"),
-    )
-    .unwrap();
+    // The Markdown card writes its documentation as the sections of its body.
+    let markdown = common::markdown_of(
+        &format!("# A\nlibrary_name: transformers\n{governance}"),
+        "A",
+    );
+    std::fs::write(work.join("models/a/README.md"), markdown).unwrap();
     std::fs::write(work.join("models/b/model-card.yaml"), governance).unwrap();
     common::commit(&repo, "Governance", ("A", "a@x"));
     // Without a default branch the release gate cannot pass, and says why in its label.

@@ -34,15 +34,13 @@ fn ownerless(id: &str) -> String {
     let yaml = good()
         .replacen("\n  owner: \"@acme/support-ml\"\n", "\n", 1)
         .replacen("governance:\n", &format!("governance:\n  id: {id}\n"), 1);
-    let yaml: String = yaml.lines().skip(1).map(|l| format!("{l}\n")).collect();
-    format!("---\n{yaml}---\n# {id}\n")
+    common::markdown_of(&yaml, id)
 }
 
 /// The good card as a Markdown README with model `id`.
 fn passing(id: &str) -> String {
     let yaml = good().replacen("governance:\n", &format!("governance:\n  id: {id}\n"), 1);
-    let yaml: String = yaml.lines().skip(1).map(|l| format!("{l}\n")).collect();
-    format!("---\n{yaml}---\n# {id}\n")
+    common::markdown_of(&yaml, id)
 }
 
 /// Runs `git` in `dir` with a clean, fixed identity and no user or system configuration.

@@ -16,7 +16,7 @@
 //!   words that stand for nothing yet (`TBD`, `TODO`, `N/A`, …) taken out, at least
 //!   [`MIN_WORDS`] words remain. Code in a fenced block counts: a usage example is content.
 
-use crate::span::Span;
+use crate::span::{Pos, Span};
 
 /// The template sections the reader recognises, by the name the gates and the schema use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,6 +63,24 @@ impl Section {
         }
     }
 
+    /// Headings that name it, for messages.
+    pub fn examples(self) -> &'static str {
+        match self {
+            Section::ModelDetails => "`## Model Details` or `## Model description`",
+            Section::Uses => "`## Uses` or `## Intended uses`",
+            Section::BiasRisksLimitations => {
+                "`## Bias, Risks, and Limitations`, `## Limitations` or `## Risks and limitations`"
+            }
+            Section::HowToGetStarted => {
+                "`## How to Get Started with the Model`, `## Usage`, `## How to use` or `## Quickstart`"
+            }
+            Section::TrainingDetails => {
+                "`## Training Details`, `## Training procedure`, `## Training data` or `## Training and evaluation data`"
+            }
+            Section::Evaluation => "`## Evaluation`, `## Evaluation results` or `## Results`",
+        }
+    }
+
     pub fn named(name: &str) -> Option<Section> {
         Section::ALL.into_iter().find(|s| s.name() == name)
     }
@@ -100,12 +118,19 @@ impl Section {
         }
         if matches!(
             phrase.as_str(),
-            "training details" | "training procedure" | "training" | "training data"
+            "training details"
+                | "training procedure"
+                | "training"
+                | "training data"
+                | "training evaluation data"
         ) {
             found.push(Section::TrainingDetails);
         }
         if words.first().is_some_and(|w| w == "evaluation")
-            || matches!(phrase.as_str(), "eval results")
+            || matches!(
+                phrase.as_str(),
+                "eval results" | "results" | "benchmarks" | "benchmark results"
+            )
         {
             found.push(Section::Evaluation);
         }
@@ -148,7 +173,14 @@ pub fn sections(source: &str, from: usize) -> Vec<Found> {
         for section in kinds {
             found.push(Found {
                 section,
-                heading: crate::error::span_of(source, line.start, line.text.len()),
+                heading: Span {
+                    start: Pos {
+                        line: line.number,
+                        col: 1,
+                        offset: line.start,
+                    },
+                    end: line.start + line.text.len(),
+                },
                 documented,
             });
         }
@@ -163,49 +195,62 @@ pub fn text_says_something(text: &str) -> bool {
 
 struct Line<'s> {
     start: usize,
+    /// 1-based, in the whole file.
+    number: usize,
     text: &'s str,
     /// `(level, title)` when the line is an ATX heading outside fenced code.
     heading: Option<(usize, &'s str)>,
-    /// Whether the line is inside a fenced code block (or is its fence).
+    /// Whether the line is inside a fenced code block.
     code: bool,
+    /// Whether the line opens or closes a fenced code block.
+    fence: bool,
 }
 
+/// The lines of `source` from byte `from` on (a line boundary), in one pass.
 fn lines(source: &str, from: usize) -> Vec<Line<'_>> {
     let mut out = Vec::new();
-    let mut fence: Option<(char, usize)> = None;
+    let mut fence: Option<(u8, usize)> = None;
     let mut start = from.min(source.len());
+    let mut number = source.as_bytes()[..start]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count();
     while start < source.len() {
+        number += 1;
         let rest = &source[start..];
         let len = rest.find('\n').unwrap_or(rest.len());
         let text = rest[..len].trim_end_matches('\r');
         let indent = text.len() - text.trim_start_matches(' ').len();
         let trimmed = text.trim_start_matches(' ');
+        // Fence characters are ASCII: byte counts are character counts.
         let opens = (indent < 4)
             .then(|| {
-                let c = trimmed.chars().next()?;
-                let run = trimmed.chars().take_while(|x| *x == c).count();
-                (matches!(c, '`' | '~') && run >= 3).then_some((c, run))
+                let c = *trimmed.as_bytes().first()?;
+                let run = trimmed.bytes().take_while(|x| *x == c).count();
+                (matches!(c, b'`' | b'~') && run >= 3).then_some((c, run))
             })
             .flatten();
-        let (heading, code) = match (fence, opens) {
+        let (heading, code, is_fence) = match (fence, opens) {
             (Some((c, n)), Some((c2, n2)))
                 if c == c2 && n2 >= n && trimmed[n2..].trim().is_empty() =>
             {
                 fence = None;
-                (None, true)
+                (None, true, true)
             }
-            (Some(_), _) => (None, true),
+            (Some(_), _) => (None, true, false),
             (None, Some(open)) => {
                 fence = Some(open);
-                (None, true)
+                (None, true, true)
             }
-            (None, None) => (if indent < 4 { atx(trimmed) } else { None }, false),
+            (None, None) => (if indent < 4 { atx(trimmed) } else { None }, false, false),
         };
         out.push(Line {
             start,
+            number,
             text,
             heading,
             code,
+            fence: is_fence,
         });
         start += len + 1;
     }
@@ -256,6 +301,9 @@ const BOILERPLATE: &[&str] = &[
     "more information needed",
 ];
 
+/// Words that, opening a line, make it a note to write the text rather than the text.
+const NOTE_WORDS: &[&str] = &["tbd", "tba", "todo", "fixme", "xxx", "placeholder", "wip"];
+
 /// Words that stand for text not written yet.
 const PLACEHOLDER_WORDS: &[&str] = &[
     "tbd",
@@ -271,55 +319,101 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 ];
 
 fn says_something(lines: &[Line<'_>]) -> bool {
-    let mut text = String::new();
+    let mut words = 0;
+    // The closing delimiter of a comment or template variable still open from a line above.
+    let mut inside: Option<&'static str> = None;
+    let mut kept = String::new();
     for line in lines {
-        if line.heading.is_some() {
+        if line.heading.is_some() || line.fence {
             continue;
         }
+        kept.clear();
         if line.code {
-            // A fence line itself says nothing; the code inside does.
-            let t = line.text.trim_start();
-            if !(t.starts_with("```") || t.starts_with("~~~")) {
-                text.push_str(line.text);
-                text.push('\n');
-            }
-            continue;
+            // Code says what it says: `x ** 2` is not bold, `{{` may be a format string.
+            kept.push_str(line.text);
+        } else {
+            strip_line(line.text, &mut inside, &mut kept);
         }
-        text.push_str(line.text);
-        text.push('\n');
+        words += count_words(&kept);
+        // Enough said: the rest of the section need not be read.
+        if words >= MIN_WORDS {
+            return true;
+        }
     }
-    let mut text = strip_between(&text, "<!--", "-->");
-    text = strip_between(&text, "{{", "}}");
-    text = strip_between(&text, "{%", "%}");
-    text = strip_between(&text, "**", "**");
+    false
+}
+
+/// Runs that say nothing, by their opening and closing delimiters: HTML comments and template
+/// variables (which may span lines), and bold labels (`**Developed by:**`, within one line).
+const DELIMITERS: &[(&str, &str)] = &[("<!--", "-->"), ("{{", "}}"), ("{%", "%}"), ("**", "**")];
+
+/// `text` without its comments, template variables and bold labels, into `kept`; `inside` is
+/// the closing delimiter of a comment or variable still open at the end of the line.
+fn strip_line(text: &str, inside: &mut Option<&'static str>, kept: &mut String) {
+    let mut rest = text;
+    loop {
+        if let Some(close) = *inside {
+            match rest.find(close) {
+                Some(i) => {
+                    rest = &rest[i + close.len()..];
+                    *inside = None;
+                }
+                None => return,
+            }
+        }
+        let next = DELIMITERS
+            .iter()
+            .filter_map(|(open, close)| {
+                let i = rest.find(open)?;
+                // Bold closes on its own line, or it is not bold.
+                if *open == "**" && !rest[i + 2..].contains("**") {
+                    return None;
+                }
+                Some((i, *open, *close))
+            })
+            .min_by_key(|(i, _, _)| *i);
+        match next {
+            Some((i, open, close)) => {
+                kept.push_str(&rest[..i]);
+                kept.push(' ');
+                rest = &rest[i + open.len()..];
+                *inside = Some(close);
+            }
+            None => {
+                kept.push_str(rest);
+                return;
+            }
+        }
+    }
+}
+
+/// The words of one line that stand for something: not the template's placeholder or
+/// boilerplate, not `TBD`; `client.score(transaction)` is three words.
+fn count_words(text: &str) -> usize {
+    if !text.chars().any(char::is_alphanumeric) {
+        return 0;
+    }
     let mut lower = text.to_lowercase();
+    // `TODO: add numbers later` is a note to write the section, not the section.
+    let first = lower
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/'))
+        .find(|w| !w.is_empty());
+    if first.is_some_and(|w| NOTE_WORDS.contains(&w)) {
+        return 0;
+    }
     for b in BOILERPLATE {
-        lower = lower.replace(b, " ");
+        if lower.contains(b) {
+            lower = lower.replace(b, " ");
+        }
     }
     lower
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/'))
-        .filter(|w| w.chars().any(char::is_alphanumeric))
         .filter(|w| !PLACEHOLDER_WORDS.contains(w))
-        // `client.score(transaction)` is three words: code says something too.
         .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
         .count()
-        >= MIN_WORDS
-}
-
-/// `text` without every run from `open` to the next `close` (to the end when unclosed).
-fn strip_between(text: &str, open: &str, close: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(open) {
-        out.push_str(&rest[..i]);
-        out.push(' ');
-        let after = &rest[i + open.len()..];
-        rest = after.find(close).map_or("", |j| &after[j + close.len()..]);
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -375,6 +469,8 @@ mod tests {
             ("## Evaluation results", "evaluation"),
             ("## Training Details [optional]", "training_details"),
             ("## Model description", "model_details"),
+            ("## Training and evaluation data", "training_details"),
+            ("## Results", "evaluation"),
         ] {
             let body = format!("{heading}\nThree real words here.\n");
             assert_eq!(documented(&body), vec![(name, true, 1)], "{heading}");
@@ -396,6 +492,8 @@ mod tests {
     fn free_text_is_held_to_the_same_rule() {
         assert!(!text_says_something("[More Information Needed]"));
         assert!(!text_says_something("TODO"));
+        assert!(!text_says_something("TODO: add the numbers later"));
+        assert!(!text_says_something("- TBD, see the wiki page"));
         assert!(text_says_something(
             "Fine-tuned for 3 epochs on the 2025 ledger."
         ));

@@ -28,6 +28,8 @@ pub enum Selector {
     WithoutResponsibilities,
     /// `governance.acceptance_criteria[unmet]`.
     Unmet,
+    /// `model-index[without_criteria]`: reported metrics no acceptance criterion covers.
+    WithoutCriteria,
     /// `body[training_details]`: a template section of the Markdown body.
     Section(Section),
 }
@@ -72,6 +74,7 @@ const SELECTORS: &[(Selector, &str, &str)] = &[
         "without_responsibilities",
     ),
     (Selector::Unmet, "governance.acceptance_criteria", "unmet"),
+    (Selector::WithoutCriteria, "model-index", "without_criteria"),
 ];
 
 impl Selector {

@@ -175,9 +175,61 @@ impl Keys {
         keys
     }
 
+    /// Every attribute the schema declares for `Aims::Model`, at every level, derived ones
+    /// included: the shape a model entity may have under this schema.
+    pub fn model_shape(schema: &serde_json::Value) -> Keys {
+        let mut keys = Keys::default();
+        let ns = &schema["Aims"];
+        let common = &ns["commonTypes"];
+        if let Some(attrs) = ns["entityTypes"]["Model"]["shape"]["attributes"].as_object() {
+            for (name, ty) in attrs {
+                keys.add(name).declare_all(ty, common, 0, true);
+            }
+        }
+        keys
+    }
+
+    /// Keeps, in an entity's attributes as Cedar writes them in JSON, only what this shape
+    /// declares, at every level.
+    pub fn retain_declared(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map)
+                if !map.contains_key("__extn") && !map.contains_key("__entity") =>
+            {
+                if !self.open {
+                    map.retain(|k, _| self.children.contains_key(k));
+                }
+                for (k, v) in map.iter_mut() {
+                    if let Some(shape) = self.children.get(k) {
+                        shape.retain_declared(v);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                if let Some(shape) = self.children.get("[]") {
+                    for item in items {
+                        shape.retain_declared(item);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Adds what a schema type declares below this key: a record's attributes, or a set's
     /// items (`[]`) when they are records.
     fn declare(&mut self, ty: &serde_json::Value, common: &serde_json::Value, depth: usize) {
+        self.declare_all(ty, common, depth, false);
+    }
+
+    /// [`Keys::declare`], with the derived attributes too when `derived`.
+    fn declare_all(
+        &mut self,
+        ty: &serde_json::Value,
+        common: &serde_json::Value,
+        depth: usize,
+        derived: bool,
+    ) {
         // Common types may refer to each other; a schema deeper than this is not a card's.
         if depth > 16 {
             return;
@@ -197,15 +249,15 @@ impl Keys {
                     self.open();
                 }
                 for (name, attr) in ty["attributes"].as_object().into_iter().flatten() {
-                    if !DERIVED.contains(&name.as_str()) {
-                        self.add(name).declare(attr, common, depth + 1);
+                    if derived || !DERIVED.contains(&name.as_str()) {
+                        self.add(name).declare_all(attr, common, depth + 1, derived);
                     }
                 }
             }
             Some("Set") => {
                 let element = &ty["element"];
                 let mut items = Keys::default();
-                items.declare(element, common, depth + 1);
+                items.declare_all(element, common, depth + 1, derived);
                 if !items.children.is_empty() || items.open {
                     let slot = self.add("[]");
                     slot.open |= items.open;

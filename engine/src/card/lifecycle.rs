@@ -6,6 +6,7 @@ use super::body::{self, Section};
 use super::decimal::Decimal;
 use super::governance::{Direction, Reader};
 use crate::date::Instant;
+use crate::span::Span;
 use crate::yaml::{Node, ScalarKind, Value};
 
 /// One entry of `governance.suppliers[]`: a third party whose component the model builds on.
@@ -55,6 +56,20 @@ pub struct Metric {
     /// The value as a number and as written; `None` when it is not a number.
     pub value: Option<(f64, String)>,
     pub value_shown: String,
+    /// Where the metric's `type` stands (or the metric itself), and its `value`.
+    pub span: Span,
+    pub value_span: Option<Span>,
+}
+
+impl Metric {
+    /// `type`, or `type on dataset`.
+    pub fn label(&self) -> String {
+        let kind = self.kind.as_deref().unwrap_or("(a metric without a type)");
+        match self.datasets.first() {
+            Some(d) => format!("{kind} on {d}"),
+            None => kind.to_string(),
+        }
+    }
 }
 
 impl Criterion {
@@ -76,25 +91,34 @@ impl Criterion {
     }
 
     /// Why the criterion is not met by the reported metrics, or `None` when it is: every
-    /// metric it covers is a number within the bound, and there is at least one.
-    pub fn unmet(&self, metrics: &[Metric]) -> Option<String> {
-        let covered: Vec<&Metric> = metrics.iter().filter(|m| self.covers(m)).collect();
+    /// metric it covers is a number within the bound, and there is at least one. With the
+    /// reason, the metric that fails it, when one does.
+    pub fn unmet<'m>(&self, metrics: &'m [Metric]) -> Option<(Option<&'m Metric>, String)> {
         let bound = match self.direction {
             Direction::AtMost => format!("|value| must be at most {}", self.threshold_text),
             Direction::AtLeast => format!("must be at least {}", self.threshold_text),
         };
-        if covered.is_empty() {
-            return Some(format!(
-                "{}: no result in `model-index` reports it ({bound})",
-                self.label()
+        let mut covered = metrics.iter().filter(|m| self.covers(m)).peekable();
+        if covered.peek().is_none() {
+            return Some((
+                None,
+                format!(
+                    "{}: no result in `model-index` reports it ({bound})",
+                    self.label()
+                ),
             ));
         }
-        covered.into_iter().find_map(|m| {
+        covered.find_map(|m| {
             let passed = m
                 .value
                 .as_ref()
                 .is_some_and(|(v, text)| self.passes(*v, text));
-            (!passed).then(|| format!("{} = {} ({bound})", self.label(), m.value_shown))
+            (!passed).then(|| {
+                (
+                    Some(m),
+                    format!("{} = {} ({bound})", m.label(), m.value_shown),
+                )
+            })
         })
     }
 
@@ -223,14 +247,16 @@ impl Reader {
 }
 
 impl super::Card {
-    /// Whether the card documents a template section: in its body, or as text under
-    /// `governance.documentation`.
+    /// Whether the card documents a template section: a Markdown card in its body, a YAML or
+    /// JSON card as text under `governance.documentation`.
     pub fn documents(&self, section: Section) -> bool {
-        self.governance.documentation.contains(&section)
-            || self
-                .sections
+        if self.format == super::Format::Markdown {
+            self.sections
                 .iter()
                 .any(|f| f.section == section && f.documented)
+        } else {
+            self.governance.documentation.contains(&section)
+        }
     }
 
     /// The template sections the card documents.
@@ -253,9 +279,12 @@ impl super::Card {
             .datasets
             .iter()
             .filter(|id| {
+                // Hub ids are case-insensitive (`Org/Data` is `org/data`).
                 !sources.iter().any(|s| {
-                    s.name.as_deref() == Some(id.as_str())
-                        || s.dataset.as_deref() == Some(id.as_str())
+                    [&s.name, &s.dataset]
+                        .into_iter()
+                        .flatten()
+                        .any(|n| n.eq_ignore_ascii_case(id))
                 })
             })
             .cloned()
@@ -272,7 +301,7 @@ impl super::Card {
                     .governance
                     .suppliers
                     .iter()
-                    .any(|s| s.assessed() && s.provides.contains(id))
+                    .any(|s| s.assessed() && s.provides.iter().any(|p| p.eq_ignore_ascii_case(id)))
             })
             .cloned()
             .collect()
@@ -316,7 +345,7 @@ pub(super) fn metrics(root: &Node) -> Vec<Metric> {
     for model in super::governance::under(root, "model-index") {
         for result in super::governance::under(model, "results") {
             let dataset = result.get("dataset").map(|e| &e.value);
-            let datasets: Vec<String> = ["type", "name"]
+            let datasets: Vec<String> = ["name", "type"]
                 .iter()
                 .filter_map(|k| text(dataset.and_then(|d| d.get(k)).map(|e| &e.value)))
                 .collect();
@@ -341,6 +370,8 @@ pub(super) fn metrics(root: &Node) -> Vec<Metric> {
                     datasets: datasets.clone(),
                     value,
                     value_shown: text(value_node).unwrap_or_else(|| "not a number".into()),
+                    span: m.get("type").map_or(m.span, |e| e.value.span),
+                    value_span: value_node.map(|n| n.span),
                 });
             }
         }
@@ -358,7 +389,13 @@ mod tests {
             datasets: vec![dataset.into()],
             value: value.map(|v| (v, text.to_string())),
             value_shown: text.into(),
+            span: Span::default(),
+            value_span: None,
         }
+    }
+
+    fn why(c: &Criterion, metrics: &[Metric]) -> Option<String> {
+        c.unmet(metrics).map(|(_, why)| why)
     }
 
     fn criterion(metric: &str, dataset: Option<&str>, threshold: &str) -> Criterion {
@@ -379,26 +416,23 @@ mod tests {
             metric("f1", "a", None, "high"),
         ];
         assert_eq!(
-            criterion("accuracy", Some("a"), "0.9").unmet(&metrics),
+            why(&criterion("accuracy", Some("a"), "0.9"), &metrics),
             None
         );
         assert_eq!(
-            criterion("accuracy", None, "0.9")
-                .unmet(&metrics)
-                .as_deref(),
-            Some("accuracy = 0.85 (must be at least 0.9)")
+            why(&criterion("accuracy", None, "0.9"), &metrics).as_deref(),
+            Some("accuracy on b = 0.85 (must be at least 0.9)")
         );
         assert_eq!(
-            criterion("f1", None, "0.5").unmet(&metrics).as_deref(),
-            Some("f1 = high (must be at least 0.5)")
+            why(&criterion("f1", None, "0.5"), &metrics).as_deref(),
+            Some("f1 on a = high (must be at least 0.5)")
         );
         assert!(
-            criterion("recall", None, "0.5")
-                .unmet(&metrics)
+            why(&criterion("recall", None, "0.5"), &metrics)
                 .is_some_and(|m| m.contains("no result"))
         );
         // Compared as written: 0.89999999999999999 is below 0.9 though it is the same float.
         let close = [metric("accuracy", "a", Some(0.9), "0.89999999999999999")];
-        assert!(criterion("accuracy", None, "0.9").unmet(&close).is_some());
+        assert!(why(&criterion("accuracy", None, "0.9"), &close).is_some());
     }
 }

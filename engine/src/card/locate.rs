@@ -16,6 +16,9 @@ pub struct Located {
     pub state: Option<String>,
     /// Further places (the other items a selector picked).
     pub related: Vec<(Span, String)>,
+    /// Whether `state` only tells the value that stands there (`` `x` is `1.0` ``), rather
+    /// than what is wrong (missing, blank, empty, the items a selector picked).
+    pub informational: bool,
 }
 
 impl Card {
@@ -26,6 +29,7 @@ impl Card {
             span,
             state: Some(format!("`{}` is missing", field.prefix(upto + 1))),
             related: Vec::new(),
+            informational: false,
         };
         if let [
             Segment::Key(body),
@@ -46,6 +50,21 @@ impl Card {
                         at = entry.key_span;
                         node = &entry.value;
                     }
+                    // No `datasets` or `base_model`: none of them is undocumented.
+                    None if matches!(
+                        field.segments().get(i + 1),
+                        Some(Segment::Select(
+                            Selector::Undocumented | Selector::Unassessed
+                        ))
+                    ) =>
+                    {
+                        return Located {
+                            span: at,
+                            state: None,
+                            related: Vec::new(),
+                            informational: false,
+                        };
+                    }
                     None => return missing(at, i),
                 },
                 Segment::Index(n) => match &node.value {
@@ -62,6 +81,7 @@ impl Card {
                             span: *first,
                             state: Some(format!("`{}`: {text}", field.prefix(i))),
                             related: rest.to_vec(),
+                            informational: false,
                         };
                     }
                     // Nothing selected: say what the list itself is.
@@ -83,6 +103,7 @@ impl Card {
                         span: node.span,
                         state: Some(format!("`{field}` is `{shown}`")),
                         related: Vec::new(),
+                        informational: true,
                     };
                 }
             }
@@ -94,6 +115,7 @@ impl Card {
             span: key,
             state,
             related: Vec::new(),
+            informational: false,
         }
     }
 
@@ -200,34 +222,66 @@ impl Card {
                 .iter()
                 .zip(items)
                 .filter_map(|(c, item)| {
-                    c.unmet(&self.hub.metrics)
-                        .map(|why| (pick(item, &["threshold", "metric"]), why))
+                    c.unmet(&self.hub.metrics).map(|(failing, why)| {
+                        // The reported value that fails it, or the criterion no result reports.
+                        let span = failing
+                            .and_then(|m| m.value_span)
+                            .unwrap_or_else(|| pick(item, &["metric"]));
+                        (span, why)
+                    })
+                })
+                .collect(),
+            Selector::WithoutCriteria => self
+                .hub
+                .metrics
+                .iter()
+                .filter(|m| !g.acceptance_criteria.iter().any(|c| c.covers(m)))
+                .map(|m| {
+                    (
+                        self.line_of(m.span),
+                        format!("`{}` has no acceptance criterion", m.label()),
+                    )
                 })
                 .collect(),
             Selector::Section(_) => Vec::new(),
         }
     }
 
-    /// Where a template section of the body stands: its `governance.documentation` entry, its
-    /// heading, or the card as a whole when it has neither.
+    /// Where a template section stands: a Markdown card's heading (or the card, when its body
+    /// has none); a YAML or JSON card's `governance.documentation` entry (or the nearest block
+    /// on the way to it).
     fn locate_section(&self, section: Section) -> Located {
-        let entry = self
-            .root
-            .as_ref()
-            .and_then(|r| r.get("governance"))
-            .and_then(|g| g.value.get("documentation"))
-            .and_then(|d| d.value.get(section.name()));
-        if let Some(entry) = entry {
-            let state = (!self.documents(section)).then(|| {
-                format!(
-                    "`governance.documentation.{}` holds only placeholder text",
-                    section.name()
-                )
-            });
-            return Located {
-                span: entry.key_span,
-                state,
-                related: Vec::new(),
+        let written = self.documents(section);
+        let at = |span: Span, state: Option<String>| Located {
+            span,
+            state,
+            related: Vec::new(),
+            informational: false,
+        };
+        if self.format != super::Format::Markdown {
+            let name = section.name();
+            let governance = self.root.as_ref().and_then(|r| r.get("governance"));
+            let docs = governance.and_then(|g| g.value.get("documentation"));
+            return match docs.and_then(|d| d.value.get(name)) {
+                Some(_) if written => at(self.anchor, None),
+                Some(entry) => {
+                    let blank = matches!(&entry.value.value, Value::Scalar { text, .. } if text.trim().is_empty())
+                        || entry.value.is_null();
+                    at(
+                        entry.key_span,
+                        Some(if blank {
+                            format!("`governance.documentation.{name}` is blank")
+                        } else {
+                            format!(
+                                "`governance.documentation.{name}` says nothing beyond placeholders (`TBD`, `[More Information Needed]`)"
+                            )
+                        }),
+                    )
+                }
+                None => at(
+                    docs.or(governance).map_or(self.anchor, |e| e.key_span),
+                    Some(format!("`governance.documentation.{name}` is missing")),
+                ),
             };
         }
         let headings: Vec<&super::body::Found> = self
@@ -238,26 +292,27 @@ impl Card {
         match headings.split_first() {
             Some((first, rest)) => Located {
                 span: first.heading,
-                state: (!self.documents(section)).then(|| {
+                state: (!written).then(|| {
                     format!(
-                        "the card's `{}` section holds only the template's placeholder text",
+                        "this `{}` section holds nothing beyond placeholders (`[More Information Needed]`, `TBD`, template comments)",
                         section.heading()
                     )
                 }),
                 related: rest
                     .iter()
-                    .map(|f| (f.heading, "placeholder text here too".to_string()))
+                    .filter(|_| !written)
+                    .map(|f| (f.heading, "placeholders only here too".to_string()))
                     .collect(),
+                informational: false,
             },
-            None => Located {
-                span: self.anchor,
-                state: Some(format!(
-                    "the card has no `{}` section (nor `governance.documentation.{}`)",
+            None => at(
+                self.anchor,
+                Some(format!(
+                    "the card's body has no `{}` section (a heading such as {})",
                     section.heading(),
-                    section.name()
+                    section.examples()
                 )),
-                related: Vec::new(),
-            },
+            ),
         }
     }
 

@@ -399,6 +399,24 @@ fn card(
             .map(|(span, m)| InputError::at(path, source, span, m))
             .collect::<Vec<_>>()
     })?;
+    // A Markdown card's documentation is its body, which the Hub shows; a copy in the front
+    // matter would let the body say nothing while the gates read the copy.
+    if body.is_some()
+        && let Some(docs) = root
+            .as_ref()
+            .and_then(|r| r.get("governance"))
+            .and_then(|g| g.value.get("documentation"))
+    {
+        return Err(vec![InputError::at(
+            path,
+            source,
+            docs.key_span,
+            CardError::Key(
+                "`governance.documentation` is for YAML and JSON cards: a Markdown card documents itself in its body".into(),
+            ),
+        )
+        .with_help("write the sections as headings of the card's body (`## Training Details`, `## Evaluation`, `## How to Get Started with the Model`, `## Bias, Risks, and Limitations`) and remove `documentation` from the front matter")]);
+    }
     let model_id = governance
         .id
         .clone()

@@ -28,6 +28,7 @@ use crate::evidence::tags::tag_version;
 use crate::pack::Pack;
 use crate::report::{Action, Decision, Finding, ModelReport};
 
+mod conform;
 mod context;
 mod entity;
 
@@ -69,6 +70,9 @@ pub struct Evaluator<'p> {
     /// Release builds check the shapes the entity builder can produce once, in
     /// [`Evaluator::new`]; see [`Evaluator::check_shapes`].
     per_card_schema: bool,
+    /// The shape a model entity is cut to, when the pack's schema is older than the engine
+    /// and does not declare every attribute it builds (see `conform`).
+    conform: Option<&'p crate::card::Keys>,
 }
 
 fn type_name(name: &str) -> Result<EntityTypeName, Box<InputError>> {
@@ -126,7 +130,7 @@ impl<'p> Evaluator<'p> {
                 EvalError::Request(format!("cannot build the request context: {e}")),
             )
         })?;
-        let evaluator = Evaluator {
+        let mut evaluator = Evaluator {
             pack,
             evidence,
             authorizer: Authorizer::new(),
@@ -138,8 +142,18 @@ impl<'p> Evaluator<'p> {
             tags: evidence.tags(),
             now: spec.now,
             per_card_schema: cfg!(debug_assertions),
+            conform: None,
         };
-        evaluator.check_shapes().map_err(|e| {
+        // A schema that does not declare what the engine builds may be one copied from an
+        // older default pack: cut the entities to it, and judge with that if it then fits.
+        let fits = match evaluator.check_shapes() {
+            Err(first) if pack.model_shape.is_some() => {
+                evaluator.conform = pack.model_shape.as_ref();
+                evaluator.check_shapes().map_err(|_| first)
+            }
+            other => other,
+        };
+        fits.map_err(|e| {
             Box::new(InputError::new(
                 Some(&pack.origin),
                 e.context("the policy pack's schema does not fit what aimsgate knows of a card: "),
@@ -182,13 +196,21 @@ impl<'p> Evaluator<'p> {
             .ok_or(PackError::Schema(
                 "internal: a shape card is not a card".into(),
             ))?;
-            let model = model_entity(&card, *tag, self.now, resource.clone())?;
+            let model = self.fit(model_entity(&card, *tag, self.now, resource.clone())?)?;
             let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
             Entities::from_entities([model, actor], Some(schema)).map_err(|e| {
                 PackError::Schema(format!("a card's entity does not fit: {}", chain(&e)))
             })?;
         }
         Ok(())
+    }
+
+    /// The model entity as the pack's schema has it (see `conform`).
+    fn fit(&self, model: Entity) -> Result<Entity, EvalError> {
+        match self.conform {
+            Some(shape) => conform::fit(&model, shape, &self.pack.schema),
+            None => Ok(model),
+        }
     }
 
     /// The Cedar request and entities for one card: what [`Evaluator::evaluate`] authorizes.
@@ -203,6 +225,7 @@ impl<'p> Evaluator<'p> {
             model_entity(card, version.as_deref(), self.now, resource.clone()).map_err(|e| {
                 EvalError::Request(format!("cannot build the Cedar entity for this card: {e}"))
             })?;
+        let model = self.fit(model)?;
         let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
         let schema = self.per_card_schema.then_some(schema);
         let entities = Entities::from_entities([model, actor], schema).map_err(|e| {

@@ -95,6 +95,7 @@ impl Pack {
         let card_keys = schema_json
             .as_ref()
             .map_or_else(Keys::engine, Keys::with_schema);
+        let model_shape = schema_json.as_ref().map(Keys::model_shape);
         let mut errors = Vec::new();
         let mut policies = PolicySet::new();
         let mut permit_set = PolicySet::new();
@@ -296,6 +297,7 @@ impl Pack {
             origin,
             schema,
             card_keys,
+            model_shape,
             policies,
             permit_set,
             gates,

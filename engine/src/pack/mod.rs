@@ -77,6 +77,10 @@ pub struct Pack {
     /// The keys a card's `governance` block may hold: the engine's, and those the schema
     /// declares for the model.
     pub card_keys: Keys,
+    /// Every attribute the schema declares for the model, at every level (`None` when the
+    /// schema's JSON form is not known): what an entity keeps under a schema older than the
+    /// engine's (a pack copied by an earlier `init --policies`).
+    pub model_shape: Option<Keys>,
     /// The pack as written, re-keyed by `@id`.
     pub policies: PolicySet,
     /// The permit policies alone. Authorizing against [`Pack::policies`] names every

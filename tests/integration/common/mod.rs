@@ -88,6 +88,43 @@ pub(crate) fn pack_with(gate: &str, edit: impl Fn(String) -> String) -> tempfile
     dir
 }
 
+/// A standalone YAML card as a Markdown card's front matter and body: its
+/// `governance.documentation` (which a Markdown card may not hold) becomes the body's sections.
+/// `yaml` starts with a comment line, which is dropped.
+pub(crate) fn markdown_of(yaml: &str, title: &str) -> String {
+    let mut front = String::new();
+    let mut body = format!("# {title}\n");
+    let mut in_docs = false;
+    for line in yaml.lines().skip(1) {
+        if line.starts_with("  documentation:") {
+            in_docs = true;
+            continue;
+        }
+        if in_docs && line.starts_with("    ") {
+            let (key, value) = line.trim().split_once(": ").expect("a documentation entry");
+            let heading = match key {
+                "training_details" => "Training Details",
+                "evaluation" => "Evaluation",
+                "how_to_get_started" => "How to Get Started with the Model",
+                "bias_risks_limitations" => "Bias, Risks, and Limitations",
+                other => panic!("no heading for `{other}`"),
+            };
+            body.push_str(&format!("\n## {heading}\n\n{}\n", value.trim_matches('"')));
+            continue;
+        }
+        in_docs = false;
+        if line
+            .trim_start()
+            .starts_with("# A standalone card has no Markdown body")
+        {
+            continue;
+        }
+        front.push_str(line);
+        front.push('\n');
+    }
+    format!("---\n{front}---\n{body}")
+}
+
 // ---- git repositories built by the tests ---------------------------------------------------
 
 use git2::{Oid, Repository, RepositoryInitOptions, Signature};
