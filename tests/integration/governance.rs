@@ -521,6 +521,31 @@ fn a_pack_copied_before_an_upgrade_still_judges_cards() {
         .collect();
     assert!(gates.contains(&"bias-tests-passed"), "{gates:?}");
     assert!(gates.contains(&"data-provenance-documented"), "{gates:?}");
+
+    // A gate of that pack that names an attribute its schema lacks would read it as absent on
+    // a cut entity, and never fire: then nothing is cut, and the run is an error as before.
+    std::fs::write(
+        dir.path().join("policies/gates/compute-recorded.cedar"),
+        "@id(\"compute-recorded\")\n@control(\"A.4.5\")\n@field(\"governance.compute\")\nforbid (principal, action, resource)\nwhen { resource has compute && resource.compute has training };\n",
+    )
+    .unwrap();
+    let (code, out, err) = aimsgate(
+        cards.path(),
+        &[
+            "check",
+            "--policies",
+            &policies,
+            "--now",
+            "2026-11-20",
+            "--default-branch",
+            "main",
+        ],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("does not fit what aimsgate knows of a card"),
+        "{err}"
+    );
 }
 
 #[test]

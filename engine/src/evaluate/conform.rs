@@ -1,8 +1,10 @@
 //! A pack whose schema is older than the engine (copied by an earlier `init --policies`) still
 //! judges cards after an upgrade: the model entity keeps only the attributes that schema
-//! declares. The pack's own gates cannot name what its schema does not declare (strict
-//! validation refuses them), so what is dropped is read by no policy of the pack. A schema
-//! that declares an attribute with another type than the engine builds is still an error.
+//! declares. Only for a pack none of whose policies names an attribute its schema does not
+//! declare (the attribute lint, see `pack::load`): what is dropped is then read by no policy
+//! of the pack, where a `has` on it would otherwise turn false and a gate silently never fire.
+//! A schema that declares an attribute with another type than the engine builds is still an
+//! error.
 
 use cedar_policy::{Entity, Schema};
 

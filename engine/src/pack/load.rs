@@ -95,7 +95,7 @@ impl Pack {
         let card_keys = schema_json
             .as_ref()
             .map_or_else(Keys::engine, Keys::with_schema);
-        let model_shape = schema_json.as_ref().map(Keys::model_shape);
+        let mut model_shape = schema_json.as_ref().map(Keys::model_shape);
         let mut errors = Vec::new();
         let mut policies = PolicySet::new();
         let mut permit_set = PolicySet::new();
@@ -217,6 +217,10 @@ impl Pack {
                     && let Ok(est) = policy.to_json()
                 {
                     for u in super::attributes::undeclared(&est, json) {
+                        // A policy that names an attribute its schema does not declare would
+                        // read it as absent if entities were cut to the schema (`has` false,
+                        // a gate that never fires): such a pack is never judged that way.
+                        model_shape = None;
                         let written = if u.has {
                             format!("{} has {}", u.on, u.attr)
                         } else {
