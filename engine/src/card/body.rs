@@ -72,12 +72,14 @@ impl Section {
                 "`## Bias, Risks, and Limitations`, `## Limitations` or `## Risks and limitations`"
             }
             Section::HowToGetStarted => {
-                "`## How to Get Started with the Model`, `## Usage`, `## How to use` or `## Quickstart`"
+                "`## How to Get Started with the Model`, `## Usage`, `## How to use`, `## Use with transformers` or `## Quickstart`"
             }
             Section::TrainingDetails => {
                 "`## Training Details`, `## Training procedure`, `## Training data` or `## Training and evaluation data`"
             }
-            Section::Evaluation => "`## Evaluation`, `## Evaluation results` or `## Results`",
+            Section::Evaluation => {
+                "`## Evaluation`, `## Evaluation results`, `## Results`, `## Benchmarks` or `## Performance`"
+            }
         }
     }
 
@@ -89,6 +91,7 @@ impl Section {
     /// `and` dropped).
     fn of_heading(words: &[String]) -> Vec<Section> {
         let has = |w: &str| words.iter().any(|x| x == w);
+        let first = words.first().map_or("", String::as_str);
         let phrase = words.join(" ");
         let mut found = Vec::new();
         if matches!(
@@ -103,33 +106,44 @@ impl Section {
         ) {
             found.push(Section::Uses);
         }
+        // `Limitations and bias`, `Risks`, `Ethical considerations and limitations`.
         if has("limitations")
-            || (has("bias") && (has("risks") || has("risk")))
-            || phrase == "ethical considerations"
+            || has("risks")
+            || (has("bias") && has("risk"))
+            || phrase.starts_with("ethical considerations")
         {
             found.push(Section::BiasRisksLimitations);
         }
+        // `How to use`, `Usage`, `Using the model`, `Inference`.
         if phrase.contains("get started")
             || phrase.contains("getting started")
             || phrase.starts_with("how to use")
-            || matches!(phrase.as_str(), "usage" | "quick start" | "quickstart")
+            // `Use with transformers` (`with` is dropped from the words).
+            || (first == "use" && words.len() > 1 && words[1] != "cases")
+            || has("usage")
+            || matches!(first, "using" | "inference")
+            || matches!(
+                phrase.as_str(),
+                "quick start" | "quickstart" | "code example" | "code examples"
+            )
         {
             found.push(Section::HowToGetStarted);
         }
-        if matches!(
-            phrase.as_str(),
-            "training details"
-                | "training procedure"
-                | "training"
-                | "training data"
-                | "training evaluation data"
-        ) {
+        // `Training`, `Training details`, `Training procedure`, `Training data`, `Training and
+        // evaluation data`, `Fine-tuning`.
+        if first == "training" || first == "finetuning" || phrase.starts_with("fine tuning") {
             found.push(Section::TrainingDetails);
         }
-        if words.first().is_some_and(|w| w == "evaluation")
+        // `Evaluation`, `Evaluation results`, `Results`, `Benchmarks`, `Performance`.
+        if first == "evaluation"
             || matches!(
                 phrase.as_str(),
-                "eval results" | "results" | "benchmarks" | "benchmark results"
+                "eval results"
+                    | "results"
+                    | "benchmarks"
+                    | "benchmark results"
+                    | "performance"
+                    | "metrics"
             )
         {
             found.push(Section::Evaluation);
@@ -452,6 +466,7 @@ mod tests {
             documented(body),
             vec![
                 ("training_details", true, 1),
+                ("training_details", true, 3),
                 ("how_to_get_started", true, 8),
                 ("uses", false, 15),
                 ("bias_risks_limitations", false, 15),
@@ -471,6 +486,14 @@ mod tests {
             ("## Model description", "model_details"),
             ("## Training and evaluation data", "training_details"),
             ("## Results", "evaluation"),
+            ("## Benchmarks", "evaluation"),
+            ("## Performance", "evaluation"),
+            ("### Use with transformers", "how_to_get_started"),
+            (
+                "## Ethical Considerations and Limitations",
+                "bias_risks_limitations",
+            ),
+            ("## Fine-tuning", "training_details"),
         ] {
             let body = format!("{heading}\nThree real words here.\n");
             assert_eq!(documented(&body), vec![(name, true, 1)], "{heading}");
