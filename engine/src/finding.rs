@@ -10,6 +10,22 @@ use crate::report::{
 };
 use crate::span::Span;
 
+/// The most further places a finding points at: a card with thousands of sources without
+/// provenance, or of placeholder headings, is one finding, not thousands of labels to draw.
+pub(crate) const MAX_RELATED: usize = 10;
+
+/// `related` cut to [`MAX_RELATED`], the last place kept saying how many more there are.
+fn bounded(mut related: Vec<Related>) -> Vec<Related> {
+    if related.len() > MAX_RELATED {
+        let more = related.len() - MAX_RELATED;
+        related.truncate(MAX_RELATED);
+        if let Some(last) = related.last_mut() {
+            last.message = format!("{} (and {more} more like it)", last.message);
+        }
+    }
+    related
+}
+
 impl Finding {
     /// The finding of `gate` on `card`: it points at the gate's first `@field` as the card
     /// has it (or at the deepest part of it that exists), and says what stands there. A field
@@ -91,11 +107,13 @@ impl Finding {
                 path: card.path.clone(),
                 span,
             },
-            related: related
-                .into_iter()
-                .filter(|(s, _)| *s != span)
-                .map(|(span, message)| Related { span, message })
-                .collect(),
+            related: bounded(
+                related
+                    .into_iter()
+                    .filter(|(s, _)| *s != span)
+                    .map(|(span, message)| Related { span, message })
+                    .collect(),
+            ),
             policy: Some((gate.file.clone(), gate.line)),
             waived: None,
             expired_waiver: None,
