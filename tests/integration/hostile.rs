@@ -512,3 +512,40 @@ fn a_long_text_aliased_many_times_is_refused_not_an_abort() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("MiB of text"), "{out}");
 }
+
+/// Card bodies built against the body reader — one line of 3 MiB of template variables, 300,000
+/// headings, 3 MiB of empty lines, unclosed comments and bold — are read in one pass each and
+/// judged: the body gates warn, nothing hangs or is refused.
+#[test]
+fn card_bodies_built_against_the_body_reader_are_read_in_one_pass() {
+    let front = "---\nlicense: mit\ngovernance:\n  id: m\n---\n";
+    for (name, body) in [
+        (
+            "variables",
+            format!("## Training Details\n\n{}\n", "{{}}".repeat(750_000)),
+        ),
+        ("headings", "# Training\n".repeat(300_000)),
+        (
+            "empty-lines",
+            format!("## Evaluation\n{}", "\n".repeat(3_000_000)),
+        ),
+        (
+            "unclosed",
+            format!(
+                "## Evaluation\n<!-- {}\n**{}\n",
+                "x ".repeat(700_000),
+                "y ".repeat(700_000)
+            ),
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("README.md"), format!("{front}{body}")).unwrap();
+        let (code, out) = check(dir.path(), &["README.md", "--format", "json"]);
+        // Judged (blocked: the card lacks an owner and the rest), never an error.
+        assert_eq!(code, 1, "{name}: {out}");
+        assert!(
+            out.contains("\"gate\": \"evaluation-documented\""),
+            "{name}: {out}"
+        );
+    }
+}

@@ -168,47 +168,113 @@ pub struct Found {
 /// The template sections of a body (the text of the card from byte `from` on), first heading
 /// first. `source` is the whole card, so spans are the file's.
 pub fn sections(source: &str, from: usize) -> Vec<Found> {
-    let lines = lines(source, from);
+    // One pass over the lines keeps the sections still open (at most one per level); when a
+    // heading closes one, its lines are read again from its heading — headings stand outside
+    // fenced code, so a section starts outside one. A line lies in at most one section per
+    // level: linear in the body, and the memory of six sections, whatever the card.
+    struct Open {
+        level: usize,
+        span: Span,
+        /// Where its lines start, and the number of the line before the first.
+        next: usize,
+        number: usize,
+        kinds: Vec<Section>,
+    }
     let mut found = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
+    let mut open: Vec<Open> = Vec::new();
+    let close = |o: Open, end: usize, found: &mut Vec<Found>| {
+        let documented = says_something(Lines {
+            source,
+            start: o.next,
+            end,
+            number: o.number,
+            fence: None,
+        });
+        for section in o.kinds {
+            keep(
+                found,
+                Found {
+                    section,
+                    heading: o.span,
+                    documented,
+                },
+            );
+        }
+    };
+    for line in Lines::new(source, from) {
         let Some((level, title)) = line.heading else {
             continue;
         };
-        let words = words_of(title);
-        let kinds = Section::of_heading(&words);
+        // A heading ends every open section of its level or deeper.
+        while open.last().is_some_and(|o| o.level >= level) {
+            if let Some(o) = open.pop() {
+                close(o, line.start, &mut found);
+            }
+        }
+        let kinds = Section::of_heading(&words_of(title));
         if kinds.is_empty() {
+            // A heading that ends the sections above it, but not one to read.
             continue;
         }
-        let end = lines[i + 1..]
-            .iter()
-            .position(|l| l.heading.is_some_and(|(lv, _)| lv <= level))
-            .map_or(lines.len(), |n| i + 1 + n);
-        let documented = says_something(&lines[i + 1..end]);
-        for section in kinds {
-            found.push(Found {
-                section,
-                heading: Span {
-                    start: Pos {
-                        line: line.number,
-                        col: 1,
-                        offset: line.start,
-                    },
-                    end: line.start + line.text.len(),
+        open.push(Open {
+            level,
+            span: Span {
+                start: Pos {
+                    line: line.number,
+                    col: 1,
+                    offset: line.start,
                 },
-                documented,
-            });
-        }
+                end: line.start + line.text.len(),
+            },
+            next: line.next,
+            number: line.number,
+            kinds,
+        });
     }
+    while let Some(o) = open.pop() {
+        close(o, source.len(), &mut found);
+    }
+    found.sort_by_key(|f| (f.heading.start.offset, f.section));
     found
+}
+
+/// The most headings kept per section: where findings point, and whether any documents it.
+const KEPT: usize = 12;
+
+/// Adds `f` to `found`, keeping per section the first [`KEPT`] headings (by place), and the
+/// first that documents it when none of those does.
+fn keep(found: &mut Vec<Found>, f: Found) {
+    let same: Vec<usize> = (0..found.len())
+        .filter(|i| found[*i].section == f.section)
+        .collect();
+    if same.len() < KEPT {
+        found.push(f);
+        return;
+    }
+    // Full: `f` replaces the last-placed heading that does not document the section, if `f`
+    // stands before it, or if `f` documents it and no kept heading does.
+    let documented = same.iter().any(|i| found[*i].documented);
+    let last = same
+        .iter()
+        .copied()
+        .filter(|i| !found[*i].documented)
+        .max_by_key(|i| found[*i].heading.start.offset);
+    if let Some(i) = last
+        && (f.heading.start.offset < found[i].heading.start.offset || (f.documented && !documented))
+    {
+        found[i] = f;
+    }
 }
 
 /// Whether free text (a `governance.documentation` entry) says something beyond placeholders.
 pub fn text_says_something(text: &str) -> bool {
-    says_something(&lines(text, 0))
+    says_something(Lines::new(text, 0))
 }
 
 struct Line<'s> {
     start: usize,
+    /// Where the next line starts.
+    next: usize,
     /// 1-based, in the whole file.
     number: usize,
     text: &'s str,
@@ -220,18 +286,43 @@ struct Line<'s> {
     fence: bool,
 }
 
-/// The lines of `source` from byte `from` on (a line boundary), in one pass.
-fn lines(source: &str, from: usize) -> Vec<Line<'_>> {
-    let mut out = Vec::new();
-    let mut fence: Option<(u8, usize)> = None;
-    let mut start = from.min(source.len());
-    let mut number = source.as_bytes()[..start]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count();
-    while start < source.len() {
-        number += 1;
-        let rest = &source[start..];
+/// The lines of `source` from byte `start` (a line boundary) up to byte `end`, read one at a
+/// time; `number` is the number of the line before the first.
+struct Lines<'s> {
+    source: &'s str,
+    start: usize,
+    end: usize,
+    number: usize,
+    fence: Option<(u8, usize)>,
+}
+
+impl<'s> Lines<'s> {
+    fn new(source: &'s str, from: usize) -> Lines<'s> {
+        let start = from.min(source.len());
+        let number = source.as_bytes()[..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        Lines {
+            source,
+            start,
+            end: source.len(),
+            number,
+            fence: None,
+        }
+    }
+}
+
+impl<'s> Iterator for Lines<'s> {
+    type Item = Line<'s>;
+
+    fn next(&mut self) -> Option<Line<'s>> {
+        if self.start >= self.end {
+            return None;
+        }
+        let start = self.start;
+        self.number += 1;
+        let rest = &self.source[start..self.end];
         let len = rest.find('\n').unwrap_or(rest.len());
         let text = rest[..len].trim_end_matches('\r');
         let indent = text.len() - text.trim_start_matches(' ').len();
@@ -244,31 +335,31 @@ fn lines(source: &str, from: usize) -> Vec<Line<'_>> {
                 (matches!(c, b'`' | b'~') && run >= 3).then_some((c, run))
             })
             .flatten();
-        let (heading, code, is_fence) = match (fence, opens) {
+        let (heading, code, is_fence) = match (self.fence, opens) {
             (Some((c, n)), Some((c2, n2)))
                 if c == c2 && n2 >= n && trimmed[n2..].trim().is_empty() =>
             {
-                fence = None;
+                self.fence = None;
                 (None, true, true)
             }
             (Some(_), _) => (None, true, false),
             (None, Some(open)) => {
-                fence = Some(open);
+                self.fence = Some(open);
                 (None, true, true)
             }
             (None, None) => (if indent < 4 { atx(trimmed) } else { None }, false, false),
         };
-        out.push(Line {
+        self.start = start + len + 1;
+        Some(Line {
             start,
-            number,
+            next: self.start.min(self.source.len()),
+            number: self.number,
             text,
             heading,
             code,
             fence: is_fence,
-        });
-        start += len + 1;
+        })
     }
-    out
 }
 
 /// `(level, title)` of an ATX heading line (`## Title ##`).
@@ -332,7 +423,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "wip",
 ];
 
-fn says_something(lines: &[Line<'_>]) -> bool {
+fn says_something<'s>(lines: impl Iterator<Item = Line<'s>>) -> bool {
     let mut words = 0;
     // The closing delimiter of a comment or template variable still open from a line above.
     let mut inside: Option<&'static str> = None;
@@ -362,43 +453,44 @@ fn says_something(lines: &[Line<'_>]) -> bool {
 const DELIMITERS: &[(&str, &str)] = &[("<!--", "-->"), ("{{", "}}"), ("{%", "%}"), ("**", "**")];
 
 /// `text` without its comments, template variables and bold labels, into `kept`; `inside` is
-/// the closing delimiter of a comment or variable still open at the end of the line.
+/// the closing delimiter of a comment or variable still open at the end of the line. One pass:
+/// openers are looked for only where their first (ASCII) byte stands, so a line of 4 MiB of
+/// `{{}}` costs what its length does.
 fn strip_line(text: &str, inside: &mut Option<&'static str>, kept: &mut String) {
-    let mut rest = text;
-    loop {
+    let bytes = text.as_bytes();
+    // Bold closes on its own line, or it is not bold: a `**` is bold only before the last one.
+    let last_bold = text.rfind("**");
+    let mut i = 0;
+    let mut from = 0;
+    while i < bytes.len() {
         if let Some(close) = *inside {
-            match rest.find(close) {
-                Some(i) => {
-                    rest = &rest[i + close.len()..];
+            match text[i..].find(close) {
+                Some(j) => {
+                    i += j + close.len();
+                    from = i;
                     *inside = None;
+                    continue;
                 }
                 None => return,
             }
         }
-        let next = DELIMITERS
-            .iter()
-            .filter_map(|(open, close)| {
-                let i = rest.find(open)?;
-                // Bold closes on its own line, or it is not bold.
-                if *open == "**" && !rest[i + 2..].contains("**") {
-                    return None;
-                }
-                Some((i, *open, *close))
-            })
-            .min_by_key(|(i, _, _)| *i);
-        match next {
-            Some((i, open, close)) => {
-                kept.push_str(&rest[..i]);
+        if matches!(bytes[i], b'<' | b'{' | b'*') {
+            let rest = &text[i..];
+            let opener = DELIMITERS.iter().find(|(open, _)| {
+                rest.starts_with(open) && (*open != "**" || last_bold.is_some_and(|l| l >= i + 2))
+            });
+            if let Some((open, close)) = opener {
+                kept.push_str(&text[from..i]);
                 kept.push(' ');
-                rest = &rest[i + open.len()..];
+                i += open.len();
+                from = i;
                 *inside = Some(close);
-            }
-            None => {
-                kept.push_str(rest);
-                return;
+                continue;
             }
         }
+        i += 1;
     }
+    kept.push_str(&text[from..]);
 }
 
 /// The words of one line that stand for something: not the template's placeholder or
@@ -509,6 +601,17 @@ mod tests {
             documented(body),
             vec![("model_details", false, 1), ("model_details", false, 3)]
         );
+    }
+
+    #[test]
+    fn thousands_of_headings_keep_the_first_and_one_that_documents() {
+        let mut body = "## Training\n\nTBD\n\n".repeat(5_000);
+        body.push_str("## Training\n\nThree real words.\n");
+        let found = sections(&body, 0);
+        assert!(found.len() <= KEPT, "{}", found.len());
+        assert_eq!(found[0].heading.start.line, 1);
+        assert!(found.iter().any(|f| f.documented));
+        assert!(found.iter().all(|f| f.section == Section::TrainingDetails));
     }
 
     #[test]
