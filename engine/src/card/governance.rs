@@ -494,7 +494,10 @@ impl Reader {
                 ("threshold", threshold.is_none()),
             ]
             .iter()
-            .filter(|(k, none)| *none && item.get(k).is_none_or(|e| e.value.is_null()))
+            .filter(|(k, none)| *none && item.get(k).is_none_or(|e| {
+                    e.value.is_null()
+                        || matches!(&e.value.value, Value::Scalar { text, kind: ScalarKind::Str } if text.trim().is_empty())
+                }))
             .map(|(k, _)| *k)
             .collect();
             if !missing.is_empty() {

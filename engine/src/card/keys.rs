@@ -177,16 +177,20 @@ impl Keys {
 
     /// Every attribute the schema declares for `Aims::Model`, at every level, derived ones
     /// included: the shape a model entity may have under this schema.
-    pub fn model_shape(schema: &serde_json::Value) -> Keys {
+    /// `None` when a type cannot be followed (a record declared outside the `Aims`
+    /// namespace): its fields would be cut away, and a gate reading them never fire.
+    pub fn model_shape(schema: &serde_json::Value) -> Option<Keys> {
         let mut keys = Keys::default();
         let ns = &schema["Aims"];
         let common = &ns["commonTypes"];
-        if let Some(attrs) = ns["entityTypes"]["Model"]["shape"]["attributes"].as_object() {
-            for (name, ty) in attrs {
-                keys.add(name).declare_all(ty, common, 0, true);
+        let attrs = ns["entityTypes"]["Model"]["shape"]["attributes"].as_object()?;
+        for (name, ty) in attrs {
+            if !resolvable(ty, ns, 0) {
+                return None;
             }
+            keys.add(name).declare_all(ty, common, 0, true);
         }
-        keys
+        Some(keys)
     }
 
     /// Keeps, in an entity's attributes as Cedar writes them in JSON, only what this shape
@@ -542,6 +546,41 @@ pub fn escape(key: &str) -> String {
 /// The Levenshtein distance between two strings, in characters.
 fn distance(a: &str, b: &str) -> usize {
     strsim::levenshtein(a, b)
+}
+
+/// Whether every type named in `ty` is one `Keys::declare_all` can follow: a primitive or
+/// extension type, an entity type of the namespace, or a common type of the namespace whose
+/// own types are.
+fn resolvable(ty: &serde_json::Value, ns: &serde_json::Value, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match ty["type"].as_str() {
+        Some("EntityOrCommon" | "CommonType") => {
+            let Some(name) = ty["name"].as_str() else {
+                return false;
+            };
+            let local = name.strip_prefix("Aims::").unwrap_or(name);
+            if local.contains("::") {
+                return name.starts_with("__cedar::");
+            }
+            let common = &ns["commonTypes"][local];
+            if !common.is_null() {
+                return resolvable(common, ns, depth + 1);
+            }
+            matches!(
+                local,
+                "String" | "Long" | "Bool" | "datetime" | "duration" | "decimal" | "ipaddr"
+            ) || !ns["entityTypes"][local].is_null()
+        }
+        Some("Record") => ty["attributes"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .all(|(_, a)| resolvable(a, ns, depth + 1)),
+        Some("Set") => resolvable(&ty["element"], ns, depth + 1),
+        _ => true,
+    }
 }
 
 #[cfg(test)]

@@ -82,12 +82,16 @@ impl Criterion {
     }
 
     /// Whether a metric of the model-index is one this criterion bounds.
+    /// Metric types and dataset ids are compared without ASCII case (`ROC_AUC` is `roc_auc`,
+    /// as Hub ids are): a failing result written in another case is still bound.
     pub fn covers(&self, m: &Metric) -> bool {
-        m.kind.as_deref() == Some(self.metric.as_str())
+        m.kind
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case(&self.metric))
             && self
                 .dataset
                 .as_ref()
-                .is_none_or(|d| m.datasets.iter().any(|x| x == d))
+                .is_none_or(|d| m.datasets.iter().any(|x| x.eq_ignore_ascii_case(d)))
     }
 
     /// Why the criterion is not met by the reported metrics, or `None` when it is: every
@@ -189,7 +193,10 @@ impl Reader {
                 ("direction", direction.is_none()),
             ]
             .iter()
-            .filter(|(k, none)| *none && item.get(k).is_none_or(|e| e.value.is_null()))
+            .filter(|(k, none)| *none && item.get(k).is_none_or(|e| {
+                    e.value.is_null()
+                        || matches!(&e.value.value, Value::Scalar { text, kind: ScalarKind::Str } if text.trim().is_empty())
+                }))
             .map(|(k, _)| *k)
             .collect();
             if !missing.is_empty() {

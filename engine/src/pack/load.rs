@@ -95,7 +95,7 @@ impl Pack {
         let card_keys = schema_json
             .as_ref()
             .map_or_else(Keys::engine, Keys::with_schema);
-        let mut model_shape = schema_json.as_ref().map(Keys::model_shape);
+        let mut model_shape = schema_json.as_ref().and_then(Keys::model_shape);
         let mut errors = Vec::new();
         let mut policies = PolicySet::new();
         let mut permit_set = PolicySet::new();
@@ -276,6 +276,11 @@ impl Pack {
                 "does not validate against the schema: ",
                 |m| PackError::Validation(m).into(),
             ));
+        }
+        // A pack Cedar warns about (an impossible policy, a `has` it cannot type) is never
+        // judged on cut entities: a warning may be a gate that would then never fire.
+        if validation.validation_warnings().next().is_some() {
+            model_shape = None;
         }
         for w in validation.validation_warnings() {
             let (file_index, _) = origin_of

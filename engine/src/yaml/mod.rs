@@ -458,6 +458,16 @@ impl<'a> Builder<'a> {
             self.count(1, key_span.start)?;
             end = end.max(value.span.end);
             if key.0 == "<<" && key.1 == ScalarStyle::Plain {
+                // Readers disagree on two merge keys in one mapping (PyYAML takes the last):
+                // ambiguous, like any duplicate key. Several mappings merge as a list.
+                if !merges.is_empty() {
+                    return Err(ParseError {
+                        kind: YamlError::Syntax(
+                            "a second merge key `<<` in one mapping: which one applies is ambiguous (merge several as a list, `<<: [*a, *b]`)".into(),
+                        ),
+                        pos: key_span.start,
+                    });
+                }
                 merges.push(value);
                 continue;
             }
@@ -618,6 +628,21 @@ mod tests {
             owner.value.span.start.offset,
             100 + text.find(" x").unwrap() + 1
         );
+    }
+
+    #[test]
+    fn two_merge_keys_in_one_mapping_are_ambiguous() {
+        let e = parse(
+            "a: &a {v: 1}\nb: &b {v: 2}\nm: {<<: *a, <<: *b}\n",
+            Origin { line: 1, offset: 0 },
+            Limits::default(),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{:?}", e.kind).contains("second merge key"),
+            "{e:?}"
+        );
+        assert_eq!(e.pos.line, 3);
     }
 
     #[test]
