@@ -4,7 +4,7 @@
 
 use super::Keys;
 use super::body::Section;
-use super::decimal::Decimal;
+pub use super::bound::Direction;
 use super::lifecycle::{Compute, Criterion, Logging, Metric, Supplier};
 use crate::date::Instant;
 use crate::error::CardError;
@@ -55,27 +55,7 @@ impl ImpactStatus {
     }
 }
 
-/// How a bias result compares with its threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Passes when |value| <= threshold (the default).
-    AtMost,
-    /// Passes when value >= threshold.
-    AtLeast,
-}
-
-impl Direction {
-    pub(super) const ALL: &[(&str, Direction)] = &[
-        ("at_most", Direction::AtMost),
-        ("at_least", Direction::AtLeast),
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        name_of(Self::ALL, self)
-    }
-}
-
-fn name_of<T: PartialEq + Copy>(all: &[(&'static str, T)], v: T) -> &'static str {
+pub(super) fn name_of<T: PartialEq + Copy>(all: &[(&'static str, T)], v: T) -> &'static str {
     all.iter().find(|(_, x)| *x == v).map_or("", |(n, _)| n)
 }
 
@@ -130,21 +110,12 @@ pub struct BiasResult {
 }
 
 impl BiasResult {
-    /// `at_most`: |value| <= threshold; `at_least`: value >= threshold. Values are finite.
-    /// Compared exactly as written when both are decimal numbers (`0.10000000000000001` is
-    /// more than `0.1`, though both are the same binary float), else as floats.
+    /// `at_most`: |value| <= threshold; `at_least`: value >= threshold, as written.
     pub fn passed(&self) -> bool {
-        let exact = |value: &str| Decimal::parse(value).zip(Decimal::parse(&self.threshold_text));
-        match self.direction {
-            Direction::AtMost => match exact(&self.value_text) {
-                Some((v, t)) => v.abs().cmp(&t) != std::cmp::Ordering::Greater,
-                None => self.value.abs() <= self.threshold,
-            },
-            Direction::AtLeast => match exact(&self.value_text) {
-                Some((v, t)) => v.cmp(&t) != std::cmp::Ordering::Less,
-                None => self.value >= self.threshold,
-            },
-        }
+        self.direction.admits(
+            (self.value, &self.value_text),
+            (self.threshold, &self.threshold_text),
+        )
     }
 
     /// `metric` or `metric/group`: how the result is named in derived sets.
@@ -157,10 +128,7 @@ impl BiasResult {
 
     /// One line saying why the result fails (or passes).
     pub fn describe(&self) -> String {
-        let bound = match self.direction {
-            Direction::AtMost => format!("|value| must be at most {}", self.threshold_text),
-            Direction::AtLeast => format!("must be at least {}", self.threshold_text),
-        };
+        let bound = self.direction.bound(&self.threshold_text);
         format!("{} = {} ({bound})", self.label(), self.value_text)
     }
 }
@@ -488,18 +456,14 @@ impl Reader {
             let direction = self
                 .choice(item, "direction", Direction::ALL)
                 .unwrap_or(Direction::AtMost);
-            let missing: Vec<&str> = [
-                ("metric", metric.is_none()),
-                ("value", value.is_none()),
-                ("threshold", threshold.is_none()),
-            ]
-            .iter()
-            .filter(|(k, none)| *none && item.get(k).is_none_or(|e| {
-                    e.value.is_null()
-                        || matches!(&e.value.value, Value::Scalar { text, kind: ScalarKind::Str } if text.trim().is_empty())
-                }))
-            .map(|(k, _)| *k)
-            .collect();
+            let missing = lacking(
+                item,
+                &[
+                    ("metric", metric.is_none()),
+                    ("value", value.is_none()),
+                    ("threshold", threshold.is_none()),
+                ],
+            );
             if !missing.is_empty() {
                 self.error(
                     item.span,
@@ -583,32 +547,26 @@ impl Reader {
             license_link: strings("license_link").into_iter().next(),
             datasets: strings("datasets"),
             base_model: strings("base_model"),
-            metric_count: metric_count(root),
+            metric_count: super::lifecycle::metric_count(root),
             metrics: super::lifecycle::metrics(root),
         }
     }
 }
 
-fn seq(node: Option<&Node>) -> &[Node] {
-    match node.map(|n| &n.value) {
-        Some(Value::Seq(items)) => items,
-        _ => &[],
-    }
-}
-
-/// The list under `key`, or nothing.
-pub(super) fn under<'n>(node: &'n Node, key: &str) -> &'n [Node] {
-    seq(node.get(key).map(|e| &e.value))
-}
-
-/// Metrics in `model-index[].results[].metrics[]` that carry a `type` or a `value`.
-fn metric_count(root: &Node) -> usize {
-    under(root, "model-index")
+/// The required fields of a list item that it lacks: each `(key, unread)` whose value is
+/// missing, null or blank (a value of the wrong type has an error of its own already).
+pub(super) fn lacking<'k>(item: &Node, fields: &[(&'k str, bool)]) -> Vec<&'k str> {
+    fields
         .iter()
-        .flat_map(|model| under(model, "results"))
-        .flat_map(|result| under(result, "metrics"))
-        .filter(|m| m.get("type").is_some() || m.get("value").is_some())
-        .count()
+        .filter(|(k, unread)| {
+            *unread
+                && item.get(k).is_none_or(|e| {
+                    e.value.is_null()
+                        || matches!(&e.value.value, Value::Scalar { text, kind: ScalarKind::Str } if text.trim().is_empty())
+                })
+        })
+        .map(|(k, _)| *k)
+        .collect()
 }
 
 #[cfg(test)]

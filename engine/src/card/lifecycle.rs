@@ -3,7 +3,6 @@
 //! A.8.5), and the model-index metrics the acceptance criteria are judged against.
 
 use super::body::{self, Section};
-use super::decimal::Decimal;
 use super::governance::{Direction, Reader};
 use crate::date::Instant;
 use crate::span::Span;
@@ -98,10 +97,7 @@ impl Criterion {
     /// metric it covers is a number within the bound, and there is at least one. With the
     /// reason, the metric that fails it, when one does.
     pub fn unmet<'m>(&self, metrics: &'m [Metric]) -> Option<(Option<&'m Metric>, String)> {
-        let bound = match self.direction {
-            Direction::AtMost => format!("|value| must be at most {}", self.threshold_text),
-            Direction::AtLeast => format!("must be at least {}", self.threshold_text),
-        };
+        let bound = self.direction.bound(&self.threshold_text);
         let mut covered = metrics.iter().filter(|m| self.covers(m)).peekable();
         if covered.peek().is_none() {
             return Some((
@@ -113,10 +109,10 @@ impl Criterion {
             ));
         }
         covered.find_map(|m| {
-            let passed = m
-                .value
-                .as_ref()
-                .is_some_and(|(v, text)| self.passes(*v, text));
+            let passed = m.value.as_ref().is_some_and(|(v, text)| {
+                self.direction
+                    .admits((*v, text), (self.threshold, &self.threshold_text))
+            });
             (!passed).then(|| {
                 (
                     Some(m),
@@ -124,20 +120,6 @@ impl Criterion {
                 )
             })
         })
-    }
-
-    fn passes(&self, value: f64, text: &str) -> bool {
-        let exact = Decimal::parse(text).zip(Decimal::parse(&self.threshold_text));
-        match self.direction {
-            Direction::AtMost => match exact {
-                Some((v, t)) => v.abs().cmp(&t) != std::cmp::Ordering::Greater,
-                None => value.abs() <= self.threshold,
-            },
-            Direction::AtLeast => match exact {
-                Some((v, t)) => v.cmp(&t) != std::cmp::Ordering::Less,
-                None => value >= self.threshold,
-            },
-        }
     }
 }
 
@@ -187,18 +169,14 @@ impl Reader {
             let threshold = self.number(item, "threshold");
             let direction = self.choice(item, "direction", Direction::ALL);
             let dataset = self.text(item, "dataset");
-            let missing: Vec<&str> = [
-                ("metric", metric.is_none()),
-                ("threshold", threshold.is_none()),
-                ("direction", direction.is_none()),
-            ]
-            .iter()
-            .filter(|(k, none)| *none && item.get(k).is_none_or(|e| {
-                    e.value.is_null()
-                        || matches!(&e.value.value, Value::Scalar { text, kind: ScalarKind::Str } if text.trim().is_empty())
-                }))
-            .map(|(k, _)| *k)
-            .collect();
+            let missing = super::governance::lacking(
+                item,
+                &[
+                    ("metric", metric.is_none()),
+                    ("threshold", threshold.is_none()),
+                    ("direction", direction.is_none()),
+                ],
+            );
             if !missing.is_empty() {
                 self.error(
                     item.span,
@@ -349,14 +327,14 @@ pub(super) fn metrics(root: &Node) -> Vec<Metric> {
         _ => None,
     };
     let mut out = Vec::new();
-    for model in super::governance::under(root, "model-index") {
-        for result in super::governance::under(model, "results") {
+    for model in under(root, "model-index") {
+        for result in under(model, "results") {
             let dataset = result.get("dataset").map(|e| &e.value);
             let datasets: Vec<String> = ["name", "type"]
                 .iter()
                 .filter_map(|k| text(dataset.and_then(|d| d.get(k)).map(|e| &e.value)))
                 .collect();
-            for m in super::governance::under(result, "metrics") {
+            for m in under(result, "metrics") {
                 if m.get("type").is_none() && m.get("value").is_none() {
                     continue;
                 }
@@ -384,6 +362,28 @@ pub(super) fn metrics(root: &Node) -> Vec<Metric> {
         }
     }
     out
+}
+
+fn seq(node: Option<&Node>) -> &[Node] {
+    match node.map(|n| &n.value) {
+        Some(Value::Seq(items)) => items,
+        _ => &[],
+    }
+}
+
+/// The list under `key`, or nothing.
+pub(super) fn under<'n>(node: &'n Node, key: &str) -> &'n [Node] {
+    seq(node.get(key).map(|e| &e.value))
+}
+
+/// Metrics in `model-index[].results[].metrics[]` that carry a `type` or a `value`.
+pub(super) fn metric_count(root: &Node) -> usize {
+    under(root, "model-index")
+        .iter()
+        .flat_map(|model| under(model, "results"))
+        .flat_map(|result| under(result, "metrics"))
+        .filter(|m| m.get("type").is_some() || m.get("value").is_some())
+        .count()
 }
 
 #[cfg(test)]

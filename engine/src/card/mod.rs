@@ -5,6 +5,7 @@
 //! [`Governance`] and [`HubMetadata`]), and where a key path points ([`Card::locate`]).
 
 pub mod body;
+mod bound;
 mod decimal;
 pub mod field;
 pub mod frontmatter;
