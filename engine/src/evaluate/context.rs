@@ -3,65 +3,69 @@
 
 use cedar_policy::RestrictedExpression as Expr;
 
-use super::{long, record, strings, text};
+use super::attr::Attr;
+use crate::error::EvalError;
 use crate::evidence::git::GitFacts;
 use crate::evidence::{Event, Evidence, Reviews};
 
 /// The `github` context record.
-pub(super) fn github_record(e: &Event) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+pub(super) fn github_record(e: &Event) -> Result<Expr, EvalError> {
     let pr = e.pull_request.as_ref();
-    record(vec![
-        ("event", Some(text(&e.name))),
+    Expr::record(vec![
+        ("event", Some(Expr::text(&e.name))),
         (
             "pr_number",
-            pr.map(|p| long(usize::try_from(p.number).unwrap_or(usize::MAX))),
+            pr.map(|p| Expr::count(usize::try_from(p.number).unwrap_or(usize::MAX))),
         ),
-        ("pr_author", pr.map(|p| text(&p.author))),
-        ("base_ref", pr.map(|p| text(&p.base_ref))),
-        ("head_ref", pr.map(|p| text(&p.head_ref))),
-        ("tag", e.tag.as_deref().map(text)),
+        ("pr_author", pr.map(|p| Expr::text(&p.author))),
+        ("base_ref", pr.map(|p| Expr::text(&p.base_ref))),
+        ("head_ref", pr.map(|p| Expr::text(&p.head_ref))),
+        ("tag", e.tag.as_deref().map(Expr::text)),
     ])
 }
 
 /// The `review` context record.
-pub(super) fn review_record(
-    r: &Reviews,
-) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+pub(super) fn review_record(r: &Reviews) -> Result<Expr, EvalError> {
     let independent = r.independent();
-    record(vec![
+    Expr::record(vec![
         (
             "pr_number",
-            Some(long(usize::try_from(r.pr_number).unwrap_or(usize::MAX))),
+            Some(Expr::count(
+                usize::try_from(r.pr_number).unwrap_or(usize::MAX),
+            )),
         ),
-        ("pr_author", Some(text(&r.pr_author))),
-        ("approvers", Some(strings(&r.approvers))),
-        ("changes_requested_by", Some(strings(&r.changes_requested))),
-        ("commit_author", r.commit_author.as_deref().map(text)),
-        ("independent_approvals", Some(long(independent.len()))),
-        ("independent_approvers", Some(strings(&independent))),
+        ("pr_author", Some(Expr::text(&r.pr_author))),
+        ("approvers", Some(Expr::strings(&r.approvers))),
+        (
+            "changes_requested_by",
+            Some(Expr::strings(&r.changes_requested)),
+        ),
+        ("commit_author", r.commit_author.as_deref().map(Expr::text)),
+        (
+            "independent_approvals",
+            Some(Expr::count(independent.len())),
+        ),
+        ("independent_approvers", Some(Expr::strings(&independent))),
     ])
 }
 
 /// The `git` context record.
-pub(super) fn git_record(
-    g: &GitFacts,
-    evidence: &Evidence,
-) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+pub(super) fn git_record(g: &GitFacts, evidence: &Evidence) -> Result<Expr, EvalError> {
     let changed: Option<Vec<String>> = evidence
         .change
         .as_ref()
         .map(|c| c.files.iter().cloned().collect());
-    record(vec![
-        ("commit", Some(text(&g.commit))),
-        ("author_name", Some(text(&g.author.name))),
-        ("author_email", Some(text(&g.author.email))),
-        ("committer_name", Some(text(&g.committer.name))),
-        ("committer_email", Some(text(&g.committer.email))),
+    Expr::record(vec![
+        ("commit", Some(Expr::text(&g.commit))),
+        ("author_name", Some(Expr::text(&g.author.name))),
+        ("author_email", Some(Expr::text(&g.author.email))),
+        ("committer_name", Some(Expr::text(&g.committer.name))),
+        ("committer_email", Some(Expr::text(&g.committer.email))),
         ("signed", Some(Expr::new_bool(g.signed))),
-        ("branch", g.branch.as_deref().map(text)),
-        ("tags", Some(strings(&g.tags))),
-        ("trailers", Some(strings(&g.trailers))),
-        ("changed_files", changed.as_deref().map(strings)),
+        ("branch", g.branch.as_deref().map(Expr::text)),
+        ("tags", Some(Expr::strings(&g.tags))),
+        ("trailers", Some(Expr::strings(&g.trailers))),
+        ("changed_files", changed.as_deref().map(Expr::strings)),
         (
             "policy_files_changed",
             evidence

@@ -2,11 +2,9 @@
 //! attributes (ages, the release tag's version), and the synthetic cards whose entities stand
 //! for every shape the builder can make.
 
-use std::collections::{HashMap, HashSet};
+use cedar_policy::{Entity, EntityUid};
 
-use cedar_policy::{Entity, EntityUid, RestrictedExpression as Expr};
-
-use super::{datetime, long, record, strings, text};
+use super::attr::Attr;
 use crate::card::Card;
 use crate::card::governance::{BiasTests, DataSection};
 use crate::date::Instant;
@@ -15,49 +13,46 @@ use crate::evidence::EvidenceKey;
 
 /// Whole days from `from` to `now` (negative when `from` is later). Both instants are within
 /// the years 0001..9999, so this cannot overflow.
-fn age_days(from: Instant, now: Instant) -> Expr {
-    Expr::new_long((now.millis() - from.millis()).div_euclid(86_400_000))
+fn age_days<A: Attr>(from: Instant, now: Instant) -> A {
+    A::long((now.millis() - from.millis()).div_euclid(86_400_000))
 }
 
 /// The `Aims::Model` entity: the card's values as the schema declares them, the version a
 /// release tag gives the model, and ages measured from `now`.
-pub(super) fn model_entity(
+pub(super) fn model_entity<A: Attr>(
     card: &Card,
     tag_version: Option<&str>,
     now: Instant,
     uid: EntityUid,
 ) -> Result<Entity, EvalError> {
     let g = &card.governance;
-    let mut attrs: HashMap<String, Expr> = HashMap::with_capacity(32);
-    let mut put = |k: &str, v: Option<Expr>| {
+    let mut attrs: Vec<(&str, A)> = Vec::with_capacity(48);
+    let mut put = |k: &'static str, v: Option<A>| {
         if let Some(v) = v {
-            attrs.insert(k.to_string(), v);
+            attrs.push((k, v));
         }
     };
-    put("id", Some(text(&card.model_id)));
-    put("path", Some(text(&card.path)));
+    put("id", Some(A::text(&card.model_id)));
+    put("path", Some(A::text(&card.path)));
     let has_governance = card
         .root
         .as_ref()
         .is_some_and(|r| r.get("governance").is_some());
-    put("has_governance", Some(Expr::new_bool(has_governance)));
-    put("version", g.version.as_deref().map(text));
-    put(EvidenceKey::TagVersion.name(), tag_version.map(text));
-    put("owner", g.owner.as_deref().map(text));
-    put("risk_tier", g.risk_tier.map(|t| text(t.as_str())));
-    put("intended_use", g.intended_use.as_deref().map(text));
-    put("out_of_scope_uses", Some(strings(&g.out_of_scope_uses)));
+    put("has_governance", Some(A::boolean(has_governance)));
+    put("version", g.version.as_deref().map(A::text));
+    put(EvidenceKey::TagVersion.name(), tag_version.map(A::text));
+    put("owner", g.owner.as_deref().map(A::text));
+    put("risk_tier", g.risk_tier.map(|t| A::text(t.as_str())));
+    put("intended_use", g.intended_use.as_deref().map(A::text));
+    put("out_of_scope_uses", Some(A::strings(&g.out_of_scope_uses)));
     let ia = match &g.impact_assessment {
-        Some(ia) => Some(
-            record(vec![
-                ("status", ia.status.map(|s| text(s.as_str()))),
-                ("reference", ia.reference.as_deref().map(text)),
-                ("approved_by", ia.approved_by.as_deref().map(text)),
-                ("approved_on", ia.approved_on.map(datetime)),
-                ("age_days", ia.approved_on.map(|d| age_days(d, now))),
-            ])
-            .map_err(|e| EvalError::Request(e.to_string()))?,
-        ),
+        Some(ia) => Some(A::record(vec![
+            ("status", ia.status.map(|s| A::text(s.as_str()))),
+            ("reference", ia.reference.as_deref().map(A::text)),
+            ("approved_by", ia.approved_by.as_deref().map(A::text)),
+            ("approved_on", ia.approved_on.map(A::datetime).transpose()?),
+            ("age_days", ia.approved_on.map(|d| age_days(d, now))),
+        ])?),
         None => None,
     };
     put("impact_assessment", ia);
@@ -66,58 +61,58 @@ pub(super) fn model_entity(
         .as_ref()
         .map(|b| bias_tests(b, now))
         .transpose();
-    put(
-        "bias_tests",
-        bias.map_err(|e| EvalError::Request(e.to_string()))?,
-    );
+    put("bias_tests", bias?);
     let data = g.data.as_ref().map(data).transpose();
-    put("data", data.map_err(|e| EvalError::Request(e.to_string()))?);
-    put("human_oversight", g.human_oversight.as_deref().map(text));
+    put("data", data?);
+    put("human_oversight", g.human_oversight.as_deref().map(A::text));
     let monitoring = match &g.monitoring {
-        Some(m) => Some(
-            record(vec![
-                ("plan", m.plan.as_deref().map(text)),
-                ("owner", m.owner.as_deref().map(text)),
-            ])
-            .map_err(|e| EvalError::Request(e.to_string()))?,
-        ),
+        Some(m) => Some(A::record(vec![
+            ("plan", m.plan.as_deref().map(A::text)),
+            ("owner", m.owner.as_deref().map(A::text)),
+        ])?),
         None => None,
     };
     put("monitoring", monitoring);
-    put("incident_contact", g.incident_contact.as_deref().map(text));
-    put("license", card.hub.license.as_deref().map(text));
-    put("license_name", card.hub.license_name.as_deref().map(text));
-    put("license_link", card.hub.license_link.as_deref().map(text));
+    put(
+        "incident_contact",
+        g.incident_contact.as_deref().map(A::text),
+    );
+    put("license", card.hub.license.as_deref().map(A::text));
+    put(
+        "license_name",
+        card.hub.license_name.as_deref().map(A::text),
+    );
+    put(
+        "license_link",
+        card.hub.license_link.as_deref().map(A::text),
+    );
     put(
         "undocumented_datasets",
-        Some(strings(&card.undocumented_datasets())),
+        Some(A::strings(&card.undocumented_datasets())),
     );
-    let lifecycle = lifecycle(card).map_err(|e| EvalError::Request(e.to_string()))?;
+    let lifecycle = lifecycle(card)?;
     for (k, v) in lifecycle {
         put(k, v);
     }
-    put("datasets", Some(strings(&card.hub.datasets)));
-    put("base_model", Some(strings(&card.hub.base_model)));
+    put("datasets", Some(A::strings(&card.hub.datasets)));
+    put("base_model", Some(A::strings(&card.hub.base_model)));
     put(
         "performance_metric_count",
-        Some(long(card.hub.metric_count)),
+        Some(A::count(card.hub.metric_count)),
     );
-    Entity::new(uid, attrs, HashSet::new()).map_err(|e| EvalError::Request(e.to_string()))
+    A::entity(uid, attrs)
 }
 
-fn bias_tests(
-    b: &BiasTests,
-    now: Instant,
-) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+fn bias_tests<A: Attr>(b: &BiasTests, now: Instant) -> Result<A, EvalError> {
     let results = b
         .results
         .iter()
         .map(|r| {
-            record(vec![
-                ("metric", Some(text(&r.metric))),
-                ("group", r.group.as_deref().map(text)),
-                ("direction", Some(text(r.direction.as_str()))),
-                ("passed", Some(Expr::new_bool(r.passed()))),
+            A::record(vec![
+                ("metric", Some(A::text(&r.metric))),
+                ("group", r.group.as_deref().map(A::text)),
+                ("direction", Some(A::text(r.direction.as_str()))),
+                ("passed", Some(A::boolean(r.passed()))),
             ])
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -127,36 +122,37 @@ fn bias_tests(
         .filter(|r| !r.passed())
         .map(|r| r.label())
         .collect();
-    record(vec![
-        ("model_version", b.model_version.as_deref().map(text)),
-        ("evaluated_on", b.evaluated_on.map(datetime)),
+    A::record(vec![
+        ("model_version", b.model_version.as_deref().map(A::text)),
+        ("evaluated_on", b.evaluated_on.map(A::datetime).transpose()?),
         ("age_days", b.evaluated_on.map(|d| age_days(d, now))),
         (
             "protected_attributes",
-            Some(strings(&b.protected_attributes)),
+            Some(A::strings(&b.protected_attributes)),
         ),
-        ("results", Some(Expr::new_set(results))),
-        ("result_count", Some(long(b.results.len()))),
-        ("failing_metrics", Some(strings(&failing))),
+        ("results", Some(A::set(results))),
+        ("result_count", Some(A::count(b.results.len()))),
+        ("failing_metrics", Some(A::strings(&failing))),
     ])
 }
 
 /// The suppliers, acceptance criteria, compute, logging and documented sections.
-fn lifecycle(
-    card: &Card,
-) -> Result<Vec<(&'static str, Option<Expr>)>, cedar_policy::ExpressionConstructionError> {
+fn lifecycle<A: Attr>(card: &Card) -> Result<Vec<(&'static str, Option<A>)>, EvalError> {
     let g = &card.governance;
     let suppliers = g
         .suppliers
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            record(vec![
-                ("name", Some(text(&s.label(i)))),
-                ("provides", Some(strings(&s.provides))),
-                ("assessment", s.assessment.as_deref().map(text)),
-                ("assessed_on", s.assessed_on.map(datetime)),
-                ("responsibilities", s.responsibilities.as_deref().map(text)),
+            A::record(vec![
+                ("name", Some(A::text(&s.label(i)))),
+                ("provides", Some(A::strings(&s.provides))),
+                ("assessment", s.assessment.as_deref().map(A::text)),
+                ("assessed_on", s.assessed_on.map(A::datetime).transpose()?),
+                (
+                    "responsibilities",
+                    s.responsibilities.as_deref().map(A::text),
+                ),
             ])
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -177,11 +173,11 @@ fn lifecycle(
         .iter()
         .zip(&unmet)
         .map(|(c, (_, met))| {
-            record(vec![
-                ("metric", Some(text(&c.metric))),
-                ("dataset", c.dataset.as_deref().map(text)),
-                ("direction", Some(text(c.direction.as_str()))),
-                ("met", Some(Expr::new_bool(*met))),
+            A::record(vec![
+                ("metric", Some(A::text(&c.metric))),
+                ("dataset", c.dataset.as_deref().map(A::text)),
+                ("direction", Some(A::text(c.direction.as_str()))),
+                ("met", Some(A::boolean(*met))),
             ])
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -191,16 +187,16 @@ fn lifecycle(
         .map(|(l, _)| l)
         .collect();
     let compute = match &g.compute {
-        Some(c) => Some(record(vec![
-            ("training", c.training.as_deref().map(text)),
-            ("inference", c.inference.as_deref().map(text)),
+        Some(c) => Some(A::record(vec![
+            ("training", c.training.as_deref().map(A::text)),
+            ("inference", c.inference.as_deref().map(A::text)),
         ])?),
         None => None,
     };
     let logging = match &g.logging {
-        Some(l) => Some(record(vec![
-            ("events", l.events.as_deref().map(text)),
-            ("retention", l.retention.as_deref().map(text)),
+        Some(l) => Some(A::record(vec![
+            ("events", l.events.as_deref().map(A::text)),
+            ("retention", l.retention.as_deref().map(A::text)),
         ])?),
         None => None,
     };
@@ -210,43 +206,43 @@ fn lifecycle(
         .map(str::to_string)
         .collect();
     Ok(vec![
-        ("suppliers", Some(Expr::new_set(suppliers))),
+        ("suppliers", Some(A::set(suppliers))),
         (
             "unassessed_base_models",
-            Some(strings(&card.unassessed_base_models())),
+            Some(A::strings(&card.unassessed_base_models())),
         ),
         (
             "suppliers_without_responsibilities",
-            Some(strings(&without_responsibilities)),
+            Some(A::strings(&without_responsibilities)),
         ),
-        ("acceptance_criteria", Some(Expr::new_set(criteria))),
+        ("acceptance_criteria", Some(A::set(criteria))),
         (
             "metrics_without_criteria",
-            Some(strings(&card.metrics_without_criteria())),
+            Some(A::strings(&card.metrics_without_criteria())),
         ),
-        ("unmet_criteria", Some(strings(&unmet))),
+        ("unmet_criteria", Some(A::strings(&unmet))),
         ("compute", compute),
         ("logging", logging),
-        ("documented_sections", Some(strings(&sections))),
+        ("documented_sections", Some(A::strings(&sections))),
     ])
 }
 
-fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
+fn data<A: Attr>(d: &DataSection) -> Result<A, EvalError> {
     let sources = d
         .sources
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            record(vec![
-                ("name", Some(text(&s.label(i)))),
-                ("provenance", s.provenance.as_deref().map(text)),
-                ("personal_data", s.personal_data.map(Expr::new_bool)),
-                ("dataset", s.dataset.as_deref().map(text)),
-                ("purpose", s.purpose.as_deref().map(text)),
-                ("acquisition", s.acquisition.as_deref().map(text)),
-                ("terms", s.terms.as_deref().map(text)),
-                ("quality_checks", Some(strings(&s.quality_checks))),
-                ("preparation", Some(strings(&s.preparation))),
+            A::record(vec![
+                ("name", Some(A::text(&s.label(i)))),
+                ("provenance", s.provenance.as_deref().map(A::text)),
+                ("personal_data", s.personal_data.map(A::boolean)),
+                ("dataset", s.dataset.as_deref().map(A::text)),
+                ("purpose", s.purpose.as_deref().map(A::text)),
+                ("acquisition", s.acquisition.as_deref().map(A::text)),
+                ("terms", s.terms.as_deref().map(A::text)),
+                ("quality_checks", Some(A::strings(&s.quality_checks))),
+                ("preparation", Some(A::strings(&s.preparation))),
             ])
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -258,38 +254,38 @@ fn data(d: &DataSection) -> Result<Expr, cedar_policy::ExpressionConstructionErr
             .map(|(i, s)| s.label(i))
             .collect()
     };
-    record(vec![
-        ("sources", Some(Expr::new_set(sources))),
-        ("source_count", Some(long(d.sources.len()))),
+    A::record(vec![
+        ("sources", Some(A::set(sources))),
+        ("source_count", Some(A::count(d.sources.len()))),
         (
             "sources_without_provenance",
-            Some(strings(&without(|s| s.provenance.is_none()))),
+            Some(A::strings(&without(|s| s.provenance.is_none()))),
         ),
         (
             "sources_without_purpose",
-            Some(strings(&without(|s| s.purpose.is_none()))),
+            Some(A::strings(&without(|s| s.purpose.is_none()))),
         ),
         (
             "sources_without_acquisition",
-            Some(strings(&without(|s| !s.acquisition_documented()))),
+            Some(A::strings(&without(|s| !s.acquisition_documented()))),
         ),
         (
             "sources_without_quality_checks",
-            Some(strings(&without(|s| s.quality_checks.is_empty()))),
+            Some(A::strings(&without(|s| s.quality_checks.is_empty()))),
         ),
         (
             "sources_without_preparation",
-            Some(strings(&without(|s| s.preparation.is_empty()))),
+            Some(A::strings(&without(|s| s.preparation.is_empty()))),
         ),
         (
             "uses_personal_data",
-            Some(Expr::new_bool(
+            Some(A::boolean(
                 d.sources.iter().any(|s| s.may_hold_personal_data()),
             )),
         ),
         (
             "privacy_assessment",
-            d.privacy_assessment.as_deref().map(text),
+            d.privacy_assessment.as_deref().map(A::text),
         ),
     ])
 }

@@ -9,8 +9,7 @@
 //! that could not be evaluated makes the verdict an error: Cedar would skip it, and a skipped
 //! forbid is a gate that silently does not apply.
 
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -28,10 +27,13 @@ use crate::evidence::tags::tag_version;
 use crate::pack::Pack;
 use crate::report::{Action, Decision, Finding, ModelReport};
 
+mod attr;
 mod conform;
 mod context;
 mod entity;
 
+use attr::Attr;
+use cedar_policy_core::ast::Value;
 use context::{git_record, github_record, review_record};
 use entity::{model_entity, shapes};
 
@@ -100,7 +102,7 @@ impl<'p> Evaluator<'p> {
         if let Some(env) = &spec.environment {
             pairs.push(("environment".to_string(), Expr::new_string(env.clone())));
         }
-        let build = |what: &str, e: cedar_policy::ExpressionConstructionError| {
+        let build = |what: &str, e: EvalError| {
             Box::new(InputError::new(
                 None,
                 EvalError::Request(format!("cannot build the {what} evidence record: {e}")),
@@ -111,10 +113,13 @@ impl<'p> Evaluator<'p> {
             pairs.push((EvidenceKey::Git.name().to_string(), git));
         }
         if let Some(branch) = evidence.branch() {
-            pairs.push((EvidenceKey::Branch.name().to_string(), text(&branch)));
+            pairs.push((EvidenceKey::Branch.name().to_string(), Expr::text(&branch)));
         }
         if let Some(default) = &evidence.default_branch {
-            pairs.push((EvidenceKey::DefaultBranch.name().to_string(), text(default)));
+            pairs.push((
+                EvidenceKey::DefaultBranch.name().to_string(),
+                Expr::text(default),
+            ));
         }
         if let Some(event) = &evidence.event {
             let record = github_record(event).map_err(|e| build("GitHub event", e))?;
@@ -196,7 +201,12 @@ impl<'p> Evaluator<'p> {
             .ok_or(PackError::Schema(
                 "internal: a shape card is not a card".into(),
             ))?;
-            let model = self.fit(model_entity(&card, *tag, self.now, resource.clone())?)?;
+            let model = self.fit(model_entity::<Value>(
+                &card,
+                *tag,
+                self.now,
+                resource.clone(),
+            )?)?;
             let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
             Entities::from_entities([model, actor], Some(schema)).map_err(|e| {
                 PackError::Schema(format!("a card's entity does not fit: {}", chain(&e)))
@@ -221,8 +231,8 @@ impl<'p> Evaluator<'p> {
         );
         let schema = &self.pack.schema;
         let version = tag_version(&self.tags, &card.model_id)?;
-        let model =
-            model_entity(card, version.as_deref(), self.now, resource.clone()).map_err(|e| {
+        let model = model_entity::<Value>(card, version.as_deref(), self.now, resource.clone())
+            .map_err(|e| {
                 EvalError::Request(format!("cannot build the Cedar entity for this card: {e}"))
             })?;
         let model = self.fit(model)?;
@@ -340,48 +350,6 @@ fn chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-thread_local! {
-    /// `datetime(...)` expressions by instant, per thread: making one re-parses the
-    /// constructor's name, and a repository's cards share few dates.
-    static DATES: RefCell<HashMap<i64, Expr>> = RefCell::new(HashMap::new());
-}
-
-pub(super) fn datetime(d: Instant) -> Expr {
-    DATES.with(|dates| {
-        let mut dates = dates.borrow_mut();
-        // Bounded: a run over cards with ever new dates keeps no more than this.
-        if dates.len() >= 4096 {
-            dates.clear();
-        }
-        dates
-            .entry(d.millis())
-            .or_insert_with(|| Expr::new_datetime(d.to_cedar()))
-            .clone()
-    })
-}
-
-pub(super) fn text(s: &str) -> Expr {
-    Expr::new_string(s.to_string())
-}
-
-pub(super) fn strings(items: &[String]) -> Expr {
-    Expr::new_set(items.iter().map(|s| text(s)))
-}
-
-pub(super) fn long(n: usize) -> Expr {
-    Expr::new_long(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
-pub(super) fn record(
-    fields: Vec<(&str, Option<Expr>)>,
-) -> Result<Expr, cedar_policy::ExpressionConstructionError> {
-    Expr::new_record(
-        fields
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v))),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
@@ -412,7 +380,7 @@ mod tests {
         let uid =
             EntityUid::from_type_name_and_id(type_name("Aims::Model").unwrap(), EntityId::new("m"));
         let now = Instant::parse("2026-11-20").unwrap();
-        let entity = model_entity(card, Some("1.0.0"), now, uid).unwrap();
+        let entity = model_entity::<Value>(card, Some("1.0.0"), now, uid).unwrap();
         let mut out = BTreeSet::new();
         paths(&entity.to_json_value().unwrap()["attrs"], "", &mut out);
         out
@@ -432,6 +400,53 @@ mod tests {
                 out.push(card);
             }
         }
+    }
+
+    /// The entity built from Cedar's values directly is the one Cedar's `Entity::new` makes of
+    /// the same attributes as restricted expressions, for every card of the fixtures and every
+    /// shape card, with and without a release tag, at two instants (ages differ).
+    #[test]
+    fn entities_built_from_values_equal_those_cedar_interprets() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut cards = Vec::new();
+        cards_under(&root, &mut cards);
+        for (text, _) in shapes::CARDS {
+            let card = crate::card::parse(
+                "shape.yaml",
+                Arc::from(*text),
+                crate::card::Format::Yaml,
+                true,
+                "m",
+                &crate::card::Keys::engine(),
+            );
+            cards.push(card.unwrap().unwrap());
+        }
+        assert!(cards.len() > 50, "the fixtures were read: {}", cards.len());
+        let uid =
+            EntityUid::from_type_name_and_id(type_name("Aims::Model").unwrap(), EntityId::new("m"));
+        let mut dated = 0;
+        for card in &cards {
+            for (tag, now) in [
+                (None, "2026-11-20"),
+                (Some("1.0.0"), "2031-02-03T04:05:06Z"),
+            ] {
+                let now = Instant::parse(now).unwrap();
+                let reference = model_entity::<Expr>(card, tag, now, uid.clone()).unwrap();
+                let direct = model_entity::<Value>(card, tag, now, uid.clone()).unwrap();
+                assert_eq!(direct, reference, "{}", card.path);
+                assert_eq!(
+                    direct.to_json_value().unwrap(),
+                    reference.to_json_value().unwrap(),
+                    "{}",
+                    card.path
+                );
+                dated += usize::from(reference.attr("impact_assessment").is_some());
+            }
+        }
+        assert!(
+            dated > 20,
+            "cards with dated records were compared: {dated}"
+        );
     }
 
     /// The full shape card of `check_shapes` holds every attribute path the builder produces
