@@ -27,20 +27,24 @@ pub fn card(data: &[u8]) {
     ] {
         for explicit in [true, false] {
             let whole = card::parse(file, Arc::clone(&text), format, explicit, "m", &keys);
-            let identity = card::identity_of(
-                data.to_vec(),
-                std::path::Path::new(file),
-                file,
-                explicit,
-                &keys,
-            );
-            if let (Ok(Some(whole)), Ok(identity)) = (whole, identity) {
-                let identity = identity.map(|i| (i.model_id, i.anchor)).ok();
-                assert_eq!(
-                    identity,
-                    Some((whole.model_id, whole.anchor)),
-                    "the identity read alone is not the card's"
-                );
+            // Read twice through one index: the second is what the index remembers.
+            let ids = card::ids::IdIndex::memory();
+            let identity = || {
+                card::identity_of(
+                    data.to_vec(),
+                    std::path::Path::new(file),
+                    file,
+                    explicit,
+                    &keys,
+                    &ids,
+                )
+                .map(|i| i.map(|i| (i.model_id, i.anchor)).ok())
+            };
+            let (first, again) = (identity(), identity());
+            if let (Ok(Some(whole)), Ok(first), Ok(again)) = (whole, first, again) {
+                let whole = Some((whole.model_id, whole.anchor));
+                assert_eq!(first, whole, "the identity read alone is not the card's");
+                assert_eq!(again, whole, "the identity remembered is not the card's");
             }
         }
     }

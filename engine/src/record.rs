@@ -162,9 +162,7 @@ pub struct WaiverRecord {
     pub reference: Option<String>,
 }
 
-pub(crate) fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use crate::chars::hex;
 
 /// SHA-256 of `bytes`, in hex.
 pub fn sha256(bytes: &[u8]) -> String {

@@ -428,6 +428,25 @@ fn a_changed_card_claiming_the_id_of_one_read_only_for_its_identity_is_caught() 
         ids(&doc, "skipped"),
         ["third", "second", "fourth", "first", "fifth"]
     );
+    // The ids read with certainty are remembered in the git directory, by content; the
+    // others (an alias, the folder) are read whole every time.
+    let index = dir.path().join(".git/aimsgate/ids");
+    let remembered = std::fs::read_to_string(&index).unwrap();
+    let lines: Vec<&str> = remembered.lines().collect();
+    let mut remembered: Vec<&str> = lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    remembered.sort_unstable();
+    assert_eq!(remembered, ["fifth", "first", "second"]);
+    // A run that reads them from the index reports exactly what reading the cards did, and
+    // so does a run given an index that is not one.
+    let (code, again) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!((code, &again), (0, &doc));
+    std::fs::write(&index, "aimsgate card ids 1\nnot an entry\n").unwrap();
+    let (code, again) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!((code, &again), (0, &doc));
+    // Every check below reads the unchanged cards' ids from the index the run before wrote.
     for id in ["first", "second", "third", "fourth", "fifth"] {
         write(
             &repo,

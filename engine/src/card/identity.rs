@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::ids::IdIndex;
 use super::{Format, Keys, LINE_SEPARATORS, folder_name, invalid_id, parse, text_of, yaml_of};
 use crate::error::InputError;
 use crate::span::Span;
@@ -22,7 +23,8 @@ pub struct Identity {
 
 /// The identity of the card file `file` (shown as `path`) from its bytes: its
 /// `governance.id` read without the rest of the card when that is certain to be what reading
-/// it whole gives ([`yaml::string_at`]), else the card read whole. Errors and files that are
+/// it whole gives ([`yaml::string_at`]), or remembered by `ids` from an earlier read of the
+/// same text, else the card read whole. Errors and files that are
 /// not cards as in [`from_bytes`]; a card whose identity is read alone is not looked at for
 /// the errors in the rest of it.
 pub fn identity_of(
@@ -31,13 +33,15 @@ pub fn identity_of(
     path: &str,
     explicit: bool,
     keys: &Keys,
+    ids: &IdIndex,
 ) -> Result<Result<Identity, Vec<u8>>, Vec<InputError>> {
     let source = match text_of(bytes, file, path, explicit)? {
         Ok(source) => source,
         Err(bytes) => return Ok(Err(bytes)),
     };
     let format = Format::of(file);
-    if let Some((model_id, anchor)) = declared_id(&source, format) {
+    if let Some((model_id, anchor)) = ids.declared(&source, format, || declared_id(&source, format))
+    {
         return Ok(Ok(Identity {
             path: path.to_string(),
             source,

@@ -11,6 +11,7 @@ pub mod field;
 pub mod frontmatter;
 pub mod governance;
 mod identity;
+pub mod ids;
 pub mod keys;
 pub mod lifecycle;
 mod locate;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use git2::Repository;
 
 use crate::card::Keys;
+use crate::card::ids::IdIndex;
 
 mod identity;
 mod ungoverned;
@@ -111,13 +112,14 @@ fn judge(
     keys: &Keys,
     evidence: &Evidence,
     budget: &discover::Budget,
+    ids: &IdIndex,
 ) -> Outcome {
     // A card the change does not ask for is read only for its identity: whether it claims
     // the id of a card the change made is all the run needs of it. A card that is a link is
     // always judged: what it leads to may be a file the change edited anywhere in the
     // repository, which its own path does not show.
     if !wanted(&candidate.shown, evidence) && !candidate.is_link() {
-        return match candidate.identify(keys, budget) {
+        return match candidate.identify(keys, budget, ids) {
             Ok(Loaded::Card(card)) => Outcome::Skipped(Seen {
                 id: card.model_id,
                 path: card.path,
@@ -181,9 +183,16 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     let evaluator = Evaluator::new(pack, &options.request, evidence);
     let keys = &pack.card_keys;
     let budget = discover::Budget::default();
+    let repo = Repository::open(&root).ok();
+    // The cards a change does not touch are read for their ids only: remembered by content
+    // in the git directory from one run to the next.
+    let ids = match (&evidence.change, &repo) {
+        (Some(_), Some(repo)) => IdIndex::open(repo.commondir().join("aimsgate").join("ids")),
+        _ => IdIndex::default(),
+    };
     let judge_all = |candidates: &[discover::Candidate]| {
         spread(candidates, |c| {
-            judge(c, evaluator.as_ref().ok(), keys, evidence, &budget)
+            judge(c, evaluator.as_ref().ok(), keys, evidence, &budget, &ids)
         })
     };
     let outcomes = judge_all(&tracked);
@@ -203,7 +212,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         .into_iter()
         .unzip()
     };
-    let repo = Repository::open(&root).ok();
+    ids.save();
 
     let mut cards: Vec<&Seen> = Vec::new();
     for (outcome, candidate) in outcomes.iter().zip(&candidates) {

@@ -194,6 +194,13 @@ pub(crate) fn setup(pack: &PackArgs) -> Result<(PathBuf, Pack), Vec<InputError>>
     Ok((cwd, pack))
 }
 
+/// The current directory and the pack the arguments name, with every check run on it.
+pub(crate) fn setup_in_full(pack: &PackArgs) -> Result<(PathBuf, Pack), Vec<InputError>> {
+    let cwd = current_dir()?;
+    let governance = Governance::resolve(&cwd, &pack.flags())?;
+    Ok((cwd, governance.load_pack_in_full()?))
+}
+
 /// The current directory, the governance set-up and the pack it names.
 pub(crate) fn setup_with(flags: &Flags) -> Result<(PathBuf, Governance, Pack), Vec<InputError>> {
     let cwd = current_dir()?;

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use aimsgate::error::InputError;
 
-use super::{Exit, PackArgs, setup, style, written};
+use super::{Exit, PackArgs, setup_in_full, style, written};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ValidateArgs {
@@ -16,7 +16,7 @@ pub(crate) struct ValidateArgs {
 }
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<Exit, Vec<InputError>> {
-    let (_, pack) = setup(&args.pack)?;
+    let (_, pack) = setup_in_full(&args.pack)?;
     let style = style(std::io::stdout().is_terminal());
     written(|out| {
         aimsgate::render::validate::render(&pack, out, style)?;

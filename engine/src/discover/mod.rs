@@ -171,9 +171,10 @@ impl Candidate {
         &self,
         keys: &Keys,
         budget: &Budget,
+        ids: &card::ids::IdIndex,
     ) -> Result<Loaded<card::Identity>, Vec<InputError>> {
         self.read(budget, |bytes| {
-            card::identity_of(bytes, &self.file, &self.shown, self.explicit, keys)
+            card::identity_of(bytes, &self.file, &self.shown, self.explicit, keys, ids)
         })
     }
 

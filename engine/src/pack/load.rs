@@ -18,7 +18,10 @@ use crate::error::{InputError, PackError, from_diagnostic, span_of};
 pub(super) enum Lint {
     /// Every `resource.attr` and `has attr` a policy names must be declared (a warning).
     Attributes,
-    /// Known to pass: the embedded pack, checked by a test.
+    /// Known to pass: the embedded pack, whose every check (this lint and Cedar's strict
+    /// validation) the test `the_embedded_pack_is_lint_clean` runs on the same text with the
+    /// same Cedar; skipped on every run. Fail closed all the same: a policy that did not type
+    /// would err when evaluated, and an error is a verdict of its own.
     Known,
 }
 
@@ -66,6 +69,7 @@ impl Pack {
             }
         };
         let precompiled = precompiled.and_then(|p| p.schema_for(&schema_file.text));
+        let parsed = parse_policies(&files, whole);
         let (schema, schema_json) = match precompiled.map_or_else(
             || {
                 let schema = Schema::from_cedarschema_str(&schema_file.text)
@@ -105,7 +109,6 @@ impl Pack {
         let mut origin_of: HashMap<String, (usize, usize)> = HashMap::new();
         let mut warnings = Vec::new();
 
-        let parsed = parse_policies(&files, whole);
         for (file_index, file) in files.iter().enumerate() {
             let in_file = match &parsed[file_index] {
                 Parsed::NotPolicies => continue,
@@ -256,7 +259,27 @@ impl Pack {
             return Err(errors);
         }
 
-        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        let validation = match lint {
+            Lint::Known => None,
+            Lint::Attributes => {
+                Some(Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict))
+            }
+        };
+        let Some(validation) = validation else {
+            return finish(Pack {
+                origin,
+                schema,
+                card_keys,
+                model_shape,
+                policies,
+                permit_set,
+                gates,
+                permits,
+                relevelled: Vec::new(),
+                files,
+                warnings,
+            });
+        };
         if whole
             && (validation.validation_errors().next().is_some()
                 || validation.validation_warnings().next().is_some())
@@ -293,16 +316,12 @@ impl Pack {
             }));
         }
         if permits.is_empty() {
-            errors.push(InputError::new(
-                Some(&origin),
-                PackError::NoPermit("the policy pack has no `permit` policy: every request would be denied without a reason".into()),
-            ).with_help("add a baseline permit for the lifecycle actions, as the default pack's `policies/baseline.cedar` does"));
+            errors.push(no_permit(&origin));
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        gates.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(Pack {
+        finish(Pack {
             origin,
             schema,
             card_keys,
@@ -316,6 +335,22 @@ impl Pack {
             warnings,
         })
     }
+}
+
+fn no_permit(origin: &str) -> InputError {
+    InputError::new(
+        Some(origin),
+        PackError::NoPermit("the policy pack has no `permit` policy: every request would be denied without a reason".into()),
+    ).with_help("add a baseline permit for the lifecycle actions, as the default pack's `policies/baseline.cedar` does")
+}
+
+/// The pack, once it has a permit, with its gates in id order.
+fn finish(mut pack: Pack) -> Result<Pack, Vec<InputError>> {
+    if pack.permits.is_empty() {
+        return Err(vec![no_permit(&pack.origin)]);
+    }
+    pack.gates.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(pack)
 }
 
 /// One file's policies, each with its offset in the file and its text, in file order.

@@ -102,22 +102,37 @@ pub struct Pack {
 impl Pack {
     /// The default ISO/IEC 42001 pack built into the binary.
     pub fn embedded() -> Result<Pack, Vec<InputError>> {
-        let files = embedded::FILES
+        // Its policies name only attributes the schema declares and validate strictly against
+        // it with no warning: that is checked once, by the test
+        // `the_embedded_pack_is_lint_clean`, rather than on every run.
+        Pack::load(
+            "embedded".into(),
+            Pack::embedded_pack_files(),
+            schema::Precompiled::embedded(),
+            Lint::Known,
+        )
+    }
+
+    /// The embedded pack with every check run on it, as a pack from a directory is: what
+    /// `aimsgate validate` reports on.
+    pub fn embedded_in_full() -> Result<Pack, Vec<InputError>> {
+        Pack::load(
+            "embedded".into(),
+            Pack::embedded_pack_files(),
+            schema::Precompiled::embedded(),
+            Lint::Attributes,
+        )
+    }
+
+    fn embedded_pack_files() -> Vec<PackFile> {
+        embedded::FILES
             .iter()
             .map(|(name, text)| PackFile {
                 // Named as the embedded pack's file: it is not in the user's repository.
                 name: format!("embedded:{name}"),
                 text: Arc::from(*text),
             })
-            .collect();
-        // Its policies name only attributes the schema declares: that is checked once, by the
-        // test `the_embedded_pack_is_lint_clean`, rather than on every run.
-        Pack::load(
-            "embedded".into(),
-            files,
-            schema::Precompiled::embedded(),
-            Lint::Known,
-        )
+            .collect()
     }
 
     /// A pack read from a directory: one `.cedarschema` and every `.cedar` file below it.
@@ -257,8 +272,9 @@ mod tests {
         assert!(pack.permits.contains("baseline-permit"));
     }
 
-    /// The embedded pack is loaded without the undeclared-attribute lint: it must have nothing
-    /// that lint (or Cedar's validation) would warn of, loaded in full from its text.
+    /// The embedded pack is loaded without the undeclared-attribute lint and without Cedar's
+    /// strict validation: it must pass both with nothing to warn of, loaded in full from its
+    /// text, and be the same pack either way.
     #[test]
     fn the_embedded_pack_is_lint_clean() {
         let files = embedded::FILES
@@ -274,6 +290,9 @@ mod tests {
         let rules = |p: &Pack| p.gates.iter().map(Gate::rule).collect::<Vec<_>>();
         assert_eq!(rules(&fast), rules(&full));
         assert_eq!(fast.policies, full.policies);
+        let in_full = Pack::embedded_in_full().unwrap();
+        assert!(in_full.warnings.is_empty(), "{:?}", in_full.warnings);
+        assert_eq!(in_full.policies, fast.policies);
         // And the lint does run where it is asked for: one undeclared attribute, one warning.
         let pack = load(&format!(
             "{PERMIT}\n@id(\"g\")\nforbid (principal, action, resource) when {{ resource has ownr }};\n"

@@ -38,10 +38,7 @@ impl Precompiled {
 
 fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::chars::hex(&sha2::Sha256::digest(text.as_bytes()))
 }
 
 /// The JSON document `embedded_schema.json` holds for a schema's text, or why there is none.
