@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
-use std::sync::Arc;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
@@ -12,8 +11,10 @@ use miette::{
 
 use crate::error::InputError;
 use crate::report::Severity;
-use crate::report::{Decision, Finding, ModelReport, Report};
+use crate::report::{Decision, Finding, Report};
 use crate::span::Span;
+
+use super::quoted::Quoted;
 
 /// Text from a card, a path, a waiver or a record, with control characters (a line break
 /// above all) and invisible characters shown as escapes: such text is data, and must never
@@ -40,27 +41,6 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A file's text as it is quoted: every control character but the line feed and the tab — a
-/// bare carriage return above all, which a CI log reader takes for a line break — becomes a
-/// space of the same byte length, so spans still point where they did and no quoted line can
-/// start a line of its own (nor move a terminal's cursor).
-fn quotable(source: &Arc<str>) -> Arc<str> {
-    let bytes = source.as_bytes();
-    let unsafe_at = |i: usize| {
-        let b = bytes[i];
-        (b < 0x20 && b != b'\n' && b != b'\t' && !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
-            || b == 0x7F
-    };
-    if !(0..bytes.len()).any(unsafe_at) {
-        return Arc::clone(source);
-    }
-    let cleaned: String = source
-        .char_indices()
-        .map(|(i, c)| if c.is_ascii() && unsafe_at(i) { ' ' } else { c })
-        .collect();
-    Arc::from(cleaned)
-}
-
 /// How to draw.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -76,7 +56,7 @@ struct Snippet {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<NamedSource<Quoted>>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -148,7 +128,7 @@ fn drawn(style: Style, snippet: &Snippet) -> io::Result<String> {
     Ok(text)
 }
 
-fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
+fn finding_snippet(quoted: &Quoted, f: &Finding) -> Snippet {
     let controls = if f.controls.is_empty() {
         String::new()
     } else {
@@ -204,10 +184,7 @@ fn finding_snippet(model: &ModelReport, f: &Finding) -> Snippet {
             (Severity::Warning, None) => miette::Severity::Warning,
         },
         help: Some(help).filter(|h| !h.is_empty()),
-        source: Some(NamedSource::new(
-            escape(&f.location.path),
-            quotable(&model.source),
-        )),
+        source: Some(NamedSource::new(escape(&f.location.path), quoted.clone())),
         labels,
     }
 }
@@ -230,7 +207,7 @@ fn render_diagnostic(
 ) -> io::Result<()> {
     let (source, labels) = match (&e.source, e.span, &e.path) {
         (Some(src), Some(s), Some(path)) => (
-            Some(NamedSource::new(escape(path), quotable(src))),
+            Some(NamedSource::new(escape(path), Quoted::new(src))),
             vec![LabeledSpan::new_primary_with_span(None, span(s))],
         ),
         _ => (None, Vec::new()),
@@ -263,13 +240,21 @@ fn plural(n: usize, one: &str) -> String {
 
 /// Draws the findings of every model, then one line per model and the total.
 pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
-    // Drawn on every core (a monorepo's run draws thousands), written in order.
-    let findings: Vec<(&ModelReport, &Finding)> = report
+    // Drawn on every core (a monorepo's run draws thousands), written in order; each card
+    // quoted once, whatever its findings.
+    let quoted: Vec<Option<Quoted>> = report
         .models
         .iter()
-        .flat_map(|m| m.findings.iter().map(move |f| (m, f)))
+        .map(|m| (!m.findings.is_empty()).then(|| Quoted::new(&m.source)))
         .collect();
-    for text in crate::spread::spread(&findings, |(m, f)| drawn(style, &finding_snippet(m, f))) {
+    let findings: Vec<(&Quoted, &Finding)> = report
+        .models
+        .iter()
+        .zip(&quoted)
+        .filter_map(|(m, q)| Some((q.as_ref()?, m)))
+        .flat_map(|(q, m)| m.findings.iter().map(move |f| (q, f)))
+        .collect();
+    for text in crate::spread::spread(&findings, |(q, f)| drawn(style, &finding_snippet(q, f))) {
         out.write_all(text?.as_bytes())?;
     }
     let rows = report

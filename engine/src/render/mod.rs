@@ -13,6 +13,7 @@ pub mod junit;
 pub mod log;
 pub mod markdown;
 pub mod policytest;
+mod quoted;
 pub mod sarif;
 pub mod soa;
 pub mod validate;
