@@ -446,6 +446,20 @@ fn a_changed_card_claiming_the_id_of_one_read_only_for_its_identity_is_caught() 
     std::fs::write(&index, "aimsgate card ids 1\nnot an entry\n").unwrap();
     let (code, again) = check(dir.path(), &["--changed-since", "main"]);
     assert_eq!((code, &again), (0, &doc));
+    // Under CI the index is neither read nor written (a fresh clone gains nothing from it; a
+    // reused workspace is where a planted one would last).
+    std::fs::remove_file(&index).unwrap();
+    let ci = Aimsgate::check(dir.path())
+        .json()
+        .staging()
+        .args(&["--changed-since", "main"])
+        .env("CI", "true")
+        .run();
+    assert_eq!((ci.code, &ci.json()), (0, &doc));
+    assert!(!index.exists(), "an index written under CI");
+    let (code, _) = check(dir.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 0);
+    assert!(index.exists(), "an index written on a developer's machine");
     // Every check below reads the unchanged cards' ids from the index the run before wrote.
     for id in ["first", "second", "third", "fourth", "fifth"] {
         write(

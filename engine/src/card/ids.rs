@@ -10,7 +10,12 @@
 //! `identity::declared_id`); a card whose id only reading it whole can tell is read whole.
 //!
 //! It lives in the repository's git directory (`aimsgate/ids`), where a change cannot put it,
-//! beside the refs and the index the run trusts already. A missing, unreadable, oversized or
+//! and holds the version of aimsgate that read the ids: another version's index is read as
+//! none, so a reading fixed in a later release is never answered by an older one. It is kept
+//! on a developer's machine only: under CI (`CI` set, as GitHub Actions, GitLab and the others
+//! set it) it is neither read nor written — a CI job's clone is fresh, so it would save nothing,
+//! and a workspace a runner reuses is where a file planted by an earlier job would outlive it
+//! (actions/checkout cleans the work tree, not `.git/`). A missing, unreadable, oversized or
 //! malformed index is as good as an empty one: it only costs time. It is written whole to a
 //! file of its own and renamed into place, so two runs at once leave one whole index, and a
 //! crash halfway leaves the old one.
@@ -25,8 +30,9 @@ use sha2::{Digest, Sha256};
 use super::Format;
 use crate::span::{Pos, Span};
 
-/// The first line of an index: what it is and the version of its format.
-const HEADER: &str = "aimsgate card ids 1";
+/// The first line of an index: what it is, the version of its format, and the version of
+/// aimsgate that read the ids.
+const HEADER: &str = concat!("aimsgate card ids 1 ", env!("CARGO_PKG_VERSION"));
 /// An index larger than this is not read (a repository of 100,000 cards writes ~12 MiB).
 const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -64,8 +70,15 @@ fn key(source: &str, format: Format) -> Key {
 }
 
 impl IdIndex {
-    /// The index kept at `file`, read if it is there and whole.
+    /// The index kept at `file`, read if it is there and whole; none under CI.
     pub fn open(file: PathBuf) -> IdIndex {
+        if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0") {
+            return IdIndex::default();
+        }
+        IdIndex::at(file)
+    }
+
+    fn at(file: PathBuf) -> IdIndex {
         let known = read(&file).unwrap_or_default();
         IdIndex {
             on: true,
@@ -159,13 +172,18 @@ fn parse(text: &str) -> Option<HashMap<Key, Entry>> {
     let mut out = HashMap::new();
     for line in lines {
         let mut fields = line.splitn(6, ' ');
-        let hex = fields.next()?;
+        let hex = fields.next()?.as_bytes();
+        let digit = |b: u8| match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        };
         let mut k = [0u8; 32];
         if hex.len() != 64 {
             return None;
         }
         for (i, byte) in k.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+            *byte = digit(hex[2 * i])? << 4 | digit(hex[2 * i + 1])?;
         }
         let mut num = || fields.next()?.parse::<usize>().ok();
         let (line, col, offset, end) = (num()?, num()?, num()?, num()?);
@@ -177,13 +195,14 @@ fn parse(text: &str) -> Option<HashMap<Key, Entry>> {
             start: Pos { line, col, offset },
             end,
         };
-        out.insert(
-            k,
-            Entry {
-                id: id.to_string(),
-                anchor,
-            },
-        );
+        let entry = Entry {
+            id: id.to_string(),
+            anchor,
+        };
+        // A key twice is not an index this code wrote.
+        if out.insert(k, entry).is_some() {
+            return None;
+        }
     }
     Some(out)
 }
@@ -228,18 +247,46 @@ fn write(file: &Path, entries: &HashMap<Key, Entry>) -> std::io::Result<()> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
+    let text = format(entries);
+    if text.len() as u64 > MAX_BYTES {
+        // The next run would not read it.
+        return Ok(());
+    }
+    forget_stale(dir);
     let temp = dir.join(format!(".ids.{}.{nanos}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     // Not synced: a file cut short by a crash fails its checksum and is read as no index.
     let result = options
         .open(&temp)
-        .and_then(|mut f| f.write_all(format(entries).as_bytes()));
+        .and_then(|mut f| f.write_all(text.as_bytes()));
     let result = result.and_then(|()| std::fs::rename(&temp, file));
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Removes what a run that crashed between writing the index and renaming it left: its file
+/// of its own, an hour old or more.
+fn forget_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let old = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= hour);
+        if name.starts_with(".ids.") && name.ends_with(".tmp") && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -308,6 +355,15 @@ mod tests {
         assert_eq!(parse(&bad_id), None);
         let bad_hex = resealed(&text.replacen(' ', "x ", 1));
         assert_eq!(parse(&bad_hex), None);
+        // Another version's index, even sealed, is none.
+        let other = resealed(&text.replacen(env!("CARGO_PKG_VERSION"), "0.0.0-other", 1));
+        assert_eq!(parse(&other), None);
+        // A key twice, or written other than in lower-case hex, is not an index this wrote.
+        let first = text.lines().nth(1).unwrap();
+        let twice = resealed(&text.replacen(first, &format!("{first}\n{first}"), 1));
+        assert_eq!(parse(&twice), None);
+        let upper = resealed(&text.replacen(&first[..64], &first[..64].to_uppercase(), 1));
+        assert_eq!(parse(&upper), None);
     }
 
     #[test]
@@ -315,7 +371,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("aimsgate-ids-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let file = dir.join("aimsgate").join("ids");
-        let first = IdIndex::open(file.clone());
+        let first = IdIndex::at(file.clone());
         let got = first.declared("text", Format::Markdown, || {
             Some(("m".into(), span(3, 20, 30)))
         });
@@ -323,7 +379,7 @@ mod tests {
         // Uncertain reads are not kept.
         assert_eq!(first.declared("other", Format::Markdown, || None), None);
         first.save();
-        let second = IdIndex::open(file.clone());
+        let second = IdIndex::at(file.clone());
         assert_eq!(second.known.len(), 1);
         let mut read = false;
         let hit = second.declared("text", Format::Markdown, || {
@@ -345,7 +401,7 @@ mod tests {
             std::fs::remove_file(&file).unwrap();
             let made = std::process::Command::new("mkfifo").arg(&file).status();
             assert!(made.unwrap().success());
-            assert!(IdIndex::open(file.clone()).known.is_empty());
+            assert!(IdIndex::at(file.clone()).known.is_empty());
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
