@@ -70,9 +70,14 @@ fn key(source: &str, format: Format) -> Key {
 }
 
 impl IdIndex {
+    /// Whether an index is kept at all: not under CI.
+    pub fn kept() -> bool {
+        !std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+    }
+
     /// The index kept at `file`, read if it is there and whole; none under CI.
     pub fn open(file: PathBuf) -> IdIndex {
-        if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0") {
+        if !IdIndex::kept() {
             return IdIndex::default();
         }
         IdIndex::at(file)

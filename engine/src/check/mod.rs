@@ -183,11 +183,12 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     let evaluator = Evaluator::new(pack, &options.request, evidence);
     let keys = &pack.card_keys;
     let budget = discover::Budget::default();
-    let repo = Repository::open(&root).ok();
     // The cards a change does not touch are read for their ids only: remembered by content
     // in the git directory from one run to the next.
-    let ids = match (&evidence.change, &repo) {
-        (Some(_), Some(repo)) => IdIndex::open(repo.commondir().join("aimsgate").join("ids")),
+    let ids = match &evidence.change {
+        Some(_) if IdIndex::kept() => Repository::open(&root)
+            .map(|r| IdIndex::open(r.commondir().join("aimsgate").join("ids")))
+            .unwrap_or_default(),
         _ => IdIndex::default(),
     };
     let judge_all = |candidates: &[discover::Candidate]| {
@@ -213,6 +214,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         .unzip()
     };
     ids.save();
+    let repo = Repository::open(&root).ok();
 
     let mut cards: Vec<&Seen> = Vec::new();
     for (outcome, candidate) in outcomes.iter().zip(&candidates) {
