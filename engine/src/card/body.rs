@@ -406,6 +406,14 @@ const BOILERPLATE: &[&str] = &[
     "more information needed",
 ];
 
+/// A phrase of each [`BOILERPLATE`] sentence.
+const BOILERPLATE_MARKS: &[&str] = &[
+    "information needed",
+    "use the code below",
+    "should be made aware",
+    "automatically generated",
+];
+
 /// Words that, opening a line, make it a note to write the text rather than the text.
 const NOTE_WORDS: &[&str] = &["tbd", "tba", "todo", "fixme", "xxx", "placeholder", "wip"];
 
@@ -439,7 +447,7 @@ fn says_something<'s>(lines: impl Iterator<Item = Line<'s>>) -> bool {
         } else {
             strip_line(line.text, &mut inside, &mut kept);
         }
-        words += count_words(&kept);
+        words += count_words(&kept, MIN_WORDS - words);
         // Enough said: the rest of the section need not be read.
         if words >= MIN_WORDS {
             return true;
@@ -493,9 +501,9 @@ fn strip_line(text: &str, inside: &mut Option<&'static str>, kept: &mut String) 
     kept.push_str(&text[from..]);
 }
 
-/// The words of one line that stand for something: not the template's placeholder or
-/// boilerplate, not `TBD`; `client.score(transaction)` is three words.
-fn count_words(text: &str) -> usize {
+/// The words of one line that stand for something, up to `most`: not the template's
+/// placeholder or boilerplate, not `TBD`; `client.score(transaction)` is three words.
+fn count_words(text: &str, most: usize) -> usize {
     if !text.chars().any(char::is_alphanumeric) {
         return 0;
     }
@@ -514,8 +522,8 @@ fn count_words(text: &str) -> usize {
     if first.is_some_and(|w| NOTE_WORDS.contains(&w)) {
         return 0;
     }
-    // Every boilerplate sentence holds one of these: a line with neither holds none.
-    if lower.contains("the model") || lower.contains("more information needed") {
+    // Every boilerplate sentence holds one of these: a line with none holds none.
+    if BOILERPLATE_MARKS.iter().any(|m| lower.contains(m)) {
         for b in BOILERPLATE {
             if lower.contains(b) {
                 lower = lower.replace(b, " ");
@@ -528,6 +536,7 @@ fn count_words(text: &str) -> usize {
         .filter(|w| !PLACEHOLDER_WORDS.contains(w))
         .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
+        .take(most)
         .count()
 }
 
@@ -536,19 +545,19 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    /// `count_words` looks for boilerplate only in lines holding one of two phrases: every
+    /// `count_words` looks for boilerplate only in lines holding one of its phrases: every
     /// sentence of it must hold one.
     #[test]
     fn every_boilerplate_sentence_holds_a_phrase_the_reader_looks_for() {
         for b in BOILERPLATE {
-            assert!(
-                b.contains("the model") || b.contains("more information needed"),
-                "{b}"
-            );
-            assert_eq!(count_words(b), 0, "{b}");
-            assert_eq!(count_words(&b.to_uppercase()), 0, "{b}");
+            assert!(BOILERPLATE_MARKS.iter().any(|m| b.contains(m)), "{b}");
+            assert_eq!(count_words(b, usize::MAX), 0, "{b}");
+            assert_eq!(count_words(&b.to_uppercase(), usize::MAX), 0, "{b}");
+            let around = format!("Trained on {b} our zoo");
+            assert_eq!(count_words(&around, usize::MAX), 4, "{around}");
         }
-        assert_eq!(count_words("Trained on the MODEL zoo"), 5);
+        assert_eq!(count_words("Trained on the MODEL zoo", usize::MAX), 5);
+        assert_eq!(count_words("Trained on the MODEL zoo", 3), 3);
     }
 
     fn documented(body: &str) -> Vec<(&'static str, bool, usize)> {

@@ -337,38 +337,64 @@ impl Keys {
 /// Checks every key of `node` (a mapping at `path`, such as `governance`) against `keys`, and
 /// below it every mapping and list item whose keys are known, adding an error per unknown key.
 pub fn check(node: &Node, keys: &Keys, path: &str, errors: &mut Vec<(Span, CardError)>) {
-    match &node.value {
-        Value::Map(entries) => {
-            for e in entries {
-                if !keys.knows(&e.key) {
-                    errors.push((e.key_span, CardError::Key(keys.unknown(&e.key, path))));
-                    continue;
-                }
-                if let Some(below) = keys.child(&e.key) {
-                    below.check_value(&e.value, &format!("{path}.{}", e.key), errors);
-                }
-            }
-        }
-        Value::Seq(_) | Value::Scalar { .. } => {}
-    }
+    keys.check_map(node, &|out: &mut String| out.push_str(path), errors);
+}
+
+/// Where a value stands (`governance.data.sources[0]`), written only for a message: most
+/// cards have no unknown key, and their paths need never be written.
+type At<'a> = &'a dyn Fn(&mut String);
+
+fn written(at: At<'_>) -> String {
+    let mut out = String::new();
+    at(&mut out);
+    out
 }
 
 impl Keys {
+    fn check_map(&self, node: &Node, at: At<'_>, errors: &mut Vec<(Span, CardError)>) {
+        match &node.value {
+            Value::Map(entries) => {
+                for e in entries {
+                    if !self.knows(&e.key) {
+                        errors.push((
+                            e.key_span,
+                            CardError::Key(self.unknown(&e.key, &written(at))),
+                        ));
+                        continue;
+                    }
+                    if let Some(below) = self.child(&e.key) {
+                        let here = |out: &mut String| {
+                            at(out);
+                            out.push('.');
+                            out.push_str(&e.key);
+                        };
+                        below.check_value(&e.value, &here, errors);
+                    }
+                }
+            }
+            Value::Seq(_) | Value::Scalar { .. } => {}
+        }
+    }
+
     /// Checks a value whose key is known: a mapping when keys are known below it, the items of a
     /// list when its items' keys are.
-    fn check_value(&self, value: &Node, path: &str, errors: &mut Vec<(Span, CardError)>) {
+    fn check_value(&self, value: &Node, at: At<'_>, errors: &mut Vec<(Span, CardError)>) {
         if self.open {
             return;
         }
         match &value.value {
             Value::Map(_) if !self.children.is_empty() && !self.children.contains_key("[]") => {
-                check(value, self, path, errors);
+                self.check_map(value, at, errors);
             }
             Value::Seq(items) => {
                 if let Some(item_keys) = self.children.get("[]") {
                     for (i, item) in items.iter().enumerate() {
                         if matches!(item.value, Value::Map(_)) {
-                            check(item, item_keys, &format!("{path}[{i}]"), errors);
+                            let here = |out: &mut String| {
+                                at(out);
+                                out.push_str(&format!("[{i}]"));
+                            };
+                            item_keys.check_map(item, &here, errors);
                         }
                     }
                 }
