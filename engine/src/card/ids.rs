@@ -400,6 +400,37 @@ mod tests {
             None
         });
         assert!(read);
+        // A directory, a link to a device, a file over the bound: no index, at once.
+        std::fs::remove_file(&file).unwrap();
+        std::fs::create_dir(&file).unwrap();
+        assert!(IdIndex::at(file.clone()).known.is_empty());
+        std::fs::remove_dir(&file).unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("/dev/zero", &file).unwrap();
+            assert!(IdIndex::at(file.clone()).known.is_empty());
+            std::fs::remove_file(&file).unwrap();
+        }
+        let big = std::fs::File::create(&file).unwrap();
+        big.set_len(MAX_BYTES + 1).unwrap();
+        assert!(IdIndex::at(file.clone()).known.is_empty());
+        // And the next save puts a whole index in place of any of them, removing what a run
+        // that crashed an hour ago left, and only that.
+        let stale = dir.join("aimsgate").join(".ids.1.2.tmp");
+        let fresh = dir.join("aimsgate").join(".ids.3.4.tmp");
+        std::fs::write(&fresh, "").unwrap();
+        let old = std::fs::File::create(&stale).unwrap();
+        let two_hours = std::time::Duration::from_secs(7200);
+        old.set_modified(std::time::SystemTime::now() - two_hours)
+            .unwrap();
+        let third = IdIndex::at(file.clone());
+        third.declared("text", Format::Markdown, || {
+            Some(("m".into(), span(3, 20, 30)))
+        });
+        third.save();
+        assert_eq!(IdIndex::at(file.clone()).known.len(), 1);
+        assert!(!stale.exists() && fresh.exists());
+        std::fs::write(&file, "").unwrap();
         // A FIFO where the index goes is not waited on.
         #[cfg(unix)]
         {
