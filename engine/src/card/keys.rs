@@ -340,63 +340,52 @@ pub fn check(node: &Node, keys: &Keys, path: &str, errors: &mut Vec<(Span, CardE
     keys.check_map(node, &|out: &mut String| out.push_str(path), errors);
 }
 
-/// Where a value stands (`governance.data.sources[0]`), written only for a message: most
-/// cards have no unknown key, and their paths need never be written.
+/// Writes where a value stands (`governance.data.sources[0]`): called only for a message, so
+/// a card without an unknown key never writes its paths.
 type At<'a> = &'a dyn Fn(&mut String);
-
-fn written(at: At<'_>) -> String {
-    let mut out = String::new();
-    at(&mut out);
-    out
-}
 
 impl Keys {
     fn check_map(&self, node: &Node, at: At<'_>, errors: &mut Vec<(Span, CardError)>) {
-        match &node.value {
-            Value::Map(entries) => {
-                for e in entries {
-                    if !self.knows(&e.key) {
-                        errors.push((
-                            e.key_span,
-                            CardError::Key(self.unknown(&e.key, &written(at))),
-                        ));
-                        continue;
-                    }
-                    if let Some(below) = self.child(&e.key) {
-                        let here = |out: &mut String| {
-                            at(out);
-                            out.push('.');
-                            out.push_str(&e.key);
-                        };
-                        below.check_value(&e.value, &here, errors);
-                    }
-                }
+        let Value::Map(entries) = &node.value else {
+            return;
+        };
+        for e in entries {
+            if !self.knows(&e.key) {
+                let mut path = String::new();
+                at(&mut path);
+                errors.push((e.key_span, CardError::Key(self.unknown(&e.key, &path))));
+            } else if let Some(below) = self.child(&e.key) {
+                below.check_value(
+                    &e.value,
+                    &|out| {
+                        at(out);
+                        out.push('.');
+                        out.push_str(&e.key)
+                    },
+                    errors,
+                );
             }
-            Value::Seq(_) | Value::Scalar { .. } => {}
         }
     }
 
     /// Checks a value whose key is known: a mapping when keys are known below it, the items of a
     /// list when its items' keys are.
     fn check_value(&self, value: &Node, at: At<'_>, errors: &mut Vec<(Span, CardError)>) {
-        if self.open {
-            return;
-        }
         match &value.value {
+            _ if self.open => {}
             Value::Map(_) if !self.children.is_empty() && !self.children.contains_key("[]") => {
                 self.check_map(value, at, errors);
             }
             Value::Seq(items) => {
-                if let Some(item_keys) = self.children.get("[]") {
-                    for (i, item) in items.iter().enumerate() {
-                        if matches!(item.value, Value::Map(_)) {
-                            let here = |out: &mut String| {
-                                at(out);
-                                out.push_str(&format!("[{i}]"));
-                            };
-                            item_keys.check_map(item, &here, errors);
-                        }
-                    }
+                let Some(item_keys) = self.children.get("[]") else {
+                    return;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let here = |out: &mut String| {
+                        at(out);
+                        out.push_str(&format!("[{i}]"));
+                    };
+                    item_keys.check_map(item, &here, errors);
                 }
             }
             _ => {}

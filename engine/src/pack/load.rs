@@ -69,7 +69,6 @@ impl Pack {
             }
         };
         let precompiled = precompiled.and_then(|p| p.schema_for(&schema_file.text));
-        let parsed = parse_policies(&files, whole);
         let (schema, schema_json) = match precompiled.map_or_else(
             || {
                 let schema = Schema::from_cedarschema_str(&schema_file.text)
@@ -109,6 +108,7 @@ impl Pack {
         let mut origin_of: HashMap<String, (usize, usize)> = HashMap::new();
         let mut warnings = Vec::new();
 
+        let parsed = parse_policies(&files, whole);
         for (file_index, file) in files.iter().enumerate() {
             let in_file = match &parsed[file_index] {
                 Parsed::NotPolicies => continue,
@@ -259,69 +259,52 @@ impl Pack {
             return Err(errors);
         }
 
-        let validation = match lint {
-            Lint::Known => None,
-            Lint::Attributes => {
-                Some(Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict))
+        // The embedded pack's validation is the test suite's (see `Lint::Known`).
+        if lint == Lint::Attributes {
+            let validation =
+                Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+            if whole
+                && (validation.validation_errors().next().is_some()
+                    || validation.validation_warnings().next().is_some())
+            {
+                return Pack::load_with(origin, files, None, false, lint);
             }
-        };
-        let Some(validation) = validation else {
-            return finish(Pack {
-                origin,
-                schema,
-                card_keys,
-                model_shape,
-                policies,
-                permit_set,
-                gates,
-                permits,
-                relevelled: Vec::new(),
-                files,
-                warnings,
-            });
-        };
-        if whole
-            && (validation.validation_errors().next().is_some()
-                || validation.validation_warnings().next().is_some())
-        {
-            return Pack::load_with(origin, files, None, false, lint);
-        }
-        for e in validation.validation_errors() {
-            let (file_index, _) = origin_of
-                .get(&e.policy_id().to_string())
-                .copied()
-                .unwrap_or((0, 0));
-            let file = &files[file_index];
-            errors.push(from_diagnostic(
-                &file.name,
-                &file.text,
-                e,
-                "does not validate against the schema: ",
-                |m| PackError::Validation(m).into(),
-            ));
-        }
-        // A pack Cedar warns about (an impossible policy, a `has` it cannot type) is never
-        // judged on cut entities: a warning may be a gate that would then never fire.
-        if validation.validation_warnings().next().is_some() {
-            model_shape = None;
-        }
-        for w in validation.validation_warnings() {
-            let (file_index, _) = origin_of
-                .get(&w.policy_id().to_string())
-                .copied()
-                .unwrap_or((0, 0));
-            let file = &files[file_index];
-            warnings.push(from_diagnostic(&file.name, &file.text, w, "", |m| {
-                PackError::Lint(m).into()
-            }));
+            // The file a policy came from.
+            let file_of =
+                |id: &PolicyId| &files[origin_of.get(&id.to_string()).map_or(0, |(i, _)| *i)];
+            for e in validation.validation_errors() {
+                let file = file_of(e.policy_id());
+                errors.push(from_diagnostic(
+                    &file.name,
+                    &file.text,
+                    e,
+                    "does not validate against the schema: ",
+                    |m| PackError::Validation(m).into(),
+                ));
+            }
+            // A pack Cedar warns about (an impossible policy, a `has` it cannot type) is never
+            // judged on cut entities: a warning may be a gate that would then never fire.
+            if validation.validation_warnings().next().is_some() {
+                model_shape = None;
+            }
+            for w in validation.validation_warnings() {
+                let file = file_of(w.policy_id());
+                warnings.push(from_diagnostic(&file.name, &file.text, w, "", |m| {
+                    PackError::Lint(m).into()
+                }));
+            }
         }
         if permits.is_empty() {
-            errors.push(no_permit(&origin));
+            errors.push(InputError::new(
+                Some(&origin),
+                PackError::NoPermit("the policy pack has no `permit` policy: every request would be denied without a reason".into()),
+            ).with_help("add a baseline permit for the lifecycle actions, as the default pack's `policies/baseline.cedar` does"));
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        finish(Pack {
+        gates.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Pack {
             origin,
             schema,
             card_keys,
@@ -335,22 +318,6 @@ impl Pack {
             warnings,
         })
     }
-}
-
-fn no_permit(origin: &str) -> InputError {
-    InputError::new(
-        Some(origin),
-        PackError::NoPermit("the policy pack has no `permit` policy: every request would be denied without a reason".into()),
-    ).with_help("add a baseline permit for the lifecycle actions, as the default pack's `policies/baseline.cedar` does")
-}
-
-/// The pack, once it has a permit, with its gates in id order.
-fn finish(mut pack: Pack) -> Result<Pack, Vec<InputError>> {
-    if pack.permits.is_empty() {
-        return Err(vec![no_permit(&pack.origin)]);
-    }
-    pack.gates.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(pack)
 }
 
 /// One file's policies, each with its offset in the file and its text, in file order.
