@@ -75,15 +75,8 @@ impl IdIndex {
         !std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
     }
 
-    /// The index kept at `file`, read if it is there and whole; none under CI.
+    /// The index kept at `file`, read if it is there and whole (when [`IdIndex::kept`]).
     pub fn open(file: PathBuf) -> IdIndex {
-        if !IdIndex::kept() {
-            return IdIndex::default();
-        }
-        IdIndex::at(file)
-    }
-
-    fn at(file: PathBuf) -> IdIndex {
         let known = read(&file).unwrap_or_default();
         IdIndex {
             on: true,
@@ -376,7 +369,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("aimsgate-ids-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let file = dir.join("aimsgate").join("ids");
-        let first = IdIndex::at(file.clone());
+        let first = IdIndex::open(file.clone());
         let got = first.declared("text", Format::Markdown, || {
             Some(("m".into(), span(3, 20, 30)))
         });
@@ -384,7 +377,7 @@ mod tests {
         // Uncertain reads are not kept.
         assert_eq!(first.declared("other", Format::Markdown, || None), None);
         first.save();
-        let second = IdIndex::at(file.clone());
+        let second = IdIndex::open(file.clone());
         assert_eq!(second.known.len(), 1);
         let mut read = false;
         let hit = second.declared("text", Format::Markdown, || {
@@ -403,17 +396,17 @@ mod tests {
         // A directory, a link to a device, a file over the bound: no index, at once.
         std::fs::remove_file(&file).unwrap();
         std::fs::create_dir(&file).unwrap();
-        assert!(IdIndex::at(file.clone()).known.is_empty());
+        assert!(IdIndex::open(file.clone()).known.is_empty());
         std::fs::remove_dir(&file).unwrap();
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink("/dev/zero", &file).unwrap();
-            assert!(IdIndex::at(file.clone()).known.is_empty());
+            assert!(IdIndex::open(file.clone()).known.is_empty());
             std::fs::remove_file(&file).unwrap();
         }
         let big = std::fs::File::create(&file).unwrap();
         big.set_len(MAX_BYTES + 1).unwrap();
-        assert!(IdIndex::at(file.clone()).known.is_empty());
+        assert!(IdIndex::open(file.clone()).known.is_empty());
         // And the next save puts a whole index in place of any of them, removing what a run
         // that crashed an hour ago left, and only that.
         let stale = dir.join("aimsgate").join(".ids.1.2.tmp");
@@ -423,12 +416,12 @@ mod tests {
         let two_hours = std::time::Duration::from_secs(7200);
         old.set_modified(std::time::SystemTime::now() - two_hours)
             .unwrap();
-        let third = IdIndex::at(file.clone());
+        let third = IdIndex::open(file.clone());
         third.declared("text", Format::Markdown, || {
             Some(("m".into(), span(3, 20, 30)))
         });
         third.save();
-        assert_eq!(IdIndex::at(file.clone()).known.len(), 1);
+        assert_eq!(IdIndex::open(file.clone()).known.len(), 1);
         assert!(!stale.exists() && fresh.exists());
         std::fs::write(&file, "").unwrap();
         // A FIFO where the index goes is not waited on.
@@ -437,7 +430,7 @@ mod tests {
             std::fs::remove_file(&file).unwrap();
             let made = std::process::Command::new("mkfifo").arg(&file).status();
             assert!(made.unwrap().success());
-            assert!(IdIndex::at(file.clone()).known.is_empty());
+            assert!(IdIndex::open(file.clone()).known.is_empty());
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
