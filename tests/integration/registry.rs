@@ -188,6 +188,25 @@ fn the_precompiled_schema_is_the_cedarschemas() {
     }
 }
 
+/// The embedded pack's policies are built on a run by code generated from Cedar's reading of
+/// their text (`engine/src/pack/embedded_policies.rs`); keep it current. Set AIMSGATE_BLESS=1
+/// to rewrite it.
+#[test]
+fn the_preparsed_policies_are_the_packs() {
+    let path = root().join("engine/src/pack/embedded_policies.rs");
+    let expected = aimsgate::pack::preparsed_source().expect("the embedded pack generates");
+    let written = std::fs::read_to_string(&path).unwrap_or_default();
+    if written != expected {
+        if std::env::var_os("AIMSGATE_BLESS").is_some() {
+            std::fs::write(&path, expected).expect("write embedded_policies.rs");
+        } else {
+            panic!(
+                "engine/src/pack/embedded_policies.rs is not generated from the embedded pack's policies; run `AIMSGATE_BLESS=1 cargo test --test integration registry::`"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_policy_file_is_embedded() {
     let pack = Pack::embedded().expect("the embedded pack loads");

@@ -108,7 +108,12 @@ impl Pack {
         let mut origin_of: HashMap<String, (usize, usize)> = HashMap::new();
         let mut warnings = Vec::new();
 
-        let parsed = parse_policies(&files, whole);
+        // The embedded pack on a run: its policies as generated from its text (see
+        // `preparsed`), when the text is the one they were generated from.
+        let preparsed = (lint == Lint::Known && whole)
+            .then(|| super::preparsed::parsed(&files))
+            .flatten();
+        let parsed = preparsed.unwrap_or_else(|| parse_policies(&files, whole));
         for (file_index, file) in files.iter().enumerate() {
             let in_file = match &parsed[file_index] {
                 Parsed::NotPolicies => continue,
@@ -321,7 +326,7 @@ impl Pack {
 }
 
 /// One file's policies, each with its offset in the file and its text, in file order.
-enum Parsed {
+pub(super) enum Parsed {
     NotPolicies,
     Errors(Vec<InputError>),
     Policies(Vec<(usize, String, Policy)>),
@@ -330,18 +335,12 @@ enum Parsed {
 /// Parses every `.cedar` file. All at once when that works (one parse of the whole pack is
 /// several times faster than one a file), and a file at a time otherwise, so that errors name
 /// their file and a policy never spans two files.
-fn parse_policies(files: &[PackFile], whole: bool) -> Vec<Parsed> {
-    let is_policy = |f: &PackFile| f.name.ends_with(".cedar");
-    let mut all = String::new();
-    let mut ranges = Vec::new();
-    for f in files.iter().filter(|_| whole) {
-        let start = all.len();
-        if is_policy(f) {
-            all.push_str(&f.text);
-            all.push('\n');
-        }
-        ranges.push(start..all.len());
-    }
+pub(super) fn parse_policies(files: &[PackFile], whole: bool) -> Vec<Parsed> {
+    let (all, ranges) = if whole {
+        joined(files)
+    } else {
+        (String::new(), Vec::new())
+    };
     if whole
         && let Ok(set) = PolicySet::from_str(&all)
         && set.templates().next().is_none()
@@ -350,7 +349,13 @@ fn parse_policies(files: &[PackFile], whole: bool) -> Vec<Parsed> {
         let mut whole = true;
         for p in set.policies() {
             let text = p.to_string();
-            let place = all.find(&text).and_then(|at| {
+            // Where Cedar read the policy (its text is that slice); searched for only when
+            // the location is missing or does not hold the text.
+            let at = AsRef::<cedar_policy_core::ast::Policy>::as_ref(p)
+                .loc()
+                .map(|loc| loc.start())
+                .filter(|&at| all.get(at..at + text.len()) == Some(text.as_str()));
+            let place = at.or_else(|| all.find(&text)).and_then(|at| {
                 ranges
                     .iter()
                     .position(|r| r.contains(&at) && at + text.len() <= r.end)
@@ -376,6 +381,26 @@ fn parse_policies(files: &[PackFile], whole: bool) -> Vec<Parsed> {
         }
     }
     files.iter().map(|f| parse_file(f, is_policy(f))).collect()
+}
+
+fn is_policy(f: &PackFile) -> bool {
+    f.name.ends_with(".cedar")
+}
+
+/// Every policy file's text, each followed by a line break, as one text; with the range each
+/// file (policies or not) takes in it.
+fn joined(files: &[PackFile]) -> (String, Vec<std::ops::Range<usize>>) {
+    let mut all = String::new();
+    let mut ranges = Vec::new();
+    for f in files {
+        let start = all.len();
+        if is_policy(f) {
+            all.push_str(&f.text);
+            all.push('\n');
+        }
+        ranges.push(start..all.len());
+    }
+    (all, ranges)
 }
 
 fn parse_file(file: &PackFile, is_policy: bool) -> Parsed {

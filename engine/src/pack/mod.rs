@@ -25,8 +25,10 @@ mod embedded {
 pub(crate) mod files;
 pub mod from_git;
 mod load;
+mod preparsed;
 mod schema;
 
+pub use preparsed::source as preparsed_source;
 pub use schema::precompiled_schema;
 
 pub use crate::report::Severity;
@@ -124,7 +126,7 @@ impl Pack {
         )
     }
 
-    fn embedded_pack_files() -> Vec<PackFile> {
+    pub(crate) fn embedded_pack_files() -> Vec<PackFile> {
         embedded::FILES
             .iter()
             .map(|(name, text)| PackFile {
