@@ -1,20 +1,21 @@
 //! Builds the Cedar request for a card and judges it against the pack, failing closed.
 //!
 //! The entity is built directly from the typed card (no JSON round trip), with the few derived
-//! attributes the schema documents. One authorization call over the pack tells which policies
-//! erred (every policy is evaluated) and, through Cedar's reasons, which gates fired; when some
-//! did, a second call over the permits alone tells whether one applies as well. The verdict
-//! follows Cedar's rule — any applicable forbid denies, no applicable permit
-//! denies — except that a gate of severity `warning` reports without blocking, and any policy
-//! that could not be evaluated makes the verdict an error: Cedar would skip it, and a skipped
-//! forbid is a gate that silently does not apply.
+//! attributes the schema documents. Every policy of the pack is evaluated by Cedar's evaluator,
+//! each policy's condition (its scope and `when`/`unless` clauses as one expression, as Cedar's
+//! authorizer forms it) built once per run rather than once per policy and card; that tells
+//! which gates fired, whether a permit applies, and which policies erred. The verdict follows
+//! Cedar's rule — any applicable forbid denies, no applicable permit denies — except that a gate
+//! of severity `warning` reports without blocking, and any policy that could not be evaluated
+//! makes the verdict an error: Cedar would skip it, and a skipped forbid is a gate that silently
+//! does not apply. A test holds this, card by card, to what Cedar's `Authorizer` answers.
 
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use cedar_policy::{
-    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, Request,
+    Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, Request,
     RestrictedExpression as Expr,
 };
 
@@ -33,7 +34,7 @@ mod context;
 mod entity;
 
 use attr::Attr;
-use cedar_policy_core::ast::Value;
+use cedar_policy_core::ast::{Literal, Value, ValueKind};
 use context::{git_record, github_record, review_record};
 use entity::{model_entity, shapes};
 
@@ -53,12 +54,36 @@ pub struct Prepared {
     pub entities: Entities,
 }
 
+/// One policy of the pack, ready to evaluate: what Cedar's authorizer evaluates for it.
+#[derive(Debug)]
+struct Condition {
+    /// The policy's id as Cedar shows it (in its reasons and errors).
+    id: String,
+    permit: bool,
+    /// The scope and the `when`/`unless` clauses as one expression.
+    expr: cedar_policy_core::ast::Expr,
+    /// The policy's slots (none: a pack holds static policies only).
+    slots: cedar_policy_core::ast::SlotEnv,
+}
+
+/// What the pack says of one card.
+#[derive(Debug, Default, PartialEq)]
+struct Judged {
+    /// The forbids whose condition holds.
+    fired: HashSet<String>,
+    /// Whether some permit's condition holds.
+    permitted: bool,
+    /// The policies that could not be evaluated, with Cedar's error, in the pack's order.
+    errors: Vec<(String, String)>,
+}
+
 /// Evaluates cards against one pack and one request; built once per run.
 #[derive(Debug)]
 pub struct Evaluator<'p> {
     pack: &'p Pack,
     evidence: &'p Evidence,
-    authorizer: Authorizer,
+    /// Every policy of the pack, in the order Cedar's authorizer evaluates them.
+    conditions: Vec<Condition>,
     action: Action,
     action_uid: EntityUid,
     principal: EntityUid,
@@ -138,7 +163,7 @@ impl<'p> Evaluator<'p> {
         let mut evaluator = Evaluator {
             pack,
             evidence,
-            authorizer: Authorizer::new(),
+            conditions: conditions(pack),
             action: spec.action,
             action_uid,
             principal,
@@ -274,48 +299,25 @@ impl<'p> Evaluator<'p> {
             Ok(r) => r,
             Err(m) => return (report, vec![error(m)]),
         };
-        let response =
-            self.authorizer
-                .is_authorized(&request.request, &self.pack.policies, &request.entities);
-        let errors: Vec<InputError> = response
-            .diagnostics()
-            .errors()
-            .map(|e| {
-                let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = e;
-                error(
-                    EvalError::Policy(format!(
-                        "policy `{}` could not be evaluated for this model, and a gate that cannot be evaluated cannot be trusted: {}",
-                        e.policy_id(),
-                        e.inner()
-                    ))
-                    .into(),
-                )
-            })
-            .collect();
+        let Judged {
+            fired,
+            permitted,
+            errors,
+        } = self.judge(&request);
         if !errors.is_empty() {
+            let errors = errors
+                .into_iter()
+                .map(|(id, e)| {
+                    error(
+                        EvalError::Policy(format!(
+                            "policy `{id}` could not be evaluated for this model, and a gate that cannot be evaluated cannot be trusted: {e}"
+                        ))
+                        .into(),
+                    )
+                })
+                .collect();
             return (report, errors);
         }
-        // Cedar's reason for a denial is every satisfied forbid (every fired gate), or nothing
-        // when no permit applies; for an allow, the satisfied permits. When gates fired, the
-        // permits alone say whether one applies as well.
-        let reason: HashSet<String> = response
-            .diagnostics()
-            .reason()
-            .map(|id| id.to_string())
-            .collect();
-        let fired: HashSet<&str> = reason
-            .iter()
-            .map(String::as_str)
-            .filter(|id| !self.pack.permits.contains(*id))
-            .collect();
-        let permitted = if fired.is_empty() {
-            !reason.is_empty()
-        } else {
-            self.authorizer
-                .is_authorized(&request.request, &self.pack.permit_set, &request.entities)
-                .decision()
-                == cedar_policy::Decision::Allow
-        };
         let mut findings: Vec<Finding> = self
             .pack
             .gates
@@ -333,6 +335,51 @@ impl<'p> Evaluator<'p> {
         report.findings = findings;
         (report, Vec::new())
     }
+}
+
+impl Evaluator<'_> {
+    /// Evaluates every policy of the pack for one card, as Cedar's authorizer does: a policy
+    /// applies when its condition is `true`, and one whose condition errs (or is not a
+    /// boolean) is an error.
+    fn judge(&self, prepared: &Prepared) -> Judged {
+        let request: &cedar_policy_core::ast::Request = prepared.request.as_ref();
+        let evaluator = cedar_policy_core::evaluator::Evaluator::new(
+            request.clone(),
+            prepared.entities.as_ref(),
+            cedar_policy_core::extensions::Extensions::all_available(),
+        );
+        let mut judged = Judged::default();
+        for c in &self.conditions {
+            // A condition is a conjunction (`&&` of the scope and the clauses), whose value
+            // Cedar makes a boolean or an error; anything else is an error all the same.
+            let value = evaluator.interpret(&c.expr, &c.slots);
+            match value.as_ref().map(Value::value_kind) {
+                Ok(ValueKind::Lit(Literal::Bool(true))) if c.permit => judged.permitted = true,
+                Ok(ValueKind::Lit(Literal::Bool(true))) => {
+                    judged.fired.insert(c.id.clone());
+                }
+                Ok(ValueKind::Lit(Literal::Bool(false))) => {}
+                Ok(_) => judged
+                    .errors
+                    .push((c.id.clone(), "its condition is not a boolean".into())),
+                Err(e) => judged.errors.push((c.id.clone(), e.to_string())),
+            }
+        }
+        judged
+    }
+}
+
+/// Every policy of the pack with its condition, in the order Cedar's authorizer takes them.
+fn conditions(pack: &Pack) -> Vec<Condition> {
+    let set: &cedar_policy_core::ast::PolicySet = pack.policies.as_ref();
+    set.policies()
+        .map(|p| Condition {
+            id: p.id().to_string(),
+            permit: p.effect() == cedar_policy_core::ast::Effect::Permit,
+            expr: p.condition(),
+            slots: p.env().clone(),
+        })
+        .collect()
 }
 
 /// An error with its causes, which Cedar keeps the specifics in.
@@ -446,6 +493,136 @@ mod tests {
         assert!(
             dated > 20,
             "cards with dated records were compared: {dated}"
+        );
+    }
+
+    /// What Cedar's `Authorizer` says of a card: the forbids among its reasons, whether a permit
+    /// applies (asked of the permits alone), and the errors it reports.
+    fn cedar_judged(evaluator: &Evaluator, prepared: &Prepared) -> Judged {
+        use cedar_policy::{AuthorizationError, Authorizer, PolicySet};
+        let pack = evaluator.pack;
+        let response =
+            Authorizer::new().is_authorized(&prepared.request, &pack.policies, &prepared.entities);
+        let errors = response
+            .diagnostics()
+            .errors()
+            .map(|e| {
+                let AuthorizationError::PolicyEvaluationError(e) = e;
+                (e.policy_id().to_string(), e.inner().to_string())
+            })
+            .collect();
+        let fired = response
+            .diagnostics()
+            .reason()
+            .map(|id| id.to_string())
+            .filter(|id| !pack.permits.contains(id))
+            .collect();
+        let permits = PolicySet::from_policies(
+            pack.policies
+                .policies()
+                .filter(|p| p.effect() == cedar_policy::Effect::Permit)
+                .cloned(),
+        )
+        .unwrap();
+        let permitted = Authorizer::new()
+            .is_authorized(&prepared.request, &permits, &prepared.entities)
+            .decision()
+            == cedar_policy::Decision::Allow;
+        Judged {
+            fired,
+            permitted,
+            errors,
+        }
+    }
+
+    fn evidences() -> Vec<Evidence> {
+        let none = Evidence::unavailable("test");
+        let mut tagged = none.clone();
+        let person = crate::evidence::git::Person {
+            name: "A".into(),
+            email: "a@example.com".into(),
+        };
+        tagged.git = Ok(crate::evidence::git::GitFacts {
+            root: Path::new("/r").to_path_buf(),
+            commit: "0".repeat(40),
+            author: person.clone(),
+            committer: person,
+            time: Instant::parse("2026-11-19").unwrap(),
+            signed: false,
+            trailers: vec!["Reviewed-by: B <b@example.com>".into()],
+            branch: Some("main".into()),
+            tags: vec!["fraud-detector-v2.3.0".into(), "v1.0.0".into()],
+            origin_head: Some("main".into()),
+            origin_url: None,
+        });
+        tagged.default_branch = Some("main".into());
+        tagged.policies_changed = true;
+        vec![none, tagged]
+    }
+
+    /// The pack judged policy by policy says of every card what Cedar's `Authorizer` says: the
+    /// same fired gates, whether a permit applies, and the same errors in the same order;
+    /// for the embedded pack, and for one whose gates err on some cards.
+    #[test]
+    fn every_card_is_judged_as_cedars_authorizer_judges_it() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut cards = Vec::new();
+        cards_under(&root, &mut cards);
+        assert!(cards.len() > 50, "the fixtures were read: {}", cards.len());
+        let embedded = Pack::embedded().unwrap();
+        let mut files = Pack::embedded_pack_files();
+        // Without the baseline: a permit that errs on some cards and one that applies to owned
+        // cards only; a gate that overflows on a card reporting two metrics or more, only when
+        // deploying (the scope is evaluated first).
+        files.retain(|f| !f.name.ends_with("baseline.cedar"));
+        files.push(crate::pack::PackFile {
+            name: "erring.cedar".into(),
+            text: Arc::from(
+                r#"@id("overflow") @control("A.6.2.4") @title("t") @help("h") @field("governance.owner")
+forbid (principal, action == Aims::Action::"deploy", resource)
+when { resource.performance_metric_count * 9223372036854775807 > 0 };
+@id("erring-permit")
+permit (principal, action, resource)
+when { resource.performance_metric_count * 9223372036854775807 > 1 };
+@id("owned")
+permit (principal, action, resource)
+when { resource has owner };
+"#,
+            ),
+        });
+        let erring = Pack::from_files("erring".into(), files).unwrap();
+        let specs = [
+            (Action::Deploy, Some("production")),
+            (Action::Deploy, Some("staging")),
+            (Action::Release, None),
+        ];
+        let (mut fired, mut unpermitted, mut erred) = (0, 0, 0);
+        for pack in [&embedded, &erring] {
+            for evidence in &evidences() {
+                for (action, environment) in specs {
+                    let spec = RequestSpec {
+                        action,
+                        environment: environment.map(str::to_string),
+                        now: Instant::parse("2026-11-20").unwrap(),
+                        actor: "someone".into(),
+                    };
+                    let evaluator = Evaluator::new(pack, &spec, evidence).unwrap();
+                    for card in &cards {
+                        let Ok(prepared) = evaluator.prepare(card) else {
+                            continue;
+                        };
+                        let ours = evaluator.judge(&prepared);
+                        assert_eq!(ours, cedar_judged(&evaluator, &prepared), "{}", card.path);
+                        fired += usize::from(!ours.fired.is_empty());
+                        unpermitted += usize::from(!ours.permitted);
+                        erred += usize::from(!ours.errors.is_empty());
+                    }
+                }
+            }
+        }
+        assert!(
+            fired > 100 && unpermitted > 10 && erred > 10,
+            "every outcome was compared: {fired} {unpermitted} {erred}"
         );
     }
 

@@ -101,7 +101,6 @@ impl Pack {
         let mut model_shape = schema_json.as_ref().and_then(Keys::model_shape);
         let mut errors = Vec::new();
         let mut policies = PolicySet::new();
-        let mut permit_set = PolicySet::new();
         let mut gates = Vec::new();
         let mut permits = HashSet::new();
         let mut seen: HashMap<String, String> = HashMap::new();
@@ -158,7 +157,6 @@ impl Pack {
                 match policy.effect() {
                     Effect::Permit => {
                         permits.insert(id.clone());
-                        push(&mut permit_set, keyed.clone(), &mut errors, &here);
                     }
                     Effect::Forbid => {
                         let missing: Vec<&str> = ["control", "title", "help", "field"]
@@ -315,7 +313,6 @@ impl Pack {
             card_keys,
             model_shape,
             policies,
-            permit_set,
             gates,
             permits,
             relevelled: Vec::new(),

@@ -85,10 +85,6 @@ pub struct Pack {
     pub model_shape: Option<Keys>,
     /// The pack as written, re-keyed by `@id`.
     pub policies: PolicySet,
-    /// The permit policies alone. Authorizing against [`Pack::policies`] names every
-    /// satisfied forbid when one is; only then, to know whether some permit also applies (a
-    /// request whose only findings are warnings is still allowed), is this set asked.
-    pub(crate) permit_set: PolicySet,
     /// The gates (forbid policies), sorted by id.
     pub gates: Vec<Gate>,
     /// Ids of the permit policies.
