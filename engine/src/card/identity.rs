@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::ids::IdIndex;
-use super::{Format, Keys, LINE_SEPARATORS, folder_name, invalid_id, parse, text_of, yaml_of};
+use super::{Format, Keys, find_line_separator, folder_name, invalid_id, parse, text_of, yaml_of};
 use crate::error::InputError;
 use crate::span::Span;
 use crate::yaml::{self, Limits, Value};
@@ -77,7 +77,7 @@ fn declared_id(source: &str, format: Format) -> Option<(String, Span)> {
         return None;
     }
     let (yaml_text, origin, anchor) = yaml_of(source, format).ok()??;
-    if yaml_text.contains(LINE_SEPARATORS) {
+    if find_line_separator(yaml_text).is_some() {
         return None;
     }
     let (id, _) = yaml::string_at(yaml_text, origin, &["governance", "id"])?;

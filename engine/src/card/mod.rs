@@ -225,6 +225,15 @@ pub(super) fn folder_name(file: &Path) -> String {
 /// and a comment for another, so a card holding one is refused.
 pub(super) const LINE_SEPARATORS: [char; 3] = ['\u{85}', '\u{2028}', '\u{2029}'];
 
+/// Where the first of [`LINE_SEPARATORS`] stands in `text`: none in ASCII text, which is
+/// told a word at a time rather than a character at a time.
+pub(super) fn find_line_separator(text: &str) -> Option<usize> {
+    if text.is_ascii() {
+        return None;
+    }
+    text.find(LINE_SEPARATORS)
+}
+
 /// The YAML of a card's text (its front matter, or the whole of a YAML or JSON card), where
 /// it starts in the file, and where a finding about the card as a whole points. `Ok(None)`
 /// for Markdown without front matter.
@@ -306,7 +315,7 @@ pub fn parse(
             ));
         }
     };
-    if let Some(at) = yaml_text.find(LINE_SEPARATORS) {
+    if let Some(at) = find_line_separator(yaml_text) {
         let offset = origin.offset + at;
         let c = yaml_text[at..].chars().next().unwrap_or(' ');
         return Err(err(
@@ -563,6 +572,20 @@ pub(super) fn first_line(source: &str, from: usize) -> Span {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
+
+    /// Each separator is found where it stands, after other non-ASCII text too; ASCII text and
+    /// non-ASCII text without one hold none.
+    #[test]
+    fn line_separators_are_found_wherever_they_stand() {
+        assert_eq!(find_line_separator("owner: x\nrisk_tier: high\n"), None);
+        assert_eq!(find_line_separator("owner: Zoë — ß\n"), None);
+        for sep in LINE_SEPARATORS {
+            for before in ["a: 1", "a: é", ""] {
+                let text = format!("{before}{sep}b: 2");
+                assert_eq!(find_line_separator(&text), Some(before.len()), "{text:?}");
+            }
+        }
+    }
 
     fn md(text: &str) -> Card {
         parse(
