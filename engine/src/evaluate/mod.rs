@@ -199,19 +199,32 @@ impl<'p> Evaluator<'p> {
     /// one with no governance (every optional attribute absent), and one whose records are
     /// present but empty (every optional nested field absent). Cedar's conformance rules are
     /// per attribute, and each attribute is always built with the same type, so a card's
-    /// entity conforms when these three do; cards then skip the per-card check.
+    /// entity conforms when these three do; cards then skip the per-card check. The embedded
+    /// schema's fit is the test suite's (the entities are the same on every run); the
+    /// request's context, made of the run's evidence, is checked on every run.
     fn check_shapes(&self) -> Result<(), Kind> {
-        let schema = &self.pack.schema;
         let resource =
             EntityUid::from_type_name_and_id(self.model_type.clone(), EntityId::new("shape"));
         Request::new(
             self.principal.clone(),
             self.action_uid.clone(),
-            resource.clone(),
+            resource,
             self.context.clone(),
-            Some(schema),
+            Some(&self.pack.schema),
         )
         .map_err(|e| PackError::Schema(format!("the request does not fit: {}", chain(&e))))?;
+        if self.pack.fits_engine {
+            return Ok(());
+        }
+        self.check_entity_shapes()
+    }
+
+    /// The entities of the three synthetic cards against the pack's schema (see
+    /// [`Evaluator::check_shapes`]).
+    fn check_entity_shapes(&self) -> Result<(), Kind> {
+        let schema = &self.pack.schema;
+        let resource =
+            EntityUid::from_type_name_and_id(self.model_type.clone(), EntityId::new("shape"));
         for (text, tag) in shapes::CARDS {
             let source: Arc<str> = Arc::from(*text);
             let card = crate::card::parse(
@@ -624,6 +637,49 @@ when { resource has owner };
             fired > 100 && unpermitted > 10 && erred > 10,
             "every outcome was compared: {fired} {unpermitted} {erred}"
         );
+    }
+
+    /// Every entity the builder makes fits the embedded schema, whatever the instant and the
+    /// release tag: what lets a run with the embedded pack skip the check. Checked against a
+    /// schema that lacks an attribute, the check fails (it is not vacuous).
+    #[test]
+    fn the_embedded_schema_fits_every_shape() {
+        let pack = Pack::embedded().unwrap();
+        assert!(pack.fits_engine);
+        for now in ["2026-11-20", "1970-01-01", "2199-12-31T23:59:59Z"] {
+            for evidence in &evidences() {
+                let spec = RequestSpec {
+                    action: Action::Deploy,
+                    environment: Some("production".into()),
+                    now: Instant::parse(now).unwrap(),
+                    actor: "someone".into(),
+                };
+                let evaluator = Evaluator::new(&pack, &spec, evidence).unwrap();
+                evaluator.check_entity_shapes().unwrap();
+            }
+        }
+        let mut files = Pack::embedded_pack_files();
+        let schema = files
+            .iter_mut()
+            .find(|f| f.name.ends_with(".cedarschema"))
+            .unwrap();
+        assert!(schema.text.contains("intended_use?: String,"));
+        schema.text = Arc::from(schema.text.replacen("intended_use?: String,", "", 1));
+        files.retain(|f| !f.name.contains("intended-use"));
+        let narrower = Pack::from_files("narrower".into(), files).unwrap();
+        assert!(!narrower.fits_engine);
+        let spec = RequestSpec {
+            action: Action::Deploy,
+            environment: None,
+            now: Instant::parse("2026-11-20").unwrap(),
+            actor: "someone".into(),
+        };
+        let evidence = Evidence::unavailable("test");
+        let evaluator = Evaluator {
+            conform: None,
+            ..Evaluator::new(&narrower, &spec, &evidence).unwrap()
+        };
+        assert!(evaluator.check_entity_shapes().is_err());
     }
 
     /// The full shape card of `check_shapes` holds every attribute path the builder produces

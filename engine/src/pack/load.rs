@@ -312,6 +312,7 @@ impl Pack {
             schema,
             card_keys,
             model_shape,
+            fits_engine: lint == Lint::Known,
             policies,
             gates,
             permits,

@@ -83,6 +83,9 @@ pub struct Pack {
     /// schema's JSON form is not known): what an entity keeps under a schema older than the
     /// engine's (a pack copied by an earlier `init --policies`).
     pub model_shape: Option<Keys>,
+    /// The schema is the embedded one, which every entity the engine builds fits (the test
+    /// `the_embedded_schema_fits_every_shape`): a run does not check the shapes again.
+    pub(crate) fits_engine: bool,
     /// The pack as written, re-keyed by `@id`.
     pub policies: PolicySet,
     /// The gates (forbid policies), sorted by id.
