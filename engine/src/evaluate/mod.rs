@@ -364,7 +364,8 @@ impl Evaluator<'_> {
         let mut judged = Judged::default();
         for c in &self.conditions {
             // A condition is a conjunction (`&&` of the scope and the clauses), whose value
-            // Cedar makes a boolean or an error; anything else is an error all the same.
+            // Cedar makes a boolean or an error: the branch for any other value cannot be
+            // taken, and would be an error all the same (never "does not apply").
             let value = evaluator.interpret(&c.expr, &c.slots);
             match value.as_ref().map(Value::value_kind) {
                 Ok(ValueKind::Lit(Literal::Bool(true))) if c.permit => judged.permitted = true,

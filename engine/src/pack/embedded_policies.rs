@@ -3,8 +3,8 @@
 
 use super::build::*;
 
-/// SHA-256 of the files' names and texts this was generated from.
-pub(super) const SOURCE_SHA256: &str = "2d5895549abcfeb29adfb2fb469b695114c81fdb00d7b8777437eb5e01289c5b";
+/// SHA-256 of the Cedar release and the files' names and texts this was generated from.
+pub(super) const SOURCE_SHA256: &str = "be73664a1821c3c339eef60815841581ef01362941a6401ddfb26ea37090669a";
 
 pub(super) fn policies() -> Option<Vec<Placed>> {
     Some(vec![

@@ -347,13 +347,7 @@ pub(super) fn parse_policies(files: &[PackFile], whole: bool) -> Vec<Parsed> {
         let mut whole = true;
         for p in set.policies() {
             let text = p.to_string();
-            // Where Cedar read the policy (its text is that slice); searched for only when
-            // the location is missing or does not hold the text.
-            let at = AsRef::<cedar_policy_core::ast::Policy>::as_ref(p)
-                .loc()
-                .map(|loc| loc.start())
-                .filter(|&at| all.get(at..at + text.len()) == Some(text.as_str()));
-            let place = at.or_else(|| all.find(&text)).and_then(|at| {
+            let place = place(p, &text, &all).and_then(|at| {
                 ranges
                     .iter()
                     .position(|r| r.contains(&at) && at + text.len() <= r.end)
@@ -379,6 +373,17 @@ pub(super) fn parse_policies(files: &[PackFile], whole: bool) -> Vec<Parsed> {
         }
     }
     files.iter().map(|f| parse_file(f, is_policy(f))).collect()
+}
+
+/// Where in `parsed` (the text Cedar read) the policy stands: where Cedar read it, so that
+/// two copies of one policy are each where they are; searched for only when the location is
+/// missing or does not hold the policy's text.
+fn place(policy: &Policy, text: &str, parsed: &str) -> Option<usize> {
+    AsRef::<cedar_policy_core::ast::Policy>::as_ref(policy)
+        .loc()
+        .map(|loc| loc.start())
+        .filter(|&at| parsed.get(at..at + text.len()) == Some(text))
+        .or_else(|| parsed.find(text))
 }
 
 fn is_policy(f: &PackFile) -> bool {
@@ -435,7 +440,7 @@ fn parse_file(file: &PackFile, is_policy: bool) -> Parsed {
         .policies()
         .map(|p| {
             let text = p.to_string();
-            (file.text.find(&text).unwrap_or(0), text, p.clone())
+            (place(p, &text, &file.text).unwrap_or(0), text, p.clone())
         })
         .collect();
     policies.sort_by_key(|(offset, _, _)| *offset);

@@ -347,6 +347,61 @@ mod tests {
         );
     }
 
+    /// Two copies of one policy are each where they stand: the second copy's duplicate id is
+    /// reported in its own file and line, whether the pack parses in one go or a file at a
+    /// time (when another file does not parse).
+    #[test]
+    fn a_policy_written_twice_is_reported_where_the_second_copy_stands() {
+        const GATE: &str = "@id(\"a\") forbid (principal, action, resource);\n";
+        for broken in [None, Some("forbid (")] {
+            let mut files = vec![
+                PackFile {
+                    name: "p/aims.cedarschema".into(),
+                    text: Arc::from(SCHEMA),
+                },
+                PackFile {
+                    name: "p/a.cedar".into(),
+                    text: Arc::from(format!("{PERMIT}{GATE}")),
+                },
+                PackFile {
+                    name: "p/b.cedar".into(),
+                    text: Arc::from(format!("// b\n\n{GATE}")),
+                },
+                PackFile {
+                    name: "p/c.cedar".into(),
+                    text: Arc::from(format!(
+                        "@id(\"c\") forbid (principal, action, resource);\n{GATE}// c\n{GATE}"
+                    )),
+                },
+            ];
+            if let Some(text) = broken {
+                files.push(PackFile {
+                    name: "p/z.cedar".into(),
+                    text: Arc::from(text),
+                });
+            }
+            let errors = Pack::from_files("test".into(), files).unwrap_err();
+            let duplicates: Vec<(Option<&str>, Option<usize>)> = errors
+                .iter()
+                .filter(|e| e.message().contains("duplicate policy id `a`"))
+                .map(|e| (e.path.as_deref(), e.line()))
+                .collect();
+            assert_eq!(
+                duplicates,
+                [
+                    (Some("p/b.cedar"), Some(3)),
+                    (Some("p/c.cedar"), Some(2)),
+                    (Some("p/c.cedar"), Some(4)),
+                ],
+                "{broken:?}"
+            );
+            assert_eq!(
+                errors.iter().any(|e| e.code() == "pack::syntax"),
+                broken.is_some()
+            );
+        }
+    }
+
     #[test]
     fn a_pack_without_permit_is_an_error() {
         let e = first_error("@id(\"a\") forbid (principal, action, resource);\n");

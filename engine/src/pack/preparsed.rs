@@ -6,7 +6,8 @@
 //! it and fails when it differs (`AIMSGATE_BLESS=1` rewrites it); the unit tests compare every
 //! policy it builds with Cedar's parse of the same text (the tree, its printed form, where it
 //! stands in its file); and on every run the text it was generated from is recognised by its
-//! SHA-256, so a pack whose text differs in any byte is parsed as any other pack is.
+//! SHA-256 (with the Cedar release that read it), so a pack whose text differs in any byte, or
+//! a Cedar that was not the one that read it, is parsed as any other pack is.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -53,10 +54,13 @@ pub(super) fn parsed(files: &[PackFile]) -> Option<Vec<Parsed>> {
     )
 }
 
-/// SHA-256 of the files' names and texts, each followed by a NUL (neither holds one).
+/// SHA-256 of the Cedar release that read the text, and of the files' names and texts, each
+/// followed by a NUL (none holds one): another Cedar may read the same text otherwise.
 fn fingerprint(files: &[PackFile]) -> String {
     use sha2::Digest;
     let mut hash = sha2::Sha256::new();
+    hash.update(cedar_policy::get_sdk_version().to_string());
+    hash.update([0]);
     for f in files {
         for part in [f.name.as_bytes(), f.text.as_bytes()] {
             hash.update(part);
@@ -245,7 +249,7 @@ pub fn source() -> Result<String, PackError> {
     );
     let _ = writeln!(
         out,
-        "/// SHA-256 of the files' names and texts this was generated from.\npub(super) const SOURCE_SHA256: &str = \"{}\";\n",
+        "/// SHA-256 of the Cedar release and the files' names and texts this was generated from.\npub(super) const SOURCE_SHA256: &str = \"{}\";\n",
         fingerprint(&files)
     );
     out.push_str("pub(super) fn policies() -> Option<Vec<Placed>> {\n    Some(vec![\n");
