@@ -69,25 +69,120 @@ pub fn find(text: &str) -> Result<Option<FrontMatter>, Unclosed> {
             Some(_) => return Ok(None),
         }
     };
-    let mut yaml_start = None;
-    for (s, e, n) in it {
-        let first = *yaml_start.get_or_insert((s, n));
-        if text[s..e].trim_end() == "---" {
+    // The YAML starts on the line after the opening one; a line that closes it starts with
+    // `---`, so only the lines that do (a search for "\n---") are looked at.
+    let Some((yaml_start, _, yaml_line)) = it.next() else {
+        return Err(Unclosed { open });
+    };
+    let mut at = yaml_start;
+    if !text[at..].starts_with("---") {
+        at = next_dashes(text, at).ok_or(Unclosed { open })?;
+    }
+    loop {
+        let rest = &text[at..];
+        let mut line = rest.find('\n').map_or(rest, |i| &rest[..i]);
+        line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim_end() == "---" {
             return Ok(Some(FrontMatter {
                 open,
-                yaml_start: first.0,
-                yaml_end: s,
-                yaml_line: first.1,
+                yaml_start,
+                yaml_end: at,
+                yaml_line,
             }));
         }
+        at = next_dashes(text, at).ok_or(Unclosed { open })?;
     }
-    Err(Unclosed { open })
+}
+
+/// The start of the first line after the one at `from` that begins with `---`.
+fn next_dashes(text: &str, from: usize) -> Option<usize> {
+    text[from..].find("\n---").map(|i| from + i + 1)
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// The front matter as the reading before the search for "\n---" found it: every line
+    /// after the opening one, in turn.
+    fn line_by_line(text: &str) -> Result<Option<FrontMatter>, Unclosed> {
+        let from = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut it = lines(text, from);
+        let open = loop {
+            match it.next() {
+                None => return Ok(None),
+                Some((s, e, _)) if text[s..e].trim().is_empty() => continue,
+                Some((s, e, n)) if text[s..e].trim() == "---" => {
+                    let col = text[s..e].len() - text[s..e].trim_start().len();
+                    break Span {
+                        start: Pos {
+                            line: n,
+                            col: col + 1,
+                            offset: s + col,
+                        },
+                        end: s + col + 3,
+                    };
+                }
+                Some(_) => return Ok(None),
+            }
+        };
+        let mut yaml_start = None;
+        for (s, e, n) in it {
+            let first = *yaml_start.get_or_insert((s, n));
+            if text[s..e].trim_end() == "---" {
+                return Ok(Some(FrontMatter {
+                    open,
+                    yaml_start: first.0,
+                    yaml_end: s,
+                    yaml_line: first.1,
+                }));
+            }
+        }
+        Err(Unclosed { open })
+    }
+
+    /// The search finds what reading every line finds, on texts built of awkward lines: a
+    /// closing line with trailing blanks, CR or a Unicode space, lines that start with `---`
+    /// and go on, indented ones, no final line break, CRLF, a byte-order mark.
+    #[test]
+    fn the_search_finds_what_reading_every_line_finds() {
+        let pieces = [
+            "---",
+            "--- ",
+            "---\r",
+            "---\u{3000}",
+            "---x",
+            "----",
+            " ---",
+            "a: 1",
+            "",
+            "\r",
+            "a: ---",
+            "#---",
+            "--- # c",
+            "\t---",
+            "…",
+            "------",
+            "---\u{3000}x",
+            "--- ---",
+        ];
+        let mut compared = 0;
+        for open in ["---", "\u{feff}---", "\n  \n---", "--- ", "# t"] {
+            for a in pieces {
+                for b in pieces {
+                    for sep in ["\n", "\r\n"] {
+                        for end in ["", sep] {
+                            let text = format!("{open}{sep}{a}{sep}{b}{end}");
+                            assert_eq!(find(&text), line_by_line(&text), "{text:?}");
+                            compared += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 5000, "{compared}");
+    }
 
     fn yaml(text: &str) -> (&str, usize) {
         let fm = find(text).unwrap().unwrap();
