@@ -36,3 +36,81 @@ pub(crate) fn hex(digest: &[u8]) -> String {
     }
     out
 }
+
+/// Whether `a` and `b` are at most `n` edits apart (Levenshtein, in characters). The
+/// difference in length and half the summed difference of their characters' counts (an edit
+/// changes at most two counts, by one each) bound the distance from below and settle most
+/// pairs without the distance's table.
+pub(crate) fn within_edits(a: &str, b: &str, n: usize) -> bool {
+    if a.chars().count().abs_diff(b.chars().count()) > n {
+        return false;
+    }
+    // One count per ASCII character, one for all others (merging counts keeps a lower bound).
+    let mut counts = [0i32; 129];
+    let bucket = |c: char| usize::try_from(u32::from(c)).map_or(128, |i| i.min(128));
+    for c in a.chars() {
+        counts[bucket(c)] += 1;
+    }
+    for c in b.chars() {
+        counts[bucket(c)] -= 1;
+    }
+    let apart: u32 = counts.iter().map(|c| c.unsigned_abs()).sum();
+    usize::try_from(apart.div_ceil(2)).is_ok_and(|bound| bound <= n)
+        && strsim::levenshtein(a, b) <= n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bounds never turn away a pair the distance admits, nor admit one it does not.
+    #[test]
+    fn within_edits_is_the_distance_bounded() {
+        let words = [
+            "",
+            "a",
+            "abc",
+            "kitten",
+            "sitting",
+            "governance",
+            "goverance",
+            "governnace",
+            "gouvernance",
+            "governanse",
+            "governance_",
+            "Governance",
+            "language",
+            "datasets",
+            "base_model",
+            "model-index",
+            "library_name",
+            "pipeline_tag",
+            "risk_tier",
+            "risktier",
+            "tier_risk",
+            "owner",
+            "ownr",
+            "onwer",
+            "intended_use",
+            "intended_uses",
+            "gövernance",
+            "gоvernance",
+            "ßcafé",
+            "cafés",
+            "日本語",
+            "日本",
+        ];
+        let mut admitted = 0;
+        for a in words {
+            for b in words {
+                for n in 0..4 {
+                    let expected = strsim::levenshtein(a, b) <= n;
+                    assert_eq!(within_edits(a, b, n), expected, "{a:?} {b:?} {n}");
+                    admitted += usize::from(expected && a != b);
+                }
+            }
+        }
+        assert!(admitted > 20, "{admitted}");
+        assert!(!within_edits("kitten", "sitting", 2) && within_edits("kitten", "sitting", 3));
+    }
+}

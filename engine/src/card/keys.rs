@@ -315,7 +315,7 @@ impl Keys {
         let near = self
             .children
             .keys()
-            .map(|k| (distance(&skeleton, k), k))
+            .map(|k| (strsim::levenshtein(&skeleton, k), k))
             .filter(|(d, k)| *d <= (k.len() / 3).max(2))
             .min();
         match near {
@@ -539,9 +539,7 @@ pub fn resembles(key: &str, target: &str) -> bool {
         return false;
     }
     let s = skeleton(key);
-    // The distance is at least the difference in length: most keys are far from `target`.
-    let lengths = s.chars().count().abs_diff(target.chars().count());
-    s == target || (lengths <= 2 && distance(&s, target) <= 2)
+    s == target || crate::chars::within_edits(&s, target, 2)
 }
 
 /// `key` with control and invisible characters shown as `\u{…}`, so a message shows what is
@@ -556,11 +554,6 @@ pub fn escape(key: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The Levenshtein distance between two strings, in characters.
-fn distance(a: &str, b: &str) -> usize {
-    strsim::levenshtein(a, b)
 }
 
 /// Whether every type named in `ty` is one `Keys::declare_all` can follow: a primitive or
@@ -667,12 +660,5 @@ mod tests {
             .cloned()
             .unwrap_or_default();
         assert!(items.knows("label") && !items.knows("passed"));
-    }
-
-    #[test]
-    fn distances() {
-        assert_eq!(distance("kitten", "sitting"), 3);
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("same", "same"), 0);
     }
 }
