@@ -50,6 +50,22 @@ pub fn card(data: &[u8]) {
     }
 }
 
+/// Bytes → YAML events: wherever the plain-subset reader takes a document (the whole text, or
+/// a Markdown card's front matter), its events are saphyr-parser's, spans included. Returns how
+/// many of the two the reader took.
+pub fn yaml(data: &[u8]) -> usize {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return 0;
+    };
+    let mut taken = usize::from(crate::yaml::quick_reads_as_saphyr(text));
+    if let Some(rest) = text.strip_prefix("---\n")
+        && let Some(end) = rest.find("\n---")
+    {
+        taken += usize::from(crate::yaml::quick_reads_as_saphyr(&rest[..=end]));
+    }
+    taken
+}
+
 /// Bytes → verdict under three requests, with the invariants of the gate.
 pub fn pipeline(pack: &Pack, data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -10,7 +10,7 @@
 //! a plain string, a value that is not a string, nesting past the tree's bound, or a syntax
 //! error (which the whole read reports at its line).
 
-use saphyr_parser::{Event, Parser};
+use saphyr_parser::Event;
 
 use super::offsets::Offsets;
 use super::scalar::resolve;
@@ -22,7 +22,7 @@ use crate::span::Span;
 /// `None` when only reading the whole document can tell.
 pub fn string_at(text: &str, origin: Origin, path: &[&str]) -> Option<(String, Span)> {
     let mut scan = Scan {
-        parser: Parser::new_from_str(text),
+        source: super::Source::new(text),
         max_depth: Limits::default().max_depth,
     };
     if !matches!(scan.next()?, Event::StreamStart)
@@ -76,13 +76,13 @@ pub fn string_at(text: &str, origin: Origin, path: &[&str]) -> Option<(String, S
 }
 
 struct Scan<'a> {
-    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    source: super::Source<'a>,
     max_depth: usize,
 }
 
 impl<'a> Scan<'a> {
     fn next_spanned(&mut self) -> Option<(Event<'a>, saphyr_parser::Span)> {
-        self.parser.next_event()?.ok()
+        self.source.next_event()?.ok()
     }
 
     fn next(&mut self) -> Option<Event<'a>> {

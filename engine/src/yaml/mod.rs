@@ -5,6 +5,11 @@
 //! laughs" card is an error, not a hang), duplicate keys (ambiguous governance is an error, never
 //! "last one wins"), and tags (only the YAML core schema is understood). Plain scalars resolve by
 //! the YAML 1.2 core schema; merge keys (`<<`) are honoured, explicit keys winning.
+//!
+//! The events come from [`Source`]: saphyr-parser's, or — for a document inside a plain subset
+//! that most model cards are written in — the very same events read line by line by
+//! [`quick`], at a fraction of the cost; `quick` leaves everything else, errors included, to
+//! saphyr-parser.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,6 +20,7 @@ use crate::span::{Pos, Span};
 
 mod find;
 mod offsets;
+mod quick;
 mod scalar;
 
 pub use find::string_at;
@@ -162,11 +168,36 @@ fn shown_tag(tag: &Tag) -> String {
     }
 }
 
+/// Whether the plain-subset reader ([`quick`]) takes `text`; where it does, its events must be
+/// exactly saphyr-parser's, spans included, and this panics naming the first that is not. For
+/// the `yaml` fuzz target and the tests.
+#[doc(hidden)]
+pub fn quick_reads_as_saphyr(text: &str) -> bool {
+    let Some(quick) = quick::events(text) else {
+        return false;
+    };
+    let mut parser = Parser::new_from_str(text);
+    for (i, expected) in quick.iter().enumerate() {
+        let saphyr = parser.next_event().map(|e| e.map_err(|e| e.to_string()));
+        assert_eq!(
+            saphyr.as_ref(),
+            Some(&Ok(expected.clone())),
+            "event {i} of {text:?}: saphyr-parser's, then the plain reader's"
+        );
+    }
+    let rest = parser.next_event();
+    assert!(
+        rest.is_none(),
+        "{text:?}: saphyr-parser goes on after the plain reader's last event: {rest:?}"
+    );
+    true
+}
+
 /// Parses one YAML (or JSON) document. `Ok(None)` for a document with no content at all.
 pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>, ParseError> {
     let mut builder = Builder {
         text,
-        parser: Parser::new_from_str(text),
+        source: Source::new(text),
         offsets: Offsets::new(text, origin),
         anchors: HashMap::new(),
         nodes: 0,
@@ -177,9 +208,32 @@ pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>,
     builder.document()
 }
 
+/// The events of a document: saphyr-parser's, or the same events read by [`quick`] when the
+/// document is inside its plain subset. Every YAML this crate reads goes through here.
+enum Source<'a> {
+    Saphyr(Box<Parser<'a, saphyr_parser::StrInput<'a>>>),
+    Quick(std::vec::IntoIter<(Event<'a>, saphyr_parser::Span)>),
+}
+
+impl<'a> Source<'a> {
+    fn new(text: &'a str) -> Self {
+        match quick::events(text) {
+            Some(events) => Source::Quick(events.into_iter()),
+            None => Source::Saphyr(Box::new(Parser::new_from_str(text))),
+        }
+    }
+
+    fn next_event(&mut self) -> Option<Result<(Event<'a>, saphyr_parser::Span), ScanError>> {
+        match self {
+            Source::Saphyr(parser) => parser.next_event(),
+            Source::Quick(events) => events.next().map(Ok),
+        }
+    }
+}
+
 struct Builder<'a> {
     text: &'a str,
-    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    source: Source<'a>,
     offsets: Offsets,
     /// Anchored nodes with the number of nodes and of text bytes each contains.
     anchors: HashMap<usize, (Node, usize, usize)>,
@@ -192,7 +246,7 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn next(&mut self) -> Result<(Event<'a>, Span), ParseError> {
-        match self.parser.next_event() {
+        match self.source.next_event() {
             Some(Ok((event, span))) => {
                 let span = self.offsets.span(&span);
                 self.last = span.start;
