@@ -5,7 +5,7 @@
 //! This is not a second YAML parser with its own opinion. [`events`] answers only for a
 //! document inside a narrow, unambiguous subset — ASCII, no tabs, block mappings of plain keys,
 //! block sequences, one-line plain and quoted scalars without escapes, one-line flow sequences
-//! of scalars — and there it gives exactly the events saphyr-parser gives, spans included (held
+//! and mappings of scalars — and there it gives exactly the events saphyr-parser gives, spans included (held
 //! to saphyr by a differential property test over generated and mutated documents, by every
 //! fixture, and by the `yaml` fuzz target). Anything else, and every error, is `None`: the
 //! caller reads the document with saphyr-parser, so what a card may say and every error message
@@ -31,33 +31,15 @@ const DEEPEST: usize = 100;
 /// The events saphyr-parser gives for `text`, when the document is inside the subset.
 pub(super) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
     let bytes = text.as_bytes();
-    if !bytes
-        .iter()
-        .all(|&b| b == b'\n' || (b' '..=b'~').contains(&b))
-    {
-        return None;
-    }
-    let last = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let end = end_marker(bytes);
     let mut reader = Reader {
         text,
         bytes,
-        events: Vec::with_capacity(bytes.len() / 16),
-        end,
-        // Saphyr closes the blocks deeper than the last line's end before it ends that line.
-        unended: (last < bytes.len())
-            .then(|| Marker::new(bytes.len(), end.line() - 1, bytes.len() - last)),
+        events: Vec::with_capacity(bytes.len() / 10),
+        end: Marker::default(),
+        unended: None,
     };
     reader.document().ok()?;
     Some(reader.events)
-}
-
-/// Where saphyr's stream ends: after the last character, at the start of the line after the
-/// last (a last line without its line break is ended as if it had one).
-fn end_marker(bytes: &[u8]) -> Marker {
-    let breaks = bytes.iter().filter(|&&b| b == b'\n').count();
-    let unended = usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
-    Marker::new(bytes.len(), breaks + 1 + unended, 0)
 }
 
 /// A line with content (neither blank nor only a comment).
@@ -111,23 +93,28 @@ impl<'a> Reader<'a> {
         self.bytes.get(pos).copied().unwrap_or(b'\n')
     }
 
-    /// The next line with content at or after byte `from` (the start of line `no`).
-    fn content_line(&self, mut from: usize, mut no: usize) -> Read<Option<Line>> {
-        while from < self.bytes.len() {
-            let end = self.bytes[from..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(self.bytes.len(), |i| from + i);
+    /// The next line with content at or after byte `from` (the start of line `no`). Every
+    /// byte of the text passes through here once, and must be printable ASCII or a line break.
+    fn content_line(&mut self, mut from: usize, mut no: usize) -> Read<Option<Line>> {
+        let bytes = self.bytes;
+        while from < bytes.len() {
+            let mut end = from;
+            while end < bytes.len() {
+                match bytes[end] {
+                    b'\n' => break,
+                    b' '..=b'~' => end += 1,
+                    _ => return Err(Bail),
+                }
+            }
             if end - from > LONGEST_LINE {
                 return Err(Bail);
             }
-            let indent = self.bytes[from..end]
+            let indent = bytes[from..end]
                 .iter()
                 .position(|&b| b != b' ')
                 .unwrap_or(end - from);
-            let first = self.byte(from + indent);
-            if from + indent < end && first != b'#' {
-                let text = &self.bytes[from..end];
+            if from + indent < end && bytes[from + indent] != b'#' {
+                let text = &bytes[from..end];
                 if indent == 0 && (text.starts_with(b"---") || text.starts_with(b"...")) {
                     return Err(Bail);
                 }
@@ -138,15 +125,33 @@ impl<'a> Reader<'a> {
                     end,
                 }));
             }
+            if end == bytes.len() {
+                // The last line, without a line break: saphyr closes the blocks deeper than
+                // where it ends before it ends the line.
+                self.unended = Some(Marker::new(end, no, end - from));
+            }
             from = end + 1;
             no += 1;
         }
+        // Saphyr's stream ends after the last character, at the start of the line after the
+        // last (a last line without its line break is ended as if it had one).
+        self.end = Marker::new(bytes.len(), no, 0);
         Ok(None)
     }
 
     /// The content line after `line`.
-    fn after(&self, line: &Line) -> Read<Option<Line>> {
+    fn after(&mut self, line: &Line) -> Read<Option<Line>> {
+        if line.end == self.bytes.len() {
+            // The last line, without a line break (see `content_line`).
+            self.unended = Some(self.at(line.end, line));
+        }
         self.content_line(line.end + 1, line.no + 1)
+    }
+
+    /// Whether `line` is a block sequence's entry: `-` then a space or its end.
+    fn is_entry(&self, line: &Line) -> bool {
+        let at = line.content();
+        self.bytes[at] == b'-' && matches!(self.byte(at + 1), b' ' | b'\n')
     }
 
     /// Where the block in `column` ends before `next`: at its first character, or at the end
@@ -193,15 +198,19 @@ impl<'a> Reader<'a> {
         if first == b'-' && matches!(self.byte(at + 1), b' ' | b'\n') {
             return Ok(Shape::Entry);
         }
-        if matches!(first, b'"' | b'\'' | b'[') {
+        if matches!(first, b'"' | b'\'' | b'[' | b'{') {
             // A quoted or flow key is not taken: what follows it must be a comment at most.
             return Ok(Shape::Scalar);
         }
         // A key: `:` followed by a space or the line's end, before any comment.
-        let mut i = at;
-        while i < line.end {
-            match self.bytes[i] {
-                b':' if matches!(self.byte(i + 1), b' ' | b'\n') => {
+        let mut from = at;
+        while let Some(p) = self.bytes[from..line.end]
+            .iter()
+            .position(|&b| b == b':' || b == b'#')
+        {
+            let i = from + p;
+            if self.bytes[i] == b':' {
+                if matches!(self.byte(i + 1), b' ' | b'\n') {
                     let key_end = self.bytes[at..i]
                         .iter()
                         .rposition(|&b| b != b' ')
@@ -211,10 +220,10 @@ impl<'a> Reader<'a> {
                     }
                     return Ok(Shape::Key { key_end, colon: i });
                 }
-                b'#' if self.bytes[i - 1] == b' ' => break,
-                _ => {}
+            } else if i > at && self.bytes[i - 1] == b' ' {
+                break;
             }
-            i += 1;
+            from = i + 1;
         }
         Ok(Shape::Scalar)
     }
@@ -256,10 +265,7 @@ impl<'a> Reader<'a> {
                 let below = self.after(&line)?;
                 match below {
                     Some(b) if b.indent > column => self.block(b, b.content(), depth + 1)?,
-                    Some(b)
-                        if b.indent == column
-                            && matches!(self.shape(&b, b.content())?, Shape::Entry) =>
-                    {
+                    Some(b) if b.indent == column && self.is_entry(&b) => {
                         self.sequence(b, true, depth + 1)?
                     }
                     _ => {
@@ -295,9 +301,6 @@ impl<'a> Reader<'a> {
         let mut line = first;
         let mut started = false;
         loop {
-            if !matches!(self.shape(&line, line.content())?, Shape::Entry) {
-                return Err(Bail);
-            }
             let dash = line.content();
             // Saphyr's entry token stands after the `-` and the spaces that follow it.
             let mut entry = skip_spaces(self.bytes, dash + 1, line.end);
@@ -331,10 +334,7 @@ impl<'a> Reader<'a> {
                 }
             };
             match next {
-                Some(n)
-                    if n.indent == column
-                        && matches!(self.shape(&n, n.content())?, Shape::Entry) =>
-                {
+                Some(n) if n.indent == column && self.is_entry(&n) => {
                     line = n;
                 }
                 Some(n) if n.indent > column || (n.indent == column && !indentless) => {
@@ -353,11 +353,11 @@ impl<'a> Reader<'a> {
             .push((Event::Scalar(text, style, 0, None), Span::new(from, to)));
     }
 
-    /// A value that starts at `at` and ends on its line: a scalar or a flow sequence, then
+    /// A value that starts at `at` and ends on its line: a scalar or a flow collection, then
     /// nothing but spaces and a comment.
     fn inline(&mut self, line: &Line, at: usize) -> Read<()> {
         let end = match self.bytes[at] {
-            b'[' => self.flow_sequence(line, at)?,
+            b'[' | b'{' => self.flow(line, at)?,
             b'"' | b'\'' => self.quoted(line, at, Context::Block)?,
             _ => {
                 let end = plain_end(self.bytes, at, line.end, Context::Block)?;
@@ -427,48 +427,81 @@ impl<'a> Reader<'a> {
         Ok(i + 1)
     }
 
-    /// A flow sequence of scalars closed on its line; returns where it ends.
-    fn flow_sequence(&mut self, line: &Line, at: usize) -> Read<usize> {
+    /// A flow sequence (`[`) or mapping (`{`) of scalars closed on its line, mapping keys plain
+    /// and each followed by `: `; returns where it ends.
+    fn flow(&mut self, line: &Line, at: usize) -> Read<usize> {
+        let (context, close, start, end) = match self.bytes[at] {
+            b'[' => (
+                Context::FlowSeq,
+                b']',
+                Event::SequenceStart(0, None),
+                Event::SequenceEnd,
+            ),
+            _ => (
+                Context::FlowMap,
+                b'}',
+                Event::MappingStart(0, None),
+                Event::MappingEnd,
+            ),
+        };
         let mut i = skip_spaces(self.bytes, at + 1, line.end);
-        self.events.push((
-            Event::SequenceStart(0, None),
-            Span::new(self.at(at, line), self.at(i, line)),
-        ));
-        let mut first = true;
-        loop {
-            match self.byte(i) {
-                b']' if first => break,
-                b'"' | b'\'' => i = self.quoted(line, i, Context::Flow)?,
-                _ => {
-                    let end = plain_end(self.bytes, i, line.end, Context::Flow)?;
-                    let (from, to) = (self.at(i, line), self.at(end, line));
+        self.events
+            .push((start, Span::new(self.at(at, line), self.at(i, line))));
+        if self.byte(i) != close {
+            loop {
+                if context == Context::FlowMap {
+                    let key_end = self.bytes[i..line.end]
+                        .iter()
+                        .position(|&b| b == b':')
+                        .map_or(line.end, |p| i + p);
+                    if key_end == i
+                        || self.byte(key_end + 1) != b' '
+                        || !self.plain_key(i, key_end)
+                        || self.bytes[key_end - 1] == b' '
+                    {
+                        return Err(Bail);
+                    }
+                    let (from, to) = (self.at(i, line), self.at(key_end, line));
                     self.push_scalar(
-                        Cow::Borrowed(&self.text[i..end]),
+                        Cow::Borrowed(&self.text[i..key_end]),
                         ScalarStyle::Plain,
                         from,
                         to,
                     );
-                    i = end;
+                    i = skip_spaces(self.bytes, key_end + 1, line.end);
                 }
-            }
-            first = false;
-            i = skip_spaces(self.bytes, i, line.end);
-            match self.byte(i) {
-                b']' => break,
-                b',' => {
-                    i = skip_spaces(self.bytes, i + 1, line.end);
-                    if self.byte(i) == b']' {
-                        return Err(Bail);
+                i = match self.byte(i) {
+                    b'"' | b'\'' => self.quoted(line, i, context)?,
+                    _ => {
+                        let end = plain_end(self.bytes, i, line.end, context)?;
+                        let (from, to) = (self.at(i, line), self.at(end, line));
+                        self.push_scalar(
+                            Cow::Borrowed(&self.text[i..end]),
+                            ScalarStyle::Plain,
+                            from,
+                            to,
+                        );
+                        end
                     }
+                };
+                i = skip_spaces(self.bytes, i, line.end);
+                match self.byte(i) {
+                    b if b == close => break,
+                    b',' => {
+                        i = skip_spaces(self.bytes, i + 1, line.end);
+                        if self.byte(i) == close {
+                            return Err(Bail);
+                        }
+                    }
+                    _ => return Err(Bail),
                 }
-                _ => return Err(Bail),
             }
         }
         let (from, to) = (
             self.at(i, line),
             self.token_end(line, i + 1, Context::Block),
         );
-        self.events.push((Event::SequenceEnd, Span::new(from, to)));
+        self.events.push((end, Span::new(from, to)));
         Ok(i + 1)
     }
 }
@@ -483,12 +516,16 @@ fn skip_spaces(bytes: &[u8], mut i: usize, end: usize) -> usize {
 #[derive(Clone, Copy, PartialEq)]
 enum Context {
     Block,
-    Flow,
+    FlowSeq,
+    FlowMap,
 }
 
 /// Where a one-line plain scalar starting at `at` ends (its trailing spaces left out), when
 /// it is one this reader takes.
 fn plain_end(bytes: &[u8], at: usize, line_end: usize, context: Context) -> Read<usize> {
+    if at >= line_end {
+        return Err(Bail);
+    }
     let first = bytes[at];
     let starts = first.is_ascii_alphanumeric()
         || matches!(first, b'_' | b'.' | b'/' | b'(' | b'~' | b'+' | b'$' | b'=')
@@ -508,8 +545,19 @@ fn plain_end(bytes: &[u8], at: usize, line_end: usize, context: Context) -> Read
             (_, b':') if matches!(bytes.get(i + 1), None | Some(b' ' | b'\n')) => {
                 return Err(Bail);
             }
-            (Context::Flow, b',' | b']') => break,
-            (Context::Flow, b'[' | b'{' | b'}' | b':' | b'#' | b'"' | b'\'') => return Err(Bail),
+            (Context::FlowSeq | Context::FlowMap, b'-')
+                if matches!(bytes.get(i + 1), Some(b',' | b'[' | b']' | b'{' | b'}')) =>
+            {
+                // Saphyr rejects a `-` before a flow indicator inside a flow collection.
+                return Err(Bail);
+            }
+            (Context::FlowSeq, b',' | b']') | (Context::FlowMap, b',' | b'}') => break,
+            (
+                Context::FlowSeq | Context::FlowMap,
+                b'[' | b']' | b'{' | b'}' | b':' | b'#' | b'"' | b'\'',
+            ) => {
+                return Err(Bail);
+            }
             _ => {}
         }
         if b != b' ' {
@@ -549,6 +597,12 @@ mod tests {
 
     /// Values the reader takes.
     const PLAIN_VALUES: &[&str] = &[
+        "{metric: precision, threshold: 0.5, direction: at_least}",
+        "{}",
+        "{ }",
+        "{ b: c ,d: \"e\" }",
+        "{a: 'x'}",
+        "{a:  b}",
         "x",
         "hello world",
         "1.3.2",
@@ -594,6 +648,22 @@ mod tests {
 
     /// Values at and past the subset's edges: what saphyr reads (or rejects) otherwise.
     const EDGE_VALUES: &[&str] = &[
+        "{b: }",
+        "{b}",
+        "{\"b\": c}",
+        "{b:c}",
+        "{b: c,}",
+        "{b: [c]}",
+        "{b : c}",
+        "{a: b, a: c}",
+        "{a: b} x",
+        "{a: b]",
+        "[a}",
+        "{a: b c: d}",
+        "{a: -}",
+        "{-a: b}",
+        "{a: b #c}",
+        "{a: b}#c",
         "-",
         "- x",
         "a: b",
@@ -875,7 +945,7 @@ mod tests {
             "a: |\n  text\n",
             "a: &x b\nc: *x\n",
             "a: !!str b\n",
-            "a: {b: c}\n",
+            "a: {b: [c]}\n",
             "a: hello\n  world\n",
             "a: \"two\n  lines\"\n",
             "a: \"esc\\n\"\n",
