@@ -28,9 +28,11 @@ pub struct PerCard {
     pub text_to_verdict: f64,
     /// Card text → typed card (front matter, YAML, governance).
     pub parse: f64,
-    /// … of which saphyr-parser's event stream over the front matter, and nothing else: the
-    /// floor of any reading on this parser.
+    /// … of which the front matter's events, and nothing else: the plain reader's where it
+    /// takes the document, saphyr-parser's otherwise (`yaml::count_events`).
     pub events: f64,
+    /// saphyr-parser's event stream over the same front matter, for comparison.
+    pub saphyr: f64,
     /// … of which the positioned tree (events included).
     pub tree: f64,
     /// Typed card → verdict.
@@ -146,7 +148,7 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
     }
 
     let authorizer = cedar_policy::Authorizer::new();
-    let mut m: [Vec<f64>; 9] = Default::default();
+    let mut m: [Vec<f64>; 10] = Default::default();
     for _ in 0..rounds {
         m[0].push(per_item(n, || {
             for t in &texts {
@@ -180,6 +182,11 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
             }
         }));
         m[6].push(per_item(n, || {
+            for (text, _) in &yaml {
+                black_box(yaml::count_events(text));
+            }
+        }));
+        m[9].push(per_item(n, || {
             for (text, _) in &yaml {
                 let mut parser = saphyr_parser::Parser::new_from_str(text);
                 while let Some(Ok(event)) = parser.next_event() {
@@ -215,6 +222,7 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
         events,
         tree,
         prepare,
+        saphyr,
     ] = m;
     Ok(PerCard {
         cards: n,
@@ -223,6 +231,7 @@ pub fn measure(dir: &Path, n: usize, rounds: usize) -> Result<PerCard, String> {
         text_to_verdict: median(ours),
         parse: median(parse),
         events: median(events),
+        saphyr: median(saphyr),
         tree: median(tree),
         evaluate: median(evaluate),
         prepare: median(prepare),

@@ -185,7 +185,8 @@ fn run(args: &[String]) -> Result<(), String> {
          | aimsgate: card text → verdict | {:.1} µs | {:.2}× |\n\
          | … of which card text → typed card (front matter, YAML, governance) | {:.1} µs | {:.2}× |\n\
          | … … of which the positioned YAML tree of the front matter | {:.1} µs | {:.2}× |\n\
-         | … … … of which saphyr-parser's event stream alone | {:.1} µs | {:.2}× |\n\
+         | … … … of which the events alone (the plain reader's; saphyr-parser's where it declines) | {:.1} µs | {:.2}× |\n\
+         | saphyr-parser's event stream over the same front matter, for comparison | {:.1} µs | {:.2}× |\n\
          | … of which typed card → verdict (entity, request, authorize, findings) | {:.1} µs | {:.2}× |\n\
          | … … of which the Cedar entity and request | {:.1} µs | {:.2}× |\n\
          | raw Cedar `is_authorized`, pre-built request and entities | {:.1} µs | 1.00× |\n\
@@ -201,6 +202,8 @@ fn run(args: &[String]) -> Result<(), String> {
         p.tree / p.raw_is_authorized,
         p.events,
         p.events / p.raw_is_authorized,
+        p.saphyr,
+        p.saphyr / p.raw_is_authorized,
         p.evaluate,
         p.evaluate / p.raw_is_authorized,
         p.prepare,

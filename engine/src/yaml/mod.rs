@@ -168,6 +168,18 @@ fn shown_tag(tag: &Tag) -> String {
     }
 }
 
+/// The events of `text` as every reader here gets them (the plain reader's, or saphyr-parser's),
+/// read and dropped; how many there were. For the benchmark's "events alone" measurement.
+#[doc(hidden)]
+pub fn count_events(text: &str) -> usize {
+    let mut source = Source::new(text);
+    let mut n = 0;
+    while let Some(Ok(_)) = source.next_event() {
+        n += 1;
+    }
+    n
+}
+
 /// Whether the plain-subset reader ([`quick`]) takes `text`; where it does, its events must be
 /// exactly saphyr-parser's, spans included, and this panics naming the first that is not. For
 /// the `yaml` fuzz target and the tests.

@@ -28,9 +28,17 @@ const LONGEST_LINE: usize = 1000;
 /// Deepest nesting the reader takes (the tree's own bound is lower; past it saphyr reads).
 const DEEPEST: usize = 100;
 
+/// Longest document the reader takes. Its events are gathered before the tree is built (and
+/// its bounds apply), so this bounds what they can cost: at most one event for every two
+/// bytes, about 18 MB. Model cards are a few KB; saphyr reads longer documents as a stream.
+const LONGEST_TEXT: usize = 256 * 1024;
+
 /// The events saphyr-parser gives for `text`, when the document is inside the subset.
 pub(super) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
     let bytes = text.as_bytes();
+    if bytes.len() > LONGEST_TEXT {
+        return None;
+    }
     let mut reader = Reader {
         text,
         bytes,
@@ -956,6 +964,8 @@ mod tests {
             "- - x\n",
             "just a scalar\n",
             "[a, b]\n",
+            // Past the longest text it takes: saphyr streams it, and the tree's bounds stop it.
+            "-\n".repeat(200_000).as_str(),
         ] {
             assert!(events(text).is_none(), "{text:?} is read");
         }
