@@ -49,25 +49,9 @@ fn lines(text: &str, from: usize) -> impl Iterator<Item = (usize, usize, usize)>
 
 /// Finds the front matter; `Ok(None)` when the file has none.
 pub fn find(text: &str) -> Result<Option<FrontMatter>, Unclosed> {
-    let from = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut it = lines(text, from);
-    let open = loop {
-        match it.next() {
-            None => return Ok(None),
-            Some((s, e, _)) if text[s..e].trim().is_empty() => continue,
-            Some((s, e, n)) if text[s..e].trim() == "---" => {
-                let col = text[s..e].len() - text[s..e].trim_start().len();
-                break Span {
-                    start: Pos {
-                        line: n,
-                        col: col + 1,
-                        offset: s + col,
-                    },
-                    end: s + col + 3,
-                };
-            }
-            Some(_) => return Ok(None),
-        }
+    let mut it = lines(text, if text.starts_with('\u{feff}') { 3 } else { 0 });
+    let Some(open) = opening(text, &mut it) else {
+        return Ok(None);
     };
     // The YAML starts on the line after the opening one; a line that closes it starts with
     // `---`, so only the lines that do (a search for "\n---") are looked at.
@@ -94,6 +78,29 @@ pub fn find(text: &str) -> Result<Option<FrontMatter>, Unclosed> {
     }
 }
 
+/// The opening `---` line, after blank ones; `None` when the first other line is not one.
+fn opening(text: &str, it: &mut impl Iterator<Item = (usize, usize, usize)>) -> Option<Span> {
+    for (s, e, n) in it {
+        let line = &text[s..e];
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.trim() != "---" {
+            return None;
+        }
+        let col = line.len() - line.trim_start().len();
+        return Some(Span {
+            start: Pos {
+                line: n,
+                col: col + 1,
+                offset: s + col,
+            },
+            end: s + col + 3,
+        });
+    }
+    None
+}
+
 /// The start of the first line after the one at `from` that begins with `---`.
 fn next_dashes(text: &str, from: usize) -> Option<usize> {
     text[from..].find("\n---").map(|i| from + i + 1)
@@ -107,25 +114,9 @@ mod tests {
     /// The front matter as the reading before the search for "\n---" found it: every line
     /// after the opening one, in turn.
     fn line_by_line(text: &str) -> Result<Option<FrontMatter>, Unclosed> {
-        let from = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        let mut it = lines(text, from);
-        let open = loop {
-            match it.next() {
-                None => return Ok(None),
-                Some((s, e, _)) if text[s..e].trim().is_empty() => continue,
-                Some((s, e, n)) if text[s..e].trim() == "---" => {
-                    let col = text[s..e].len() - text[s..e].trim_start().len();
-                    break Span {
-                        start: Pos {
-                            line: n,
-                            col: col + 1,
-                            offset: s + col,
-                        },
-                        end: s + col + 3,
-                    };
-                }
-                Some(_) => return Ok(None),
-            }
+        let mut it = lines(text, if text.starts_with('\u{feff}') { 3 } else { 0 });
+        let Some(open) = opening(text, &mut it) else {
+            return Ok(None);
         };
         let mut yaml_start = None;
         for (s, e, n) in it {

@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
+use saphyr_parser::{Event, ScalarStyle, ScanError, Tag};
 
 use crate::error::YamlError;
 use crate::span::{Pos, Span};
@@ -22,11 +22,14 @@ mod find;
 mod offsets;
 mod quick;
 mod scalar;
+mod source;
 
 pub use find::string_at;
+pub use source::{count_events, quick_reads_as_saphyr};
 
 use offsets::Offsets;
 use scalar::resolve;
+use source::Source;
 
 /// What a scalar resolved to under the YAML 1.2 core schema.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,43 +171,6 @@ fn shown_tag(tag: &Tag) -> String {
     }
 }
 
-/// The events of `text` as every reader here gets them (the plain reader's, or saphyr-parser's),
-/// read and dropped; how many there were. For the benchmark's "events alone" measurement.
-#[doc(hidden)]
-pub fn count_events(text: &str) -> usize {
-    let mut source = Source::new(text);
-    let mut n = 0;
-    while let Some(Ok(_)) = source.next_event() {
-        n += 1;
-    }
-    n
-}
-
-/// Whether the plain-subset reader ([`quick`]) takes `text`; where it does, its events must be
-/// exactly saphyr-parser's, spans included, and this panics naming the first that is not. For
-/// the `yaml` fuzz target and the tests.
-#[doc(hidden)]
-pub fn quick_reads_as_saphyr(text: &str) -> bool {
-    let Some(quick) = quick::events(text) else {
-        return false;
-    };
-    let mut parser = Parser::new_from_str(text);
-    for (i, expected) in quick.iter().enumerate() {
-        let saphyr = parser.next_event().map(|e| e.map_err(|e| e.to_string()));
-        assert_eq!(
-            saphyr.as_ref(),
-            Some(&Ok(expected.clone())),
-            "event {i} of {text:?}: saphyr-parser's, then the plain reader's"
-        );
-    }
-    let rest = parser.next_event();
-    assert!(
-        rest.is_none(),
-        "{text:?}: saphyr-parser goes on after the plain reader's last event: {rest:?}"
-    );
-    true
-}
-
 /// Parses one YAML (or JSON) document. `Ok(None)` for a document with no content at all.
 pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>, ParseError> {
     let mut builder = Builder {
@@ -218,29 +184,6 @@ pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>,
         last: Pos::default(),
     };
     builder.document()
-}
-
-/// The events of a document: saphyr-parser's, or the same events read by [`quick`] when the
-/// document is inside its plain subset. Every YAML this crate reads goes through here.
-enum Source<'a> {
-    Saphyr(Box<Parser<'a, saphyr_parser::StrInput<'a>>>),
-    Quick(std::vec::IntoIter<(Event<'a>, saphyr_parser::Span)>),
-}
-
-impl<'a> Source<'a> {
-    fn new(text: &'a str) -> Self {
-        match quick::events(text) {
-            Some(events) => Source::Quick(events.into_iter()),
-            None => Source::Saphyr(Box::new(Parser::new_from_str(text))),
-        }
-    }
-
-    fn next_event(&mut self) -> Option<Result<(Event<'a>, saphyr_parser::Span), ScanError>> {
-        match self {
-            Source::Saphyr(parser) => parser.next_event(),
-            Source::Quick(events) => events.next().map(Ok),
-        }
-    }
 }
 
 struct Builder<'a> {

@@ -258,15 +258,7 @@ impl<'a> Reader<'a> {
             let Shape::Key { key_end, colon } = self.shape(&line, at)? else {
                 return Err(Bail);
             };
-            self.events.push((
-                Event::Scalar(
-                    Cow::Borrowed(&self.text[at..key_end]),
-                    ScalarStyle::Plain,
-                    0,
-                    None,
-                ),
-                Span::new(self.at(at, &line), self.at(key_end, &line)),
-            ));
+            self.push_plain(&line, at, key_end);
             let value = skip_spaces(self.bytes, colon + 1, line.end);
             let next = if value == line.end || self.bytes[value] == b'#' {
                 // The value is on the lines below, or empty.
@@ -356,6 +348,13 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The plain scalar `from..to` of `line`, as written.
+    fn push_plain(&mut self, line: &Line, from: usize, to: usize) {
+        let (start, end) = (self.at(from, line), self.at(to, line));
+        let text = Cow::Borrowed(&self.text[from..to]);
+        self.push_scalar(text, ScalarStyle::Plain, start, end);
+    }
+
     fn push_scalar(&mut self, text: Cow<'a, str>, style: ScalarStyle, from: Marker, to: Marker) {
         self.events
             .push((Event::Scalar(text, style, 0, None), Span::new(from, to)));
@@ -369,13 +368,7 @@ impl<'a> Reader<'a> {
             b'"' | b'\'' => self.quoted(line, at, Context::Block)?,
             _ => {
                 let end = plain_end(self.bytes, at, line.end, Context::Block)?;
-                let (from, to) = (self.at(at, line), self.at(end, line));
-                self.push_scalar(
-                    Cow::Borrowed(&self.text[at..end]),
-                    ScalarStyle::Plain,
-                    from,
-                    to,
-                );
+                self.push_plain(line, at, end);
                 end
             }
         };
@@ -469,26 +462,14 @@ impl<'a> Reader<'a> {
                     {
                         return Err(Bail);
                     }
-                    let (from, to) = (self.at(i, line), self.at(key_end, line));
-                    self.push_scalar(
-                        Cow::Borrowed(&self.text[i..key_end]),
-                        ScalarStyle::Plain,
-                        from,
-                        to,
-                    );
+                    self.push_plain(line, i, key_end);
                     i = skip_spaces(self.bytes, key_end + 1, line.end);
                 }
                 i = match self.byte(i) {
                     b'"' | b'\'' => self.quoted(line, i, context)?,
                     _ => {
                         let end = plain_end(self.bytes, i, line.end, context)?;
-                        let (from, to) = (self.at(i, line), self.at(end, line));
-                        self.push_scalar(
-                            Cow::Borrowed(&self.text[i..end]),
-                            ScalarStyle::Plain,
-                            from,
-                            to,
-                        );
+                        self.push_plain(line, i, end);
                         end
                     }
                 };
