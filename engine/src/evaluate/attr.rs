@@ -16,6 +16,10 @@ use crate::error::EvalError;
 
 /// One attribute's value, however it is built.
 pub(super) trait Attr: Sized {
+    /// The entity such attributes make: the public one for expressions (Cedar interprets
+    /// them), Cedar's own for values (handed to its entity store as they are).
+    type Entity;
+
     fn text(s: &str) -> Self;
     fn long(n: i64) -> Self;
     fn boolean(b: bool) -> Self;
@@ -25,7 +29,7 @@ pub(super) trait Attr: Sized {
     /// A `datetime` extension value.
     fn datetime(d: Instant) -> Result<Self, EvalError>;
     /// The entity with these attributes, no parents and no tags.
-    fn entity(uid: EntityUid, attrs: Vec<(&str, Self)>) -> Result<Entity, EvalError>;
+    fn entity(uid: EntityUid, attrs: Vec<(&str, Self)>) -> Result<Self::Entity, EvalError>;
 
     fn strings(items: &[String]) -> Self {
         Self::set(items.iter().map(|s| Self::text(s)).collect())
@@ -70,6 +74,8 @@ fn cached<T: Clone>(
 }
 
 impl Attr for Expr {
+    type Entity = Entity;
+
     fn text(s: &str) -> Self {
         Expr::new_string(s.to_string())
     }
@@ -107,6 +113,8 @@ impl Attr for Expr {
 }
 
 impl Attr for Value {
+    type Entity = ast::Entity;
+
     fn text(s: &str) -> Self {
         Value::from(s)
     }
@@ -148,8 +156,12 @@ impl Attr for Value {
         })
     }
 
-    fn entity(uid: EntityUid, attrs: Vec<(&str, Self)>) -> Result<Entity, EvalError> {
-        Ok(Entity::from(ast::Entity::new_with_attr_partial_value(
+    fn entity(uid: EntityUid, mut attrs: Vec<(&str, Self)>) -> Result<ast::Entity, EvalError> {
+        // Cedar keeps attributes in a map it builds by sorting them; sorted here first (by
+        // their names, stably, so a repeated name keeps the last value as the map would),
+        // its sort finds them in order at the cost of one comparison each.
+        attrs.sort_by(|a, b| a.0.cmp(b.0));
+        Ok(ast::Entity::new_with_attr_partial_value(
             uid.into(),
             attrs
                 .into_iter()
@@ -157,6 +169,6 @@ impl Attr for Value {
             Default::default(),
             Default::default(),
             [],
-        )))
+        ))
     }
 }

@@ -2,7 +2,7 @@
 //! attributes (ages, the release tag's version), and the synthetic cards whose entities stand
 //! for every shape the builder can make.
 
-use cedar_policy::{Entity, EntityUid};
+use cedar_policy::EntityUid;
 
 use super::attr::Attr;
 use crate::card::Card;
@@ -24,7 +24,7 @@ pub(super) fn model_entity<A: Attr>(
     tag_version: Option<&str>,
     now: Instant,
     uid: EntityUid,
-) -> Result<Entity, EvalError> {
+) -> Result<A::Entity, EvalError> {
     let g = &card.governance;
     let mut attrs: Vec<(&str, A)> = Vec::with_capacity(48);
     let mut put = |k: &'static str, v: Option<A>| {

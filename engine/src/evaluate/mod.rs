@@ -239,12 +239,12 @@ impl<'p> Evaluator<'p> {
             .ok_or(PackError::Schema(
                 "internal: a shape card is not a card".into(),
             ))?;
-            let model = self.fit(model_entity::<Value>(
+            let model = self.fit(Entity::from(model_entity::<Value>(
                 &card,
                 *tag,
                 self.now,
                 resource.clone(),
-            )?)?;
+            )?))?;
             let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
             Entities::from_entities([model, actor], Some(schema)).map_err(|e| {
                 PackError::Schema(format!("a card's entity does not fit: {}", chain(&e)))
@@ -273,10 +273,26 @@ impl<'p> Evaluator<'p> {
             .map_err(|e| {
                 EvalError::Request(format!("cannot build the Cedar entity for this card: {e}"))
             })?;
-        let model = self.fit(model)?;
-        let actor = Entity::new_no_attrs(self.principal.clone(), HashSet::new());
-        let schema = self.per_card_schema.then_some(schema);
-        let entities = Entities::from_entities([model, actor], schema).map_err(|e| {
+        let model = match self.conform {
+            // A narrower pack's shape (see `conform`), rare enough to copy the entity out of.
+            Some(_) => self.fit(Entity::from(model))?.as_ref().clone(),
+            None => model,
+        };
+        let actor = cedar_policy_core::ast::Entity::with_uid(self.principal.clone().into());
+        let schema = self
+            .per_card_schema
+            .then(|| cedar_policy_core::validator::CoreSchema::new(schema.as_ref()));
+        // Neither entity has a parent (the model is made without, the actor by its uid alone),
+        // so the transitive closure of their hierarchy is empty: Cedar's public constructor
+        // would compute it on every card, for nothing.
+        let entities = cedar_policy_core::entities::Entities::from_entities(
+            [model, actor],
+            schema.as_ref(),
+            cedar_policy_core::entities::TCComputation::AssumeAlreadyComputed,
+            cedar_policy_core::extensions::Extensions::all_available(),
+        )
+        .map(Entities::from)
+        .map_err(|e| {
             EvalError::Request(format!(
                 "the card does not fit the policy pack's schema: {e}"
             ))
@@ -441,7 +457,7 @@ mod tests {
         let uid =
             EntityUid::from_type_name_and_id(type_name("Aims::Model").unwrap(), EntityId::new("m"));
         let now = Instant::parse("2026-11-20").unwrap();
-        let entity = model_entity::<Value>(card, Some("1.0.0"), now, uid).unwrap();
+        let entity = Entity::from(model_entity::<Value>(card, Some("1.0.0"), now, uid).unwrap());
         let mut out = BTreeSet::new();
         paths(&entity.to_json_value().unwrap()["attrs"], "", &mut out);
         out
@@ -493,7 +509,8 @@ mod tests {
             ] {
                 let now = Instant::parse(now).unwrap();
                 let reference = model_entity::<Expr>(card, tag, now, uid.clone()).unwrap();
-                let direct = model_entity::<Value>(card, tag, now, uid.clone()).unwrap();
+                let direct =
+                    Entity::from(model_entity::<Value>(card, tag, now, uid.clone()).unwrap());
                 assert_eq!(direct, reference, "{}", card.path);
                 assert_eq!(
                     direct.to_json_value().unwrap(),
@@ -572,6 +589,49 @@ mod tests {
         tagged.default_branch = Some("main".into());
         tagged.policies_changed = true;
         vec![none, tagged]
+    }
+
+    /// A card's entities, made without Cedar computing their hierarchy's closure, are the
+    /// store Cedar's public constructor (which computes it) makes of the same two entities,
+    /// with the per-card schema check and without.
+    #[test]
+    fn a_cards_entities_are_the_store_cedars_constructor_makes() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut cards = Vec::new();
+        cards_under(&root, &mut cards);
+        let pack = Pack::embedded().unwrap();
+        let spec = RequestSpec {
+            action: Action::Deploy,
+            environment: Some("production".into()),
+            now: Instant::parse("2026-11-20").unwrap(),
+            actor: "someone".into(),
+        };
+        let evidence = Evidence::unavailable("test");
+        let mut compared = 0;
+        for per_card_schema in [true, false] {
+            let evaluator = Evaluator {
+                per_card_schema,
+                ..Evaluator::new(&pack, &spec, &evidence).unwrap()
+            };
+            for card in &cards {
+                let Ok(prepared) = evaluator.prepare(card) else {
+                    continue;
+                };
+                let uid = EntityUid::from_type_name_and_id(
+                    evaluator.model_type.clone(),
+                    EntityId::new(&card.model_id),
+                );
+                let version = tag_version(&evaluator.tags, &card.model_id).unwrap();
+                let model = model_entity::<Value>(card, version.as_deref(), spec.now, uid).unwrap();
+                let actor = Entity::new_no_attrs(evaluator.principal.clone(), HashSet::new());
+                let schema = per_card_schema.then_some(&pack.schema);
+                let reference =
+                    Entities::from_entities([Entity::from(model), actor], schema).unwrap();
+                assert_eq!(prepared.entities, reference, "{}", card.path);
+                compared += 1;
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 
     /// The pack judged policy by policy says of every card what Cedar's `Authorizer` says: the

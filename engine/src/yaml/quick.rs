@@ -106,14 +106,7 @@ impl<'a> Reader<'a> {
     fn content_line(&mut self, mut from: usize, mut no: usize) -> Read<Option<Line>> {
         let bytes = self.bytes;
         while from < bytes.len() {
-            let mut end = from;
-            while end < bytes.len() {
-                match bytes[end] {
-                    b'\n' => break,
-                    b' '..=b'~' => end += 1,
-                    _ => return Err(Bail),
-                }
-            }
+            let end = line_end(bytes, from)?;
             if end - from > LONGEST_LINE {
                 return Err(Bail);
             }
@@ -210,6 +203,27 @@ impl<'a> Reader<'a> {
             // A quoted or flow key is not taken: what follows it must be a comment at most.
             return Ok(Shape::Scalar);
         }
+        // Most lines are `key: ...` with a plain key: its bytes, then `: ` or `:` at the
+        // line's end, are told in one pass. Any other line is read as below.
+        let key_end = self.bytes[at..line.end]
+            .iter()
+            .position(|&b| !is_key_byte(b))
+            .map_or(line.end, |p| at + p);
+        if key_end == line.end {
+            // No `:` and no `#`: a scalar.
+            return Ok(Shape::Scalar);
+        }
+        if self.bytes[key_end] == b':' && matches!(self.byte(key_end + 1), b' ' | b'\n') {
+            let colon = key_end;
+            let key_end = self.bytes[at..colon]
+                .iter()
+                .rposition(|&b| b != b' ')
+                .map_or(at, |p| at + p + 1);
+            if key_end == at || !(first.is_ascii_alphanumeric() || first == b'_') {
+                return Err(Bail);
+            }
+            return Ok(Shape::Key { key_end, colon });
+        }
         // A key: `:` followed by a space or the line's end, before any comment.
         let mut from = at;
         while let Some(p) = self.bytes[from..line.end]
@@ -240,10 +254,7 @@ impl<'a> Reader<'a> {
     /// spaces, starting with a letter, a digit or `_`.
     fn plain_key(&self, start: usize, end: usize) -> bool {
         let key = &self.bytes[start..end];
-        (key[0].is_ascii_alphanumeric() || key[0] == b'_')
-            && key.iter().all(|&b| {
-                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b' ')
-            })
+        (key[0].is_ascii_alphanumeric() || key[0] == b'_') && key.iter().all(|&b| is_key_byte(b))
     }
 
     /// A block mapping whose first key stands on `line` at `at`; its keys stand in that column.
@@ -495,6 +506,46 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Whether a plain key this reader takes may hold `b`: letters, digits, `_ - . /` and spaces.
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b' ')
+}
+
+/// Where the line starting at `from` ends: its line break, or the end of the text. Every
+/// byte before it must be printable ASCII (a tab, a carriage return, any other control
+/// character or a non-ASCII byte is outside the subset). Eight bytes are told at a time.
+fn line_end(bytes: &[u8], from: usize) -> Read<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut end = from;
+    while let Some(Ok(word)) = bytes.get(end..end + 8).map(<[u8; 8]>::try_from) {
+        let w = u64::from_le_bytes(word);
+        // A byte below a space (the line break among them) sets its high bit in `below`, a
+        // byte above `~` in `above`. Borrows and carries run only upwards from such a byte,
+        // so the lowest bit set is the first byte that is one.
+        let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let above = (w.wrapping_add(ONES) | w) & HIGH;
+        let special = below | above;
+        if special != 0 {
+            end += (special.trailing_zeros() / 8) as usize;
+            return if bytes[end] == b'\n' {
+                Ok(end)
+            } else {
+                Err(Bail)
+            };
+        }
+        end += 8;
+    }
+    while end < bytes.len() {
+        match bytes[end] {
+            b'\n' => return Ok(end),
+            b' '..=b'~' => end += 1,
+            _ => return Err(Bail),
+        }
+    }
+    Ok(end)
+}
+
 fn skip_spaces(bytes: &[u8], mut i: usize, end: usize) -> usize {
     while i < end && bytes[i] == b' ' {
         i += 1;
@@ -561,7 +612,7 @@ fn plain_end(bytes: &[u8], at: usize, line_end: usize, context: Context) -> Read
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::super::quick_reads_as_saphyr;
-    use super::events;
+    use super::{events, line_end};
 
     /// A small deterministic generator (xorshift64*): the same documents on every run.
     struct Rng(u64);
@@ -922,6 +973,44 @@ mod tests {
             taken * 10 > tried && taken * 10 < tried * 9,
             "took {taken} of {tried}"
         );
+    }
+
+    #[test]
+    fn a_line_ends_where_a_byte_at_a_time_says() {
+        fn by_byte(bytes: &[u8], from: usize) -> Option<usize> {
+            let mut end = from;
+            while end < bytes.len() {
+                match bytes[end] {
+                    b'\n' => return Some(end),
+                    b' '..=b'~' => end += 1,
+                    _ => return None,
+                }
+            }
+            Some(end)
+        }
+        // Every byte at every place of lines shorter and longer than a word, from every
+        // start, alone and before a second byte of every kind.
+        let seconds = [b'\n', b'\t', b'~', 0x7f, 0xff, b'a'];
+        let mut tried = 0;
+        for len in 0..19 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    for &second in &seconds {
+                        let mut bytes = vec![b'x'; len];
+                        bytes[at] = b;
+                        if at + 1 < len {
+                            bytes[len - 1] = second;
+                        }
+                        for from in 0..=at.min(3) {
+                            let got = line_end(&bytes, from).ok();
+                            assert_eq!(got, by_byte(&bytes, from), "{bytes:?} from {from}");
+                            tried += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(tried > 100_000);
     }
 
     #[test]
