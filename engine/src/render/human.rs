@@ -2,8 +2,10 @@
 //! field, naming the gate, its controls and how to fix it; then one line per model and a total.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
@@ -120,12 +122,79 @@ fn draw(out: &mut dyn Write, style: Style, snippet: &Snippet) -> io::Result<()> 
 
 /// The text `draw` writes.
 fn drawn(style: Style, snippet: &Snippet) -> io::Result<String> {
+    let mut text = report(style, snippet)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// What miette draws of `snippet`.
+fn report(style: Style, snippet: &Snippet) -> io::Result<String> {
     let mut text = String::new();
     handler(style)
         .render_report(&mut text, snippet)
         .map_err(io::Error::other)?;
-    text.push('\n');
     Ok(text)
+}
+
+/// The footers (`help: ...`) of one run's findings, drawn once for each text: a gate's help
+/// is the same on every card it fires on, and wrapping it was half of what drawing a finding
+/// cost. Miette draws a diagnostic's footer last, from its help text alone (and the style),
+/// so a finding drawn without its help, then its footer, is the finding drawn whole; a test
+/// holds the two to each other.
+struct Footers {
+    style: Style,
+    drawn: Mutex<HashMap<String, Arc<str>>>,
+}
+
+impl Footers {
+    fn new(style: Style) -> Footers {
+        Footers {
+            style,
+            drawn: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The footer miette draws for `help`: what a diagnostic with it draws past the same
+    /// diagnostic without it.
+    fn of(&self, help: &str) -> io::Result<Arc<str>> {
+        if let Some(footer) = self.drawn.lock().ok().and_then(|d| d.get(help).cloned()) {
+            return Ok(footer);
+        }
+        let bare = Snippet {
+            code: None,
+            message: String::new(),
+            severity: miette::Severity::Error,
+            help: None,
+            source: None,
+            labels: Vec::new(),
+        };
+        let without = report(self.style, &bare)?;
+        let with = report(
+            self.style,
+            &Snippet {
+                help: Some(help.to_string()),
+                ..bare
+            },
+        )?;
+        let footer: Arc<str> = Arc::from(with.strip_prefix(&without).ok_or_else(|| {
+            io::Error::other("internal: miette drew a diagnostic's help other than last")
+        })?);
+        if let Ok(mut drawn) = self.drawn.lock() {
+            drawn.insert(help.to_string(), Arc::clone(&footer));
+        }
+        Ok(footer)
+    }
+
+    /// What `draw` writes of `snippet`, its footer from here.
+    fn drawn(&self, mut snippet: Snippet) -> io::Result<String> {
+        let help = snippet.help.take();
+        let mut text = report(self.style, &snippet)?;
+        if let Some(help) = help {
+            text.push_str(&self.of(&help)?);
+        }
+        text.push('\n');
+        Ok(text)
+    }
 }
 
 fn finding_snippet(quoted: &Quoted, f: &Finding) -> Snippet {
@@ -254,7 +323,8 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         .filter_map(|(m, q)| Some((q.as_ref()?, m)))
         .flat_map(|(q, m)| m.findings.iter().map(move |f| (q, f)))
         .collect();
-    for text in crate::spread::spread(&findings, |(q, f)| drawn(style, &finding_snippet(q, f))) {
+    let footers = Footers::new(style);
+    for text in crate::spread::spread(&findings, |(q, f)| footers.drawn(finding_snippet(q, f))) {
         out.write_all(text?.as_bytes())?;
     }
     let rows = report
@@ -440,4 +510,58 @@ pub fn render(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A finding drawn without its help and then its footer is the finding drawn whole, for
+    /// help texts short and long, with long words, line breaks, blank lines, escapes and
+    /// wide characters, at narrow and wide widths, in colour and without.
+    #[test]
+    fn a_finding_with_its_footer_apart_is_drawn_as_whole() {
+        let source: Arc<str> =
+            Arc::from("---\ngovernance:\n  owner: \"\"\n  risk_tier: minimal\n---\n\n# Card\n");
+        let quoted = Quoted::new(&source);
+        let helps = [
+            "add an owner".to_string(),
+            "set governance.owner to the team accountable for the model, e.g. `@acme/ml-platform`; the owner signs off every release and answers for it to the AI management system's review (A.3.2)".to_string(),
+            "a-very-long-word-that-cannot-be-broken-anywhere-at-all-because-it-has-no-spaces-in-it-whatsoever".to_string(),
+            "first line\nsecond line\n\nafter a blank line\ngate defined at policies/owner.cedar:12".to_string(),
+            "ünïcödé 全角の文字 and emoji 🤗 mixed with words ".repeat(6),
+            "  leading spaces, trailing spaces  ".to_string(),
+            "waived until 2027-01-01 by @risk (.aimsgate/waivers.yaml:3): accepted for the pilot".to_string(),
+        ];
+        let mut compared = 0;
+        for width in [12, 30, 60, 80, 100, 240] {
+            for color in [false, true] {
+                let style = Style { color, width };
+                let footers = Footers::new(style);
+                for help in &helps {
+                    let snippet = || Snippet {
+                        code: None,
+                        message: "owner-assigned [A.3.2]: The model has an accountable owner"
+                            .into(),
+                        severity: miette::Severity::Error,
+                        help: Some(help.clone()),
+                        source: Some(NamedSource::new("models/m/README.md", quoted.clone())),
+                        labels: vec![LabeledSpan::new_primary_with_span(
+                            Some("no owner".into()),
+                            (26, 2),
+                        )],
+                    };
+                    let whole = drawn(style, &snippet()).unwrap();
+                    assert!(whole.contains("help"), "{whole}");
+                    // Twice: the footer drawn, then the footer kept.
+                    for _ in 0..2 {
+                        assert_eq!(footers.drawn(snippet()).unwrap(), whole, "{width} {color}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, 6 * 2 * 7 * 2);
+    }
 }
