@@ -132,6 +132,13 @@ impl Attr for Value {
     }
 
     fn record(fields: Vec<(&str, Option<Self>)>) -> Result<Self, EvalError> {
+        // Written in the order of their names, which Cedar's map sorts them into: its sort
+        // then finds them in order (debug builds, the tests among them, hold the order).
+        debug_assert!(
+            fields.windows(2).all(|w| w[0].0 < w[1].0),
+            "a record's fields out of order: {:?}",
+            fields.iter().map(|f| f.0).collect::<Vec<_>>()
+        );
         Ok(Value::record(
             fields.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))),
             None,

@@ -47,11 +47,11 @@ pub(super) fn model_entity<A: Attr>(
     put("out_of_scope_uses", Some(A::strings(&g.out_of_scope_uses)));
     let ia = match &g.impact_assessment {
         Some(ia) => Some(A::record(vec![
-            ("status", ia.status.map(|s| A::text(s.as_str()))),
-            ("reference", ia.reference.as_deref().map(A::text)),
+            ("age_days", ia.approved_on.map(|d| age_days(d, now))),
             ("approved_by", ia.approved_by.as_deref().map(A::text)),
             ("approved_on", ia.approved_on.map(A::datetime).transpose()?),
-            ("age_days", ia.approved_on.map(|d| age_days(d, now))),
+            ("reference", ia.reference.as_deref().map(A::text)),
+            ("status", ia.status.map(|s| A::text(s.as_str()))),
         ])?),
         None => None,
     };
@@ -67,8 +67,8 @@ pub(super) fn model_entity<A: Attr>(
     put("human_oversight", g.human_oversight.as_deref().map(A::text));
     let monitoring = match &g.monitoring {
         Some(m) => Some(A::record(vec![
-            ("plan", m.plan.as_deref().map(A::text)),
             ("owner", m.owner.as_deref().map(A::text)),
+            ("plan", m.plan.as_deref().map(A::text)),
         ])?),
         None => None,
     };
@@ -109,9 +109,9 @@ fn bias_tests<A: Attr>(b: &BiasTests, now: Instant) -> Result<A, EvalError> {
         .iter()
         .map(|r| {
             A::record(vec![
-                ("metric", Some(A::text(&r.metric))),
-                ("group", r.group.as_deref().map(A::text)),
                 ("direction", Some(A::text(r.direction.as_str()))),
+                ("group", r.group.as_deref().map(A::text)),
+                ("metric", Some(A::text(&r.metric))),
                 ("passed", Some(A::boolean(r.passed()))),
             ])
         })
@@ -123,16 +123,16 @@ fn bias_tests<A: Attr>(b: &BiasTests, now: Instant) -> Result<A, EvalError> {
         .map(|r| r.label())
         .collect();
     A::record(vec![
-        ("model_version", b.model_version.as_deref().map(A::text)),
-        ("evaluated_on", b.evaluated_on.map(A::datetime).transpose()?),
         ("age_days", b.evaluated_on.map(|d| age_days(d, now))),
+        ("evaluated_on", b.evaluated_on.map(A::datetime).transpose()?),
+        ("failing_metrics", Some(A::strings(&failing))),
+        ("model_version", b.model_version.as_deref().map(A::text)),
         (
             "protected_attributes",
             Some(A::strings(&b.protected_attributes)),
         ),
-        ("results", Some(A::set(results))),
         ("result_count", Some(A::count(b.results.len()))),
-        ("failing_metrics", Some(A::strings(&failing))),
+        ("results", Some(A::set(results))),
     ])
 }
 
@@ -145,10 +145,10 @@ fn lifecycle<A: Attr>(card: &Card) -> Result<Vec<(&'static str, Option<A>)>, Eva
         .enumerate()
         .map(|(i, s)| {
             A::record(vec![
+                ("assessed_on", s.assessed_on.map(A::datetime).transpose()?),
+                ("assessment", s.assessment.as_deref().map(A::text)),
                 ("name", Some(A::text(&s.label(i)))),
                 ("provides", Some(A::strings(&s.provides))),
-                ("assessment", s.assessment.as_deref().map(A::text)),
-                ("assessed_on", s.assessed_on.map(A::datetime).transpose()?),
                 (
                     "responsibilities",
                     s.responsibilities.as_deref().map(A::text),
@@ -174,10 +174,10 @@ fn lifecycle<A: Attr>(card: &Card) -> Result<Vec<(&'static str, Option<A>)>, Eva
         .zip(&unmet)
         .map(|(c, (_, met))| {
             A::record(vec![
-                ("metric", Some(A::text(&c.metric))),
                 ("dataset", c.dataset.as_deref().map(A::text)),
                 ("direction", Some(A::text(c.direction.as_str()))),
                 ("met", Some(A::boolean(*met))),
+                ("metric", Some(A::text(&c.metric))),
             ])
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -188,8 +188,8 @@ fn lifecycle<A: Attr>(card: &Card) -> Result<Vec<(&'static str, Option<A>)>, Eva
         .collect();
     let compute = match &g.compute {
         Some(c) => Some(A::record(vec![
-            ("training", c.training.as_deref().map(A::text)),
             ("inference", c.inference.as_deref().map(A::text)),
+            ("training", c.training.as_deref().map(A::text)),
         ])?),
         None => None,
     };
@@ -234,15 +234,15 @@ fn data<A: Attr>(d: &DataSection) -> Result<A, EvalError> {
         .enumerate()
         .map(|(i, s)| {
             A::record(vec![
-                ("name", Some(A::text(&s.label(i)))),
-                ("provenance", s.provenance.as_deref().map(A::text)),
-                ("personal_data", s.personal_data.map(A::boolean)),
-                ("dataset", s.dataset.as_deref().map(A::text)),
-                ("purpose", s.purpose.as_deref().map(A::text)),
                 ("acquisition", s.acquisition.as_deref().map(A::text)),
-                ("terms", s.terms.as_deref().map(A::text)),
-                ("quality_checks", Some(A::strings(&s.quality_checks))),
+                ("dataset", s.dataset.as_deref().map(A::text)),
+                ("name", Some(A::text(&s.label(i)))),
+                ("personal_data", s.personal_data.map(A::boolean)),
                 ("preparation", Some(A::strings(&s.preparation))),
+                ("provenance", s.provenance.as_deref().map(A::text)),
+                ("purpose", s.purpose.as_deref().map(A::text)),
+                ("quality_checks", Some(A::strings(&s.quality_checks))),
+                ("terms", s.terms.as_deref().map(A::text)),
             ])
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -255,8 +255,20 @@ fn data<A: Attr>(d: &DataSection) -> Result<A, EvalError> {
             .collect()
     };
     A::record(vec![
-        ("sources", Some(A::set(sources))),
+        (
+            "privacy_assessment",
+            d.privacy_assessment.as_deref().map(A::text),
+        ),
         ("source_count", Some(A::count(d.sources.len()))),
+        ("sources", Some(A::set(sources))),
+        (
+            "sources_without_acquisition",
+            Some(A::strings(&without(|s| !s.acquisition_documented()))),
+        ),
+        (
+            "sources_without_preparation",
+            Some(A::strings(&without(|s| s.preparation.is_empty()))),
+        ),
         (
             "sources_without_provenance",
             Some(A::strings(&without(|s| s.provenance.is_none()))),
@@ -266,26 +278,14 @@ fn data<A: Attr>(d: &DataSection) -> Result<A, EvalError> {
             Some(A::strings(&without(|s| s.purpose.is_none()))),
         ),
         (
-            "sources_without_acquisition",
-            Some(A::strings(&without(|s| !s.acquisition_documented()))),
-        ),
-        (
             "sources_without_quality_checks",
             Some(A::strings(&without(|s| s.quality_checks.is_empty()))),
-        ),
-        (
-            "sources_without_preparation",
-            Some(A::strings(&without(|s| s.preparation.is_empty()))),
         ),
         (
             "uses_personal_data",
             Some(A::boolean(
                 d.sources.iter().any(|s| s.may_hold_personal_data()),
             )),
-        ),
-        (
-            "privacy_assessment",
-            d.privacy_assessment.as_deref().map(A::text),
         ),
     ])
 }
