@@ -131,6 +131,17 @@ impl Attr for Value {
         Value::set(items, None)
     }
 
+    /// Strings are literals: Cedar's set of literals is made from them directly, without first
+    /// sorting them apart from values that are not (the same set, one sort fewer).
+    fn strings(items: &[String]) -> Self {
+        Value::set_of_lits(
+            items
+                .iter()
+                .map(|s| ast::Literal::String(s.as_str().into())),
+            None,
+        )
+    }
+
     fn record(fields: Vec<(&str, Option<Self>)>) -> Result<Self, EvalError> {
         // Written in the order of their names, which Cedar's map sorts them into: its sort
         // then finds them in order (debug builds, the tests among them, hold the order).
