@@ -50,18 +50,31 @@ pub fn card(data: &[u8]) {
     }
 }
 
-/// Bytes → YAML events: wherever the plain-subset reader takes a document (the whole text, or
-/// a Markdown card's front matter), its events are saphyr-parser's, spans included. Returns how
-/// many of the two the reader took.
+/// Bytes → YAML events and tree: wherever the plain-subset reader takes a document (the whole
+/// text, or a Markdown card's front matter), its events are saphyr-parser's, spans included,
+/// and the tree built as it reads (or the error) is the one saphyr-parser's events build,
+/// under the default bounds and small ones. Returns how many of the two the reader took.
 pub fn yaml(data: &[u8]) -> usize {
     let Ok(text) = std::str::from_utf8(data) else {
         return 0;
     };
-    let mut taken = usize::from(crate::yaml::quick_reads_as_saphyr(text));
+    let small = crate::yaml::Limits {
+        max_depth: 3,
+        max_nodes: 25,
+        max_bytes: 60,
+    };
+    let mut taken = 0;
+    let mut check = |text: &str| {
+        taken += usize::from(crate::yaml::quick_reads_as_saphyr(text));
+        for limits in [crate::yaml::Limits::default(), small] {
+            let _ = crate::yaml::built_as_saphyr_builds(text, limits);
+        }
+    };
+    check(text);
     if let Some(rest) = text.strip_prefix("---\n")
         && let Some(end) = rest.find("\n---")
     {
-        taken += usize::from(crate::yaml::quick_reads_as_saphyr(&rest[..=end]));
+        check(&rest[..=end]);
     }
     taken
 }

@@ -9,6 +9,7 @@
 pub mod annex_a;
 pub mod artifacts;
 pub mod attest;
+pub(crate) mod bytes;
 pub mod card;
 pub(crate) mod chars;
 pub mod check;

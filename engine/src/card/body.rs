@@ -18,6 +18,10 @@
 
 use crate::span::{Pos, Span};
 
+mod words;
+
+use words::says_something;
+
 /// The template sections the reader recognises, by the name the gates and the schema use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Section {
@@ -322,9 +326,10 @@ impl<'s> Iterator for Lines<'s> {
         }
         let start = self.start;
         self.number += 1;
-        let rest = &self.source[start..self.end];
-        let len = rest.find('\n').unwrap_or(rest.len());
-        let text = rest[..len].trim_end_matches('\r');
+        let len = crate::bytes::first_of(self.source.as_bytes(), start, [b'\n'])
+            .map_or(self.end, |at| at.min(self.end))
+            - start;
+        let text = self.source[start..start + len].trim_end_matches('\r');
         let indent = text.len() - text.trim_start_matches(' ').len();
         let trimmed = text.trim_start_matches(' ');
         // Fence characters are ASCII: byte counts are character counts.
@@ -396,169 +401,10 @@ fn words_of(title: &str) -> Vec<String> {
     words
 }
 
-/// Sentences the template writes whatever the model: they say nothing of this one.
-const BOILERPLATE: &[&str] = &[
-    "use the code below to get started with the model.",
-    "users (both direct and downstream) should be made aware of the risks, biases and limitations of the model.",
-    "more information needed for further recommendations.",
-    "this is the model card of a 🤗 transformers model that has been pushed on the hub. this model card has been automatically generated.",
-    "[more information needed]",
-    "more information needed",
-];
-
-/// A phrase of each [`BOILERPLATE`] sentence.
-const BOILERPLATE_MARKS: &[&str] = &[
-    "information needed",
-    "use the code below",
-    "should be made aware",
-    "automatically generated",
-];
-
-/// Words that, opening a line, make it a note to write the text rather than the text.
-const NOTE_WORDS: &[&str] = &["tbd", "tba", "todo", "fixme", "xxx", "placeholder", "wip"];
-
-/// Words that stand for text not written yet.
-const PLACEHOLDER_WORDS: &[&str] = &[
-    "tbd",
-    "tba",
-    "todo",
-    "fixme",
-    "xxx",
-    "n/a",
-    "na",
-    "none",
-    "placeholder",
-    "wip",
-];
-
-fn says_something<'s>(lines: impl Iterator<Item = Line<'s>>) -> bool {
-    let mut words = 0;
-    // The closing delimiter of a comment or template variable still open from a line above.
-    let mut inside: Option<&'static str> = None;
-    let mut kept = String::new();
-    for line in lines {
-        if line.heading.is_some() || line.fence {
-            continue;
-        }
-        kept.clear();
-        if line.code {
-            // Code says what it says: `x ** 2` is not bold, `{{` may be a format string.
-            kept.push_str(line.text);
-        } else {
-            strip_line(line.text, &mut inside, &mut kept);
-        }
-        words += count_words(&kept, MIN_WORDS - words);
-        // Enough said: the rest of the section need not be read.
-        if words >= MIN_WORDS {
-            return true;
-        }
-    }
-    false
-}
-
-/// Runs that say nothing, by their opening and closing delimiters: HTML comments and template
-/// variables (which may span lines), and bold labels (`**Developed by:**`, within one line).
-const DELIMITERS: &[(&str, &str)] = &[("<!--", "-->"), ("{{", "}}"), ("{%", "%}"), ("**", "**")];
-
-/// `text` without its comments, template variables and bold labels, into `kept`; `inside` is
-/// the closing delimiter of a comment or variable still open at the end of the line. One pass:
-/// openers are looked for only where their first (ASCII) byte stands, so a line of 4 MiB of
-/// `{{}}` costs what its length does.
-fn strip_line(text: &str, inside: &mut Option<&'static str>, kept: &mut String) {
-    let bytes = text.as_bytes();
-    // Bold closes on its own line, or it is not bold: a `**` is bold only before the last one.
-    let last_bold = text.rfind("**");
-    let mut i = 0;
-    let mut from = 0;
-    while i < bytes.len() {
-        if let Some(close) = *inside {
-            match text[i..].find(close) {
-                Some(j) => {
-                    i += j + close.len();
-                    from = i;
-                    *inside = None;
-                    continue;
-                }
-                None => return,
-            }
-        }
-        if matches!(bytes[i], b'<' | b'{' | b'*') {
-            let rest = &text[i..];
-            let opener = DELIMITERS.iter().find(|(open, _)| {
-                rest.starts_with(open) && (*open != "**" || last_bold.is_some_and(|l| l >= i + 2))
-            });
-            if let Some((open, close)) = opener {
-                kept.push_str(&text[from..i]);
-                kept.push(' ');
-                i += open.len();
-                from = i;
-                *inside = Some(close);
-                continue;
-            }
-        }
-        i += 1;
-    }
-    kept.push_str(&text[from..]);
-}
-
-/// The words of one line that stand for something, up to `most`: not the template's
-/// placeholder or boilerplate, not `TBD`; `client.score(transaction)` is three words.
-fn count_words(text: &str, most: usize) -> usize {
-    if !text.chars().any(char::is_alphanumeric) {
-        return 0;
-    }
-    // ASCII lowers byte for byte, as `to_lowercase` would: the common case, without its
-    // per-character mapping.
-    let mut lower = if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        text.to_lowercase()
-    };
-    // `TODO: add numbers later` is a note to write the section, not the section.
-    let first = lower
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/'))
-        .find(|w| !w.is_empty());
-    if first.is_some_and(|w| NOTE_WORDS.contains(&w)) {
-        return 0;
-    }
-    // Every boilerplate sentence holds one of these: a line with none holds none.
-    if BOILERPLATE_MARKS.iter().any(|m| lower.contains(m)) {
-        for b in BOILERPLATE {
-            if lower.contains(b) {
-                lower = lower.replace(b, " ");
-            }
-        }
-    }
-    lower
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/'))
-        .filter(|w| !PLACEHOLDER_WORDS.contains(w))
-        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
-        .filter(|w| !w.is_empty())
-        .take(most)
-        .count()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    /// `count_words` looks for boilerplate only in lines holding one of its phrases: every
-    /// sentence of it must hold one.
-    #[test]
-    fn every_boilerplate_sentence_holds_a_phrase_the_reader_looks_for() {
-        for b in BOILERPLATE {
-            assert!(BOILERPLATE_MARKS.iter().any(|m| b.contains(m)), "{b}");
-            assert_eq!(count_words(b, usize::MAX), 0, "{b}");
-            assert_eq!(count_words(&b.to_uppercase(), usize::MAX), 0, "{b}");
-            let around = format!("Trained on {b} our zoo");
-            assert_eq!(count_words(&around, usize::MAX), 4, "{around}");
-        }
-        assert_eq!(count_words("Trained on the MODEL zoo", usize::MAX), 5);
-        assert_eq!(count_words("Trained on the MODEL zoo", 3), 3);
-    }
 
     fn documented(body: &str) -> Vec<(&'static str, bool, usize)> {
         sections(body, 0)

@@ -103,7 +103,15 @@ fn opening(text: &str, it: &mut impl Iterator<Item = (usize, usize, usize)>) -> 
 
 /// The start of the first line after the one at `from` that begins with `---`.
 fn next_dashes(text: &str, from: usize) -> Option<usize> {
-    text[from..].find("\n---").map(|i| from + i + 1)
+    let bytes = text.as_bytes();
+    let mut at = from;
+    loop {
+        let start = crate::bytes::first_of(bytes, at, [b'\n'])? + 1;
+        if bytes[start..].starts_with(b"---") {
+            return Some(start);
+        }
+        at = start;
+    }
 }
 
 #[cfg(test)]

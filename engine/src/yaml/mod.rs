@@ -6,18 +6,18 @@
 //! "last one wins"), and tags (only the YAML core schema is understood). Plain scalars resolve by
 //! the YAML 1.2 core schema; merge keys (`<<`) are honoured, explicit keys winning.
 //!
-//! The events come from [`Source`]: saphyr-parser's, or — for a document inside a plain subset
-//! that most model cards are written in — the very same events read line by line by
-//! [`quick`], at a fraction of the cost; `quick` leaves everything else, errors included, to
-//! saphyr-parser.
+//! The events come from saphyr-parser, or — for a document inside a plain subset that most
+//! model cards are written in — the very same events read line by line by [`quick`], at a
+//! fraction of the cost, and given to the tree ([`build`]) as each is read; `quick` leaves
+//! everything else, errors included, to saphyr-parser, which then reads the document from its
+//! start.
 
-use std::collections::{HashMap, HashSet};
-
-use saphyr_parser::{Event, ScalarStyle, ScanError, Tag};
+use saphyr_parser::Parser;
 
 use crate::error::YamlError;
 use crate::span::{Pos, Span};
 
+mod build;
 mod find;
 mod offsets;
 mod quick;
@@ -27,8 +27,7 @@ mod source;
 pub use find::string_at;
 pub use source::{count_events, quick_reads_as_saphyr};
 
-use offsets::Offsets;
-use scalar::resolve;
+use build::Builder;
 use source::Source;
 
 /// What a scalar resolved to under the YAML 1.2 core schema.
@@ -162,402 +161,57 @@ pub fn parse_file(
     })
 }
 
-/// A tag as it was written: `!!timestamp` for the core schema's, `!local`, or the verbatim URI.
-fn shown_tag(tag: &Tag) -> String {
-    match tag.handle.as_str() {
-        "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
-        "!" => format!("!{}", tag.suffix),
-        handle => format!("{handle}{}", tag.suffix),
-    }
-}
-
 /// Parses one YAML (or JSON) document. `Ok(None)` for a document with no content at all.
 pub fn parse(text: &str, origin: Origin, limits: Limits) -> Result<Option<Node>, ParseError> {
-    let mut builder = Builder {
-        text,
-        source: Source::new(text),
-        offsets: Offsets::new(text, origin),
-        anchors: HashMap::new(),
-        nodes: 0,
-        bytes: 0,
-        limits,
-        last: Pos::default(),
+    let mut builder = Builder::new(text, origin, limits);
+    // The plain reader builds the tree as it reads; when the document leaves its subset, or
+    // the tree is refused, saphyr-parser reads it from the start, so what is read and every
+    // error are saphyr's.
+    if quick::read(text, &mut builder).is_ok()
+        && let Some(root) = builder.finished()
+    {
+        return Ok(root);
+    }
+    builder.restart();
+    by_saphyr(text, builder)
+}
+
+/// Asserts that the tree [`parse`] builds of `text` under `limits` as the plain reader reads
+/// it, or the error, is the one saphyr-parser's events build; panics naming the document
+/// where it is not. For the `yaml` fuzz target and the tests.
+#[doc(hidden)]
+pub fn built_as_saphyr_builds(text: &str, limits: Limits) -> Result<Option<Node>, ParseError> {
+    let origin = Origin {
+        line: 3,
+        offset: 10,
     };
-    builder.document()
+    let built = parse(text, origin, limits);
+    let saphyr = by_saphyr(text, Builder::new(text, origin, limits));
+    assert_eq!(
+        built, saphyr,
+        "{text:?}: the tree as read, then saphyr-parser's"
+    );
+    built
 }
 
-struct Builder<'a> {
-    text: &'a str,
-    source: Source<'a>,
-    offsets: Offsets,
-    /// Anchored nodes with the number of nodes and of text bytes each contains.
-    anchors: HashMap<usize, (Node, usize, usize)>,
-    nodes: usize,
-    /// Bytes of text in the tree so far, expansions of aliases included.
-    bytes: usize,
-    limits: Limits,
-    last: Pos,
-}
-
-impl<'a> Builder<'a> {
-    fn next(&mut self) -> Result<(Event<'a>, Span), ParseError> {
-        match self.source.next_event() {
-            Some(Ok((event, span))) => {
-                let span = self.offsets.span(&span);
-                self.last = span.start;
-                Ok((event, span))
-            }
-            Some(Err(e)) => Err(self.scan_error(&e)),
-            None => Err(ParseError {
-                kind: YamlError::Syntax("unexpected end of the YAML document".into()),
-                pos: self.last,
-            }),
-        }
-    }
-
-    fn scan_error(&self, e: &ScanError) -> ParseError {
-        let m = e.marker();
-        let pos = self.offsets.pos(m.index(), m.line(), m.col());
-        let local = pos.offset.saturating_sub(self.offsets.origin.offset);
-        let message = match self.text.get(local..).and_then(|t| t.chars().next()) {
-            // `@` and a backquote are reserved in YAML: a plain value cannot start with them,
-            // and `owner: @acme/ml` is the usual way to meet that.
-            Some(c @ ('@' | '`')) => {
-                let start = self.text[..local].rfind('\n').map_or(0, |i| i + 1);
-                let end = self.text[local..]
-                    .find(['\n', '\r'])
-                    .map_or(self.text.len(), |i| local + i);
-                let (before, value) = (&self.text[start..local], self.text[local..end].trim_end());
-                let quoted = format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
-                format!(
-                    "a value starting with `{c}` must be quoted (`{c}` is reserved in YAML): write `{}{quoted}`",
-                    before.trim_start()
-                )
-            }
-            _ => format!("invalid YAML: {}", e.info()),
-        };
-        ParseError {
-            kind: YamlError::Syntax(message),
-            pos,
-        }
-    }
-
-    fn document(&mut self) -> Result<Option<Node>, ParseError> {
-        let (event, _) = self.next()?;
-        if !matches!(event, Event::StreamStart) {
-            return Err(self.unexpected("the start of the stream"));
-        }
-        let root = match self.next()? {
-            (Event::StreamEnd, _) => return Ok(None),
-            (Event::DocumentStart(_), _) => {
-                let (event, span) = self.next()?;
-                let (node, _) = self.node(event, span, 0)?;
-                node
-            }
-            _ => return Err(self.unexpected("a document")),
-        };
-        match self.next()? {
-            (Event::DocumentEnd, _) => {}
-            _ => return Err(self.unexpected("the end of the document")),
-        }
-        match self.next()? {
-            (Event::StreamEnd, _) => Ok(Some(root)),
-            (_, span) => Err(ParseError {
-                kind: YamlError::Syntax(
-                    "more than one YAML document: a card holds exactly one".into(),
-                ),
-                pos: span.start,
-            }),
-        }
-    }
-
-    fn unexpected(&self, wanted: &str) -> ParseError {
-        ParseError {
-            kind: YamlError::Syntax(format!("invalid YAML: expected {wanted}")),
-            pos: self.last,
-        }
-    }
-
-    fn count(&mut self, n: usize, at: Pos) -> Result<(), ParseError> {
-        self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > self.limits.max_nodes {
-            return Err(ParseError {
-                kind: YamlError::Limit(format!(
-                    "the document expands to more than {} nodes (an alias bomb, or far larger than a model card)",
-                    self.limits.max_nodes
-                )),
-                pos: at,
-            });
-        }
-        Ok(())
-    }
-
-    fn weigh(&mut self, n: usize, at: Pos) -> Result<(), ParseError> {
-        self.bytes = self.bytes.saturating_add(n);
-        if self.bytes > self.limits.max_bytes {
-            return Err(ParseError {
-                kind: YamlError::Limit(format!(
-                    "the document expands to more than {} MiB of text (aliases of a long text, or far larger than a model card)",
-                    self.limits.max_bytes / (1024 * 1024)
-                )),
-                pos: at,
-            });
-        }
-        Ok(())
-    }
-
-    fn check_tag(&self, tag: Option<&Tag>, at: Pos) -> Result<Option<String>, ParseError> {
-        let Some(tag) = tag else { return Ok(None) };
-        if tag.is_yaml_core_schema() {
-            return match tag.suffix.as_str() {
-                "str" | "int" | "float" | "bool" | "null" | "map" | "seq" => {
-                    Ok(Some(tag.suffix.clone()))
-                }
-                _ => Err(ParseError {
-                    kind: YamlError::Tag(format!("unsupported YAML tag `{}`", shown_tag(tag))),
-                    pos: at,
-                }),
-            };
-        }
-        if tag.handle == "!" && tag.suffix.is_empty() {
-            return Ok(Some("str".into()));
-        }
-        Err(ParseError {
-            kind: YamlError::Tag(format!(
-                "unsupported YAML tag `{}`: a model card holds plain data, without application tags",
-                shown_tag(tag)
-            )),
-            pos: at,
-        })
-    }
-
-    /// Builds the node that starts with `event`; returns it with the number of nodes it holds.
-    fn node(
-        &mut self,
-        event: Event<'a>,
-        span: Span,
-        depth: usize,
-    ) -> Result<(Node, usize), ParseError> {
-        let bytes_before = self.bytes;
-        let (node, count, anchor) = match event {
-            Event::Scalar(text, style, anchor, tag) => {
-                let tag = self.check_tag(tag.as_deref(), span.start)?;
-                let kind = resolve(&text, style, tag.as_deref(), span.start)?;
-                self.count(1, span.start)?;
-                self.weigh(text.len(), span.start)?;
-                let node = Node {
-                    value: Value::Scalar {
-                        text: text.into_owned(),
-                        kind,
-                    },
-                    span,
-                };
-                (node, 1, anchor)
-            }
-            Event::SequenceStart(anchor, tag) => {
-                self.check_tag(tag.as_deref(), span.start)?;
-                self.enter(depth, span.start)?;
-                self.count(1, span.start)?;
-                let mut items = Vec::new();
-                let mut count = 1;
-                let end = loop {
-                    let (event, item_span) = self.next()?;
-                    if matches!(event, Event::SequenceEnd) {
-                        break item_span.end.max(item_span.start.offset);
-                    }
-                    let (item, n) = self.node(event, item_span, depth + 1)?;
-                    count += n;
-                    items.push(item);
-                };
-                let end = items.last().map_or(end, |i| i.span.end.max(end));
-                let node = Node {
-                    value: Value::Seq(items),
-                    span: Span {
-                        start: span.start,
-                        end,
-                    },
-                };
-                (node, count, anchor)
-            }
-            Event::MappingStart(anchor, tag) => {
-                self.check_tag(tag.as_deref(), span.start)?;
-                self.enter(depth, span.start)?;
-                self.count(1, span.start)?;
-                let (node, count) = self.mapping(span, depth)?;
-                (node, count, anchor)
-            }
-            Event::Alias(id) => {
-                let Some((_, count, bytes)) = self.anchors.get(&id) else {
-                    return Err(ParseError {
-                        kind: YamlError::Syntax("alias to an unknown anchor".into()),
-                        pos: span.start,
-                    });
-                };
-                let (count, bytes) = (*count, *bytes);
-                // Bounded before the copy is made.
-                self.count(count, span.start)?;
-                self.weigh(bytes, span.start)?;
-                let node = self.anchors.get(&id).map(|(n, _, _)| n.clone());
-                return node.map(|n| (n, count)).ok_or_else(|| ParseError {
-                    kind: YamlError::Syntax("alias to an unknown anchor".into()),
-                    pos: span.start,
-                });
-            }
-            _ => return Err(self.unexpected("a value")),
-        };
-        if anchor > 0 {
-            let bytes = self.bytes - bytes_before;
-            self.anchors.insert(anchor, (node.clone(), count, bytes));
-        }
-        Ok((node, count))
-    }
-
-    fn enter(&self, depth: usize, at: Pos) -> Result<(), ParseError> {
-        if depth >= self.limits.max_depth {
-            return Err(ParseError {
-                kind: YamlError::Limit(format!(
-                    "the document nests deeper than {} levels",
-                    self.limits.max_depth
-                )),
-                pos: at,
-            });
-        }
-        Ok(())
-    }
-
-    fn mapping(&mut self, span: Span, depth: usize) -> Result<(Node, usize), ParseError> {
-        let mut entries: Vec<Entry> = Vec::new();
-        // Keys seen, looked up in `entries` while the mapping is small (most of a card's are)
-        // and in a set once it is not, so a huge mapping stays linear.
-        let mut seen = Seen::default();
-        let mut merges: Vec<Node> = Vec::new();
-        let mut count = 1;
-        let mut end = span.end;
-        loop {
-            let (event, key_span) = self.next()?;
-            let key = match event {
-                Event::MappingEnd => {
-                    end = end.max(key_span.start.offset);
-                    break;
-                }
-                Event::Scalar(text, style, _, tag) => {
-                    // A key's tag is held to the same rules as a value's; and a tagged `<<`
-                    // is a plain key, not a merge.
-                    let tagged = self.check_tag(tag.as_deref(), key_span.start)?.is_some();
-                    let style = if tagged && text == "<<" {
-                        ScalarStyle::SingleQuoted
-                    } else {
-                        style
-                    };
-                    (text.into_owned(), style)
-                }
-                _ => {
-                    return Err(ParseError {
-                        kind: YamlError::Syntax(
-                            "a mapping key must be a plain string, not a list or mapping".into(),
-                        ),
-                        pos: key_span.start,
-                    });
-                }
-            };
-            self.weigh(key.0.len(), key_span.start)?;
-            let (event, value_span) = self.next()?;
-            let (value, n) = self.node(event, value_span, depth + 1)?;
-            count += n + 1;
-            self.count(1, key_span.start)?;
-            end = end.max(value.span.end);
-            if key.0 == "<<" && key.1 == ScalarStyle::Plain {
-                // Readers disagree on two merge keys in one mapping (PyYAML takes the last):
-                // ambiguous, like any duplicate key. Several mappings merge as a list.
-                if !merges.is_empty() {
-                    return Err(ParseError {
-                        kind: YamlError::Syntax(
-                            "a second merge key `<<` in one mapping: which one applies is ambiguous (merge several as a list, `<<: [*a, *b]`)".into(),
-                        ),
-                        pos: key_span.start,
-                    });
-                }
-                merges.push(value);
-                continue;
-            }
-            if !seen.insert(&key.0, &entries) {
-                let first = entries
-                    .iter()
-                    .find(|e| e.key == key.0)
-                    .map_or(0, |e| e.key_span.start.line);
+/// The tree of `text` as `builder` (which has taken no event yet) builds it from
+/// saphyr-parser's events.
+fn by_saphyr<'a>(text: &'a str, mut builder: Builder<'a>) -> Result<Option<Node>, ParseError> {
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        match parser.next_event() {
+            Some(Ok((event, span))) => builder.event(event, span)?,
+            Some(Err(e)) => return Err(builder.scan_error(&e)),
+            None => {
                 return Err(ParseError {
-                    kind: YamlError::Syntax(format!(
-                        "duplicate key `{}` (first defined on line {first}): which one applies is ambiguous",
-                        key.0
-                    )),
-                    pos: key_span.start,
+                    kind: YamlError::Syntax("unexpected end of the YAML document".into()),
+                    pos: builder.last,
                 });
             }
-            entries.push(Entry {
-                key: key.0,
-                key_span,
-                value,
-            });
         }
-        for merge in merges {
-            let sources = match merge.value {
-                Value::Map(_) => vec![merge],
-                Value::Seq(items) => items,
-                Value::Scalar { .. } => {
-                    return Err(ParseError {
-                        kind: YamlError::Syntax(
-                            "a merge key `<<` takes a mapping or a list of mappings".into(),
-                        ),
-                        pos: merge.span.start,
-                    });
-                }
-            };
-            for source in sources {
-                let at = source.span.start;
-                let Value::Map(merged) = source.value else {
-                    return Err(ParseError {
-                        kind: YamlError::Syntax(
-                            "a merge key `<<` takes a mapping or a list of mappings".into(),
-                        ),
-                        pos: at,
-                    });
-                };
-                for entry in merged {
-                    if seen.insert(&entry.key, &entries) {
-                        entries.push(entry);
-                    }
-                }
-            }
+        if let Some(root) = builder.finished() {
+            return Ok(root);
         }
-        let node = Node {
-            value: Value::Map(entries),
-            span: Span {
-                start: span.start,
-                end,
-            },
-        };
-        Ok((node, count))
-    }
-}
-
-/// The keys of a mapping being built (see [`Builder::mapping`]).
-#[derive(Default)]
-struct Seen(Option<HashSet<String>>);
-
-impl Seen {
-    /// Below this many entries, a key is looked for among them.
-    const SMALL: usize = 16;
-
-    /// Whether `key` is new to the mapping whose entries so far are `entries` (each of which
-    /// went through here); it is then counted as seen.
-    fn insert(&mut self, key: &str, entries: &[Entry]) -> bool {
-        if self.0.is_none() && entries.len() < Self::SMALL {
-            return !entries.iter().any(|e| e.key == key);
-        }
-        let set = self
-            .0
-            .get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
-        set.insert(key.to_string())
     }
 }
 
@@ -684,7 +338,13 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_found_in_mappings_of_any_size() {
-        for n in [3, Seen::SMALL - 1, Seen::SMALL, Seen::SMALL + 1, 100] {
+        for n in [
+            3,
+            build::Seen::SMALL - 1,
+            build::Seen::SMALL,
+            build::Seen::SMALL + 1,
+            100,
+        ] {
             let mut text: String = (0..n).map(|i| format!("k{i}: {i}\n")).collect();
             assert!(parse(&text, Origin { line: 1, offset: 0 }, Limits::default()).is_ok());
             text.push_str("k1: again\n");

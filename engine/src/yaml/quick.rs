@@ -32,26 +32,54 @@ const LONGEST_LINE: usize = 1000;
 /// Deepest nesting the reader takes (the tree's own bound is lower; past it saphyr reads).
 const DEEPEST: usize = 100;
 
-/// Longest document the reader takes. Its events are gathered before the tree is built (and
-/// its bounds apply), so this bounds what they can cost: at most one event for every two
-/// bytes, about 18 MB. Model cards are a few KB; saphyr reads longer documents as a stream.
+/// Longest document the reader takes. Where its events are gathered ([`events`], for the id
+/// scan and the tests) this bounds what they can cost: at most one event for every two bytes,
+/// about 18 MB. The tree takes them as they are read, within its own bounds. Model cards are a
+/// few KB; saphyr reads longer documents as a stream.
 const LONGEST_TEXT: usize = 256 * 1024;
 
-/// The events saphyr-parser gives for `text`, when the document is inside the subset.
-pub(super) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
+/// Where the reader's events go: the tree being built ([`super::build::Builder`]), or a list.
+pub(super) trait Sink<'a> {
+    /// Takes the next event; an error stops the reading.
+    fn event(&mut self, event: Event<'a>, span: Span) -> Read<()>;
+}
+
+impl<'a> Sink<'a> for Vec<(Event<'a>, Span)> {
+    fn event(&mut self, event: Event<'a>, span: Span) -> Read<()> {
+        self.push((event, span));
+        Ok(())
+    }
+}
+
+impl<'a> Sink<'a> for super::build::Builder<'a> {
+    fn event(&mut self, event: Event<'a>, span: Span) -> Read<()> {
+        super::build::Builder::event(self, event, span).map_err(|_| Bail)
+    }
+}
+
+/// Gives `sink` the events saphyr-parser gives for `text`, when the document is inside the
+/// subset; `Err` as soon as it is not (or `sink` refuses an event), when `sink` has taken
+/// some of them.
+pub(super) fn read<'a>(text: &'a str, sink: &mut impl Sink<'a>) -> Read<()> {
     let bytes = text.as_bytes();
     if bytes.len() > LONGEST_TEXT {
-        return None;
+        return Err(Bail);
     }
     let mut reader = Reader {
         text,
         bytes,
-        events: Vec::with_capacity(bytes.len() / 10),
+        sink,
         end: Marker::default(),
         unended: None,
     };
-    reader.document().ok()?;
-    Some(reader.events)
+    reader.document()
+}
+
+/// The events saphyr-parser gives for `text`, when the document is inside the subset.
+pub(super) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
+    let mut events = Vec::new();
+    read(text, &mut events).ok()?;
+    Some(events)
 }
 
 /// A line with content (neither blank nor only a comment).
@@ -83,22 +111,22 @@ enum Shape {
     Scalar,
 }
 
-struct Reader<'a> {
+struct Reader<'a, 's, S> {
     text: &'a str,
     bytes: &'a [u8],
-    events: Vec<(Event<'a>, Span)>,
+    sink: &'s mut S,
     end: Marker,
     /// Where the text ends, when its last line has no line break.
     unended: Option<Marker>,
 }
 
-impl<'a> Reader<'a> {
+impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     fn at(&self, pos: usize, line: &Line) -> Marker {
         Marker::new(pos, line.no, pos - line.start)
     }
 
-    fn push_empty(&mut self, event: Event<'a>, mark: Marker) {
-        self.events.push((event, Span::empty(mark)));
+    fn push_empty(&mut self, event: Event<'a>, mark: Marker) -> Read<()> {
+        self.sink.event(event, Span::empty(mark))
     }
 
     fn byte(&self, pos: usize) -> u8 {
@@ -173,17 +201,17 @@ impl<'a> Reader<'a> {
         let Some(first) = self.content_line(0, 1)? else {
             return Err(Bail);
         };
-        self.push_empty(Event::StreamStart, Marker::new(0, 1, 0));
+        self.push_empty(Event::StreamStart, Marker::new(0, 1, 0))?;
         self.push_empty(
             Event::DocumentStart(false),
             self.at(first.content(), &first),
-        );
+        )?;
         let next = self.block(first, first.content(), 0)?;
         if next.is_some() {
             return Err(Bail);
         }
-        self.push_empty(Event::DocumentEnd, self.end);
-        self.push_empty(Event::StreamEnd, self.end);
+        self.push_empty(Event::DocumentEnd, self.end)?;
+        self.push_empty(Event::StreamEnd, self.end)?;
         Ok(())
     }
 
@@ -260,13 +288,13 @@ impl<'a> Reader<'a> {
             return Err(Bail);
         }
         let column = at - first.start;
-        self.push_empty(Event::MappingStart(0, None), self.at(at, &first));
+        self.push_empty(Event::MappingStart(0, None), self.at(at, &first))?;
         let (mut line, mut at) = (first, at);
         loop {
             let Shape::Key { key_end, colon } = self.shape(&line, at)? else {
                 return Err(Bail);
             };
-            self.push_plain(&line, at, key_end);
+            self.push_plain(&line, at, key_end)?;
             let value = skip_spaces(self.bytes, colon + 1, line.end);
             let next = if value == line.end || self.bytes[value] == b'#' {
                 // The value is on the lines below, or empty.
@@ -278,7 +306,7 @@ impl<'a> Reader<'a> {
                     }
                     _ => {
                         let mark = self.at(colon, &line);
-                        self.push_scalar(Cow::Borrowed(""), ScalarStyle::Plain, mark, mark);
+                        self.push_scalar(Cow::Borrowed(""), ScalarStyle::Plain, mark, mark)?;
                         below
                     }
                 }
@@ -292,7 +320,7 @@ impl<'a> Reader<'a> {
                 }
                 Some(n) if n.indent > column => return Err(Bail),
                 _ => {
-                    self.push_empty(Event::MappingEnd, self.next_mark(next.as_ref(), column));
+                    self.push_empty(Event::MappingEnd, self.next_mark(next.as_ref(), column))?;
                     return Ok(next);
                 }
             }
@@ -318,7 +346,7 @@ impl<'a> Reader<'a> {
             }
             if !started {
                 let mark = if indentless { entry } else { dash };
-                self.push_empty(Event::SequenceStart(0, None), self.at(mark, &line));
+                self.push_empty(Event::SequenceStart(0, None), self.at(mark, &line))?;
                 started = true;
             }
             let next = if entry == line.end {
@@ -327,7 +355,7 @@ impl<'a> Reader<'a> {
                     Some(b) if b.indent > column => self.block(b, b.content(), depth + 1)?,
                     _ => {
                         let mark = self.at(entry, &line);
-                        self.push_scalar(Cow::Borrowed(""), ScalarStyle::Plain, mark, mark);
+                        self.push_scalar(Cow::Borrowed(""), ScalarStyle::Plain, mark, mark)?;
                         below
                     }
                 }
@@ -349,7 +377,7 @@ impl<'a> Reader<'a> {
                     return Err(Bail);
                 }
                 _ => {
-                    self.push_empty(Event::SequenceEnd, self.next_mark(next.as_ref(), column));
+                    self.push_empty(Event::SequenceEnd, self.next_mark(next.as_ref(), column))?;
                     return Ok(next);
                 }
             }
@@ -357,15 +385,21 @@ impl<'a> Reader<'a> {
     }
 
     /// The plain scalar `from..to` of `line`, as written.
-    fn push_plain(&mut self, line: &Line, from: usize, to: usize) {
+    fn push_plain(&mut self, line: &Line, from: usize, to: usize) -> Read<()> {
         let (start, end) = (self.at(from, line), self.at(to, line));
         let text = Cow::Borrowed(&self.text[from..to]);
-        self.push_scalar(text, ScalarStyle::Plain, start, end);
+        self.push_scalar(text, ScalarStyle::Plain, start, end)
     }
 
-    fn push_scalar(&mut self, text: Cow<'a, str>, style: ScalarStyle, from: Marker, to: Marker) {
-        self.events
-            .push((Event::Scalar(text, style, 0, None), Span::new(from, to)));
+    fn push_scalar(
+        &mut self,
+        text: Cow<'a, str>,
+        style: ScalarStyle,
+        from: Marker,
+        to: Marker,
+    ) -> Read<()> {
+        self.sink
+            .event(Event::Scalar(text, style, 0, None), Span::new(from, to))
     }
 
     /// A value that starts at `at` and ends on its line: a scalar or a flow collection, then
@@ -376,7 +410,7 @@ impl<'a> Reader<'a> {
             b'"' | b'\'' => self.quoted(line, at, Context::Block)?,
             _ => {
                 let end = plain_end(self.bytes, at, line.end, Context::Block)?;
-                self.push_plain(line, at, end);
+                self.push_plain(line, at, end)?;
                 end
             }
         };
@@ -432,7 +466,7 @@ impl<'a> Reader<'a> {
             (Cow::Borrowed(inner), ScalarStyle::SingleQuoted)
         };
         let (from, to) = (self.at(at, line), self.token_end(line, i + 1, context));
-        self.push_scalar(text, style, from, to);
+        self.push_scalar(text, style, from, to)?;
         Ok(i + 1)
     }
 
@@ -454,8 +488,8 @@ impl<'a> Reader<'a> {
             ),
         };
         let mut i = skip_spaces(self.bytes, at + 1, line.end);
-        self.events
-            .push((start, Span::new(self.at(at, line), self.at(i, line))));
+        self.sink
+            .event(start, Span::new(self.at(at, line), self.at(i, line)))?;
         if self.byte(i) != close {
             loop {
                 if context == Context::FlowMap {
@@ -470,14 +504,14 @@ impl<'a> Reader<'a> {
                     {
                         return Err(Bail);
                     }
-                    self.push_plain(line, i, key_end);
+                    self.push_plain(line, i, key_end)?;
                     i = skip_spaces(self.bytes, key_end + 1, line.end);
                 }
                 i = match self.byte(i) {
                     b'"' | b'\'' => self.quoted(line, i, context)?,
                     _ => {
                         let end = plain_end(self.bytes, i, line.end, context)?;
-                        self.push_plain(line, i, end);
+                        self.push_plain(line, i, end)?;
                         end
                     }
                 };
@@ -498,7 +532,7 @@ impl<'a> Reader<'a> {
             self.at(i, line),
             self.token_end(line, i + 1, Context::Block),
         );
-        self.events.push((end, Span::new(from, to)));
+        self.sink.event(end, Span::new(from, to))?;
         Ok(i + 1)
     }
 }
@@ -867,6 +901,37 @@ mod tests {
         assert!(
             taken * 10 > tried && taken * 10 < tried * 9,
             "took {taken} of {tried}"
+        );
+    }
+
+    /// The tree the reader's events build as they are read, or the error, is the tree or error
+    /// saphyr-parser's events build, under the default bounds and under small ones — also
+    /// where the builder refuses the document part way (a duplicate key, a bound), and where
+    /// the reader leaves the document to saphyr part way.
+    #[test]
+    fn the_tree_built_as_the_reader_reads_is_saphyrs() {
+        use crate::yaml::{Limits, built_as_saphyr_builds};
+        let small = Limits {
+            max_depth: 3,
+            max_nodes: 25,
+            max_bytes: 60,
+        };
+        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        let (mut tried, mut refused) = (0, 0);
+        for i in 0..3_000 {
+            let mut text = document(&mut rng, i % 2 == 0);
+            for _ in 0..3 {
+                for limits in [Limits::default(), small] {
+                    let built = built_as_saphyr_builds(&text, limits);
+                    tried += 1;
+                    refused += usize::from(built.is_err());
+                }
+                mutate(&mut rng, &mut text);
+            }
+        }
+        assert!(
+            refused * 10 > tried && refused * 10 < tried * 9,
+            "{refused} of {tried}"
         );
     }
 

@@ -1,5 +1,7 @@
-//! Where a document's events come from: saphyr-parser, or — for a document inside a plain
-//! subset — the very same events read line by line by [`super::quick`].
+//! Where a document's events come from, for the readers that pull them one at a time (the
+//! id scan of [`super::find`]): saphyr-parser, or — for a document inside a plain subset —
+//! the very same events read line by line by [`super::quick`]. The tree itself takes them as
+//! they are read ([`super::parse`]).
 
 use saphyr_parser::{Event, Parser, ScanError, Span};
 
@@ -28,13 +30,24 @@ impl<'a> Source<'a> {
     }
 }
 
-/// The events of `text` as every reader here gets them (the plain reader's, or saphyr-parser's),
-/// read and dropped; how many there were. For the benchmark's "events alone" measurement.
+/// The events of `text` as the tree gets them (the plain reader's, or saphyr-parser's), read
+/// and dropped; how many there were. For the benchmark's "events alone" measurement.
 #[doc(hidden)]
 pub fn count_events(text: &str) -> usize {
-    let mut source = Source::new(text);
+    struct Count(usize);
+    impl<'a> quick::Sink<'a> for Count {
+        fn event(&mut self, _: Event<'a>, _: Span) -> Result<(), quick::Bail> {
+            self.0 += 1;
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    if quick::read(text, &mut count).is_ok() {
+        return count.0;
+    }
+    let mut parser = Parser::new_from_str(text);
     let mut n = 0;
-    while let Some(Ok(_)) = source.next_event() {
+    while let Some(Ok(_)) = parser.next_event() {
         n += 1;
     }
     n
