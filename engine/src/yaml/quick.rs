@@ -933,6 +933,11 @@ mod tests {
             refused * 10 > tried && refused * 10 < tried * 9,
             "{refused} of {tried}"
         );
+        // A float that is not a number is the same tree both ways, though not equal to itself.
+        for text in ["a: .nan\n", "a: [.NaN, .NAN]\n", "a: {b: .nan}\n"] {
+            let tree = built_as_saphyr_builds(text, Limits::default());
+            assert!(format!("{tree:?}").contains("NaN"), "{text:?}");
+        }
     }
 
     #[test]
