@@ -187,12 +187,15 @@ pub fn built_as_saphyr_builds(text: &str, limits: Limits) -> Result<Option<Node>
     };
     let built = parse(text, origin, limits);
     let saphyr = by_saphyr(text, Builder::new(text, origin, limits));
-    // Compared as written out: a `.nan` is never equal to itself as a float.
-    assert_eq!(
-        format!("{built:?}"),
-        format!("{saphyr:?}"),
-        "{text:?}: the tree as read, then saphyr-parser's"
-    );
+    // Trees that differ are compared again as written out: a `.nan` is never equal to itself
+    // as a float, yet it is the same tree.
+    if built != saphyr {
+        assert_eq!(
+            format!("{built:?}"),
+            format!("{saphyr:?}"),
+            "{text:?}: the tree as read, then saphyr-parser's"
+        );
+    }
     built
 }
 
