@@ -21,7 +21,7 @@ pub(super) struct Builder<'a> {
     anchors: HashMap<usize, (Node, usize, usize)>,
     budget: Budget,
     /// Where the last event started, for errors that have no place of their own.
-    pub(super) last: Pos,
+    last: Pos,
     stage: Stage,
     /// The collections still open, innermost last.
     open: Vec<Open>,
@@ -86,6 +86,14 @@ fn shown_tag(tag: &Tag) -> String {
 fn syntax(message: &str, pos: Pos) -> ParseError {
     ParseError {
         kind: YamlError::Syntax(message.into()),
+        pos,
+    }
+}
+
+/// A bound of [`Limits`] passed at `pos`.
+fn limit(message: String, pos: Pos) -> ParseError {
+    ParseError {
+        kind: YamlError::Limit(message),
         pos,
     }
 }
@@ -155,8 +163,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub(super) fn unexpected(&self, wanted: &str) -> ParseError {
+    fn unexpected(&self, wanted: &str) -> ParseError {
         syntax(&format!("invalid YAML: expected {wanted}"), self.last)
+    }
+
+    /// The error when the events end before the document does.
+    pub(super) fn cut_short(&self) -> ParseError {
+        syntax("unexpected end of the YAML document", self.last)
     }
 
     /// Takes the next event of the document.
@@ -263,15 +276,13 @@ impl<'a> Builder<'a> {
                 return self.whole(node, 1, anchor, bytes_before);
             }
             Event::Alias(id) => {
-                let Some((_, count, bytes)) = self.anchors.get(&id) else {
+                let Some((node, count, bytes)) = self.anchors.get(&id) else {
                     return Err(syntax("alias to an unknown anchor", span.start));
                 };
-                let (count, bytes) = (*count, *bytes);
                 // Bounded before the copy is made.
-                self.budget.count(count, span.start)?;
-                self.budget.weigh(bytes, span.start)?;
-                let node = self.anchors.get(&id).map(|(n, _, _)| n.clone());
-                let node = node.ok_or_else(|| syntax("alias to an unknown anchor", span.start))?;
+                self.budget.count(*count, span.start)?;
+                self.budget.weigh(*bytes, span.start)?;
+                let (node, count) = (node.clone(), *count);
                 return self.attach(node, count);
             }
             Event::SequenceStart(anchor, tag) => (Kind::Seq(Vec::new()), anchor, tag),
@@ -290,13 +301,13 @@ impl<'a> Builder<'a> {
         };
         check_tag(tag.as_deref(), span.start)?;
         if depth >= self.budget.limits.max_depth {
-            return Err(ParseError {
-                kind: YamlError::Limit(format!(
+            return Err(limit(
+                format!(
                     "the document nests deeper than {} levels",
                     self.budget.limits.max_depth
-                )),
-                pos: span.start,
-            });
+                ),
+                span.start,
+            ));
         }
         self.budget.count(1, span.start)?;
         self.open.push(Open {
@@ -449,13 +460,13 @@ impl Budget {
     fn count(&mut self, n: usize, at: Pos) -> Result<(), ParseError> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
-            return Err(ParseError {
-                kind: YamlError::Limit(format!(
+            return Err(limit(
+                format!(
                     "the document expands to more than {} nodes (an alias bomb, or far larger than a model card)",
                     self.limits.max_nodes
-                )),
-                pos: at,
-            });
+                ),
+                at,
+            ));
         }
         Ok(())
     }
@@ -463,13 +474,13 @@ impl Budget {
     fn weigh(&mut self, n: usize, at: Pos) -> Result<(), ParseError> {
         self.bytes = self.bytes.saturating_add(n);
         if self.bytes > self.limits.max_bytes {
-            return Err(ParseError {
-                kind: YamlError::Limit(format!(
+            return Err(limit(
+                format!(
                     "the document expands to more than {} MiB of text (aliases of a long text, or far larger than a model card)",
                     self.limits.max_bytes / (1024 * 1024)
-                )),
-                pos: at,
-            });
+                ),
+                at,
+            ));
         }
         Ok(())
     }

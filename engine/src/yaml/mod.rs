@@ -207,12 +207,7 @@ fn by_saphyr<'a>(text: &'a str, mut builder: Builder<'a>) -> Result<Option<Node>
         match parser.next_event() {
             Some(Ok((event, span))) => builder.event(event, span)?,
             Some(Err(e)) => return Err(builder.scan_error(&e)),
-            None => {
-                return Err(ParseError {
-                    kind: YamlError::Syntax("unexpected end of the YAML document".into()),
-                    pos: builder.last,
-                });
-            }
+            None => return Err(builder.cut_short()),
         }
         if let Some(root) = builder.finished() {
             return Ok(root);
