@@ -109,7 +109,7 @@ pub fn inventory(
         if let Some(first) = by_id.insert(&card.model_id, &card.path) {
             errors.push(crate::card::duplicate_id(
                 &card.path,
-                &card.source,
+                Some(&card.source),
                 card.anchor,
                 &card.model_id,
                 first,

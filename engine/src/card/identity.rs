@@ -16,7 +16,6 @@ use crate::yaml::{self, Limits, Value};
 pub struct Identity {
     /// Path relative to the repository root, with `/` separators.
     pub path: String,
-    pub source: Arc<str>,
     pub anchor: Span,
     pub model_id: String,
 }
@@ -35,21 +34,22 @@ pub fn identity_of(
     keys: &Keys,
     ids: &IdIndex,
 ) -> Result<Result<Identity, Vec<u8>>, Vec<InputError>> {
-    let source = match text_of(bytes, file, path, explicit)? {
-        Ok(source) => source,
+    // The text is kept no longer than this read: a run that skips thousands of cards holds
+    // none of them.
+    let text = match text_of(bytes, file, path, explicit)? {
+        Ok(text) => text,
         Err(bytes) => return Ok(Err(bytes)),
     };
     let format = Format::of(file);
-    if let Some((model_id, anchor)) = ids.declared(&source, format, || declared_id(&source, format))
-    {
+    if let Some((model_id, anchor)) = ids.declared(&text, format, || declared_id(&text, format)) {
         return Ok(Ok(Identity {
             path: path.to_string(),
-            source,
             anchor,
             model_id,
         }));
     }
     let fallback_id = folder_name(file);
+    let source: Arc<str> = Arc::from(text);
     Ok(
         match parse(
             path,
@@ -61,7 +61,6 @@ pub fn identity_of(
         )? {
             Some(card) => Ok(Identity {
                 path: card.path,
-                source: card.source,
                 anchor: card.anchor,
                 model_id: card.model_id,
             }),

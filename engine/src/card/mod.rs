@@ -116,7 +116,7 @@ pub(super) fn text_of(
     file: &Path,
     path: &str,
     explicit: bool,
-) -> Result<Result<Arc<str>, Vec<u8>>, Vec<InputError>> {
+) -> Result<Result<String, Vec<u8>>, Vec<InputError>> {
     let one = |k: Kind| vec![InputError::new(Some(path), k)];
     let format = Format::of(file);
     // A discovered Markdown file is held to the card limits only if it may be a card: a huge
@@ -157,7 +157,7 @@ pub(super) fn text_of(
     if text.contains('\0') && !may_be_card(text.as_bytes()) {
         return Ok(Err(text.into_bytes()));
     }
-    Ok(Ok(Arc::from(text)))
+    Ok(Ok(text))
 }
 
 /// Parses the bytes of the card file `file` (shown as `path`). See [`load`]. A file that is
@@ -169,8 +169,8 @@ pub fn from_bytes(
     explicit: bool,
     keys: &Keys,
 ) -> Result<Result<Card, Vec<u8>>, Vec<InputError>> {
-    let source = match text_of(bytes, file, path, explicit)? {
-        Ok(source) => source,
+    let source: Arc<str> = match text_of(bytes, file, path, explicit)? {
+        Ok(text) => Arc::from(text),
         Err(bytes) => return Ok(Err(bytes)),
     };
     let fallback_id = folder_name(file);
@@ -468,23 +468,27 @@ fn card(
 }
 
 /// The error on the card at `path` whose model id `id` is also the id of the card at `first`,
-/// with what the ambiguity would cost (`why`).
+/// with what the ambiguity would cost (`why`); quoted when the card's text is at hand.
 pub fn duplicate_id(
     path: &str,
-    source: &Arc<str>,
+    source: Option<&Arc<str>>,
     anchor: Span,
     id: &str,
     first: &str,
     why: &str,
 ) -> InputError {
-    InputError::at(
-        path,
-        source,
-        anchor,
-        CardError::Id(format!(
-            "model id `{id}` is also the id of `{first}`: {why}"
-        )),
-    )
+    InputError {
+        path: Some(path.to_string()),
+        span: Some(anchor),
+        kind: Box::new(
+            CardError::Id(format!(
+                "model id `{id}` is also the id of `{first}`: {why}"
+            ))
+            .into(),
+        ),
+        help: None,
+        source: source.cloned(),
+    }
     .with_help("give each model a distinct `governance.id`")
 }
 

@@ -11,6 +11,7 @@ use git2::Repository;
 use crate::card::Keys;
 use crate::card::ids::IdIndex;
 
+mod early;
 mod identity;
 mod ungoverned;
 mod vanished;
@@ -27,6 +28,7 @@ use crate::setting::{self, Setting};
 use crate::span::Span;
 use crate::spread::spread;
 use crate::waivers::{Identity, Matched, Waivers};
+pub use early::Early;
 use identity::id_at;
 use vanished::{committed_card, removed_cards};
 
@@ -65,16 +67,20 @@ fn load_waivers(
 }
 
 /// The card behind a verdict, as much of it as the run needs once the card is judged: its id
-/// and where it is, to name duplicates; its owner, for the waivers.
+/// and where it is, to name duplicates; its owner, for the waivers. The text of a card the run
+/// skips is not kept (a run that skips thousands would hold them all): it is read again in the
+/// rare case that it is quoted.
+#[derive(Debug)]
 struct Seen {
     id: String,
     path: String,
-    source: Arc<str>,
+    source: Option<Arc<str>>,
     anchor: Span,
     owner: Option<String>,
 }
 
 /// What became of one candidate file.
+#[derive(Debug)]
 enum Outcome {
     /// Not a card; `changed` when the committed version must be looked at (see
     /// [`Loaded::NotACard`]).
@@ -119,17 +125,7 @@ fn judge(
     // always judged: what it leads to may be a file the change edited anywhere in the
     // repository, which its own path does not show.
     if !wanted(&candidate.shown, evidence) && !candidate.is_link() {
-        return match candidate.identify(keys, budget, ids) {
-            Ok(Loaded::Card(card)) => Outcome::Skipped(Seen {
-                id: card.model_id,
-                path: card.path,
-                source: card.source,
-                anchor: card.anchor,
-                owner: None,
-            }),
-            Ok(Loaded::NotACard { changed }) => Outcome::NotACard { changed },
-            Err(errors) => Outcome::Unreadable(errors),
-        };
+        return early::skip(candidate, keys, budget, ids);
     }
     let card = match candidate.load(keys, budget) {
         Ok(Loaded::Card(card)) => card,
@@ -139,7 +135,7 @@ fn judge(
     let seen = Seen {
         id: card.model_id.clone(),
         path: card.path.clone(),
-        source: Arc::clone(&card.source),
+        source: Some(Arc::clone(&card.source)),
         anchor: card.anchor,
         owner: card.governance.owner.clone(),
     };
@@ -154,23 +150,64 @@ fn judge(
     }
 }
 
+/// The submodules the protected configuration says hold no model cards.
+fn opaque(governance: Option<&Governance>) -> Vec<String> {
+    governance
+        .map(|g| g.config.submodules_without_cards.clone())
+        .unwrap_or_default()
+}
+
 /// Runs the check. Never fails: whatever could not be read or evaluated is in the report's
 /// errors, and makes its decision [`crate::report::Decision::Error`].
 pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
+    check_with(pack, options, None)
+}
+
+/// [`check`], with the cards' identities read while git worked out what changed
+/// ([`Early::read`], for the same paths, configuration and pack): used when the change asks
+/// for only some cards, else read anew.
+pub fn check_with(pack: &Pack, options: &CheckOptions, early: Option<Early>) -> Report {
     let evidence = &options.evidence;
     let root = match &evidence.git {
         Ok(facts) => facts.root.clone(),
         Err(_) => discover::repository_root(&options.cwd),
     };
-    let opaque = options
-        .governance
-        .as_ref()
-        .map(|g| g.config.submodules_without_cards.clone())
-        .unwrap_or_default();
+    let early =
+        early.filter(|e| e.root == root && evidence.change.is_some() && !evidence.policies_changed);
     // The untracked candidates are listed (a walk of the work tree) while the tracked ones
     // are judged.
-    let (tracked, mut errors, untracked) =
-        discover::tracked(&options.cwd, &root, &options.paths, &opaque);
+    let (tracked, mut errors, untracked, budget, ids, read_early) = match early {
+        Some(e) => (
+            e.tracked,
+            e.errors,
+            e.untracked,
+            e.budget,
+            e.ids,
+            Some(e.outcomes),
+        ),
+        None => {
+            let (tracked, errors, untracked) = discover::tracked(
+                &options.cwd,
+                &root,
+                &options.paths,
+                &opaque(options.governance.as_ref()),
+            );
+            // The cards a change does not touch are read for their ids only: remembered by
+            // content in the git directory from one run to the next.
+            let ids = match &evidence.change {
+                Some(_) => early::ids_for(&root),
+                None => IdIndex::default(),
+            };
+            (
+                tracked,
+                errors,
+                untracked,
+                discover::Budget::default(),
+                ids,
+                None,
+            )
+        }
+    };
     let model_files = ungoverned::start(&options.cwd, &root, &options.paths);
     let now = options.request.now;
     let (waivers, waiver_errors) = match &options.governance {
@@ -182,21 +219,18 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     };
     let evaluator = Evaluator::new(pack, &options.request, evidence);
     let keys = &pack.card_keys;
-    let budget = discover::Budget::default();
-    // The cards a change does not touch are read for their ids only: remembered by content
-    // in the git directory from one run to the next.
-    let ids = match &evidence.change {
-        Some(_) if IdIndex::kept() => Repository::open(&root)
-            .map(|r| IdIndex::open(r.commondir().join("aimsgate").join("ids")))
-            .unwrap_or_default(),
-        _ => IdIndex::default(),
+    let judge_one =
+        |c: &discover::Candidate| judge(c, evaluator.as_ref().ok(), keys, evidence, &budget, &ids);
+    let judge_all = |candidates: &[discover::Candidate]| spread(candidates, judge_one);
+    let outcomes = match read_early {
+        Some(outcomes) => Early::complete(
+            outcomes,
+            &tracked,
+            |c| wanted(&c.shown, evidence),
+            judge_one,
+        ),
+        None => judge_all(&tracked),
     };
-    let judge_all = |candidates: &[discover::Candidate]| {
-        spread(candidates, |c| {
-            judge(c, evaluator.as_ref().ok(), keys, evidence, &budget, &ids)
-        })
-    };
-    let outcomes = judge_all(&tracked);
     let (more, more_errors) = untracked.finish(&tracked);
     if !more_errors.is_empty() {
         errors.extend(more_errors);
@@ -216,7 +250,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
     ids.save();
     let repo = Repository::open(&root).ok();
 
-    let mut cards: Vec<&Seen> = Vec::new();
+    let mut cards: Vec<(&Seen, &discover::Candidate)> = Vec::new();
     for (outcome, candidate) in outcomes.iter().zip(&candidates) {
         match outcome {
             Outcome::NotACard { changed: true } => {
@@ -225,16 +259,20 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
             Outcome::NotACard { .. } => {}
             Outcome::Unreadable(e) => errors.extend(e.iter().cloned()),
             Outcome::Skipped(seen) | Outcome::Unjudged(seen) | Outcome::Judged { seen, .. } => {
-                cards.push(seen);
+                cards.push((seen, candidate));
             }
         }
     }
     let mut by_id: HashMap<&str, &str> = HashMap::new();
-    for card in &cards {
+    for (card, candidate) in &cards {
         if let Some(first) = by_id.insert(&card.id, &card.path) {
+            let source = card
+                .source
+                .clone()
+                .or_else(|| candidate.text_again(card.anchor));
             errors.push(crate::card::duplicate_id(
                 &card.path,
-                &card.source,
+                source.as_ref(),
                 card.anchor,
                 &card.id,
                 first,
@@ -243,7 +281,7 @@ pub fn check(pack: &Pack, options: &CheckOptions) -> Report {
         }
     }
     let no_card = cards.is_empty();
-    let card_paths: Vec<&str> = cards.iter().map(|c| c.path.as_str()).collect();
+    let card_paths: Vec<&str> = cards.iter().map(|(c, _)| c.path.as_str()).collect();
     let ungoverned = ungoverned::findings(
         model_files,
         &card_paths,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use aimsgate::check::{CheckOptions, check};
+use aimsgate::check::{CheckOptions, Early, check_with};
 use aimsgate::config::Governance;
 use aimsgate::date::Instant;
 use aimsgate::error::{ArgError, InputError, IoError};
@@ -249,15 +249,22 @@ pub(crate) fn run(args: CheckArgs) -> Result<Exit, Vec<InputError>> {
         Err(errors) => return Ok(emit_errors(&args, None, errors)),
     };
     // The evidence (git's status of the work tree, GitHub's reviews) is gathered while the
-    // pack loads: neither needs the other.
-    let (pack, evidence) = std::thread::scope(|scope| {
+    // pack loads, and under `--changed-since` while the cards are read for their ids: none
+    // needs another.
+    let (pack, evidence, early) = std::thread::scope(|scope| {
         let evidence =
             scope.spawn(|| Evidence::gather(&cwd, &gather_options(&args, Some(&governance))));
         let pack = governance.load_pack();
+        let early = match (&pack, &args.changed_since) {
+            (Ok(pack), Some(_)) => {
+                Early::read(&cwd, &args.paths, Some(&governance), &pack.card_keys)
+            }
+            _ => None,
+        };
         let evidence = evidence
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (pack, evidence)
+        (pack, evidence, early)
     });
     let pack = match pack {
         Ok(p) => p,
@@ -274,7 +281,7 @@ pub(crate) fn run(args: CheckArgs) -> Result<Exit, Vec<InputError>> {
         evidence,
         governance: Some(governance),
     };
-    let mut report = check(&pack, &options);
+    let mut report = check_with(&pack, &options, early);
     // Findings link to their line at the commit judged, on the GitHub server of the run.
     report.blob_url = match (&options.evidence.repository, options.evidence.head_sha()) {
         (Some(repo), Some(sha)) => Some(format!(

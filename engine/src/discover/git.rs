@@ -10,6 +10,9 @@ use git2::Repository;
 use super::{Tracked, candidate, card_name, display};
 use crate::error::{CardError, EvidenceError, InputError};
 
+/// The mode of a submodule in git's index and trees.
+const GITLINK: u32 = 0o160_000;
+
 /// Attributes that make a checked-out file differ from its blob in more than line endings.
 const TRANSFORMING: &[&str] = &["working-tree-encoding", "filter", "ident"];
 
@@ -76,7 +79,6 @@ pub(super) fn from_git(
             continue; // another stage of a conflicted file
         }
         previous.clone_from(&entry.path);
-        const GITLINK: u32 = 0o160_000;
         let gitlink = entry.mode & 0o170_000 == GITLINK;
         // Most files are not cards by their name: passed over before any path is made.
         let name = entry.path.rsplit(|b| *b == b'/').next().unwrap_or_default();
@@ -136,11 +138,12 @@ pub(super) fn from_git(
     Ok(())
 }
 
-/// A work tree and what its index tracks: file paths (submodules' too) and the folders that
-/// hold them, as git writes paths (bytes, `/`-separated).
+/// A work tree and what its index tracks: file paths (submodules' too), the submodules, and
+/// the folders that hold them, as git writes paths (bytes, `/`-separated).
 struct WorkTree {
     work: PathBuf,
     files: HashSet<Vec<u8>>,
+    submodules: HashSet<Vec<u8>>,
     dirs: HashSet<Vec<u8>>,
 }
 
@@ -149,9 +152,13 @@ impl WorkTree {
         let mut tree = WorkTree {
             work: work.to_path_buf(),
             files: HashSet::new(),
+            submodules: HashSet::new(),
             dirs: HashSet::new(),
         };
         for entry in repo.index()?.iter() {
+            if entry.mode & 0o170_000 == GITLINK {
+                tree.submodules.insert(entry.path.clone());
+            }
             let mut at = 0;
             while let Some(slash) = entry.path[at..].iter().position(|b| *b == b'/') {
                 at += slash;
@@ -194,7 +201,9 @@ pub(super) fn untracked_in(repos: &[PathBuf], root: &Path, scope: &[PathBuf]) ->
             repo: &repo,
             scope,
             shown: &shown,
+            all: false,
             found: Vec::new(),
+            listed: Vec::new(),
         };
         match walk.folder(&tree.work, &[]) {
             Ok(()) => found.extend(walk.found.into_iter().map(|abs| {
@@ -218,13 +227,41 @@ fn cannot_list(shown: &str, why: impl std::fmt::Display) -> InputError {
 /// Files found (each with how it is shown), and what could not be listed.
 pub(super) type Listing = (Vec<(PathBuf, String)>, Vec<InputError>);
 
-/// One work tree's walk for [`untracked_in`].
+/// Every untracked file of the work tree of `repo` that git's ignore rules leave in, as
+/// libgit2's status lists them (`git status --untracked-files=all` less the repositories of
+/// their own inside it, which libgit2 passes over): paths relative to the work tree. Untracked
+/// files of submodules are not among them (git's status of the submodule says whether it has
+/// any).
+pub(crate) fn untracked_files(repo: &Repository) -> Result<Vec<Vec<u8>>, InputError> {
+    let work = repo
+        .workdir()
+        .ok_or_else(|| cannot_list("", "the repository has no work tree"))?;
+    let shown = work.display().to_string();
+    let tree = WorkTree::read(work, repo).map_err(|e| cannot_list(&shown, e.message()))?;
+    let scope = [tree.work.clone()];
+    let mut walk = Walk {
+        tree: &tree,
+        repo,
+        scope: &scope,
+        shown: &shown,
+        all: true,
+        found: Vec::new(),
+        listed: Vec::new(),
+    };
+    walk.folder(&tree.work, &[])?;
+    Ok(walk.listed)
+}
+
+/// One work tree's walk for [`untracked_in`] and [`untracked_files`].
 struct Walk<'a> {
     tree: &'a WorkTree,
     repo: &'a Repository,
     scope: &'a [PathBuf],
     shown: &'a str,
+    /// Whether every untracked file is listed (in `listed`), or only a card's (in `found`).
+    all: bool,
     found: Vec<PathBuf>,
+    listed: Vec<Vec<u8>>,
 }
 
 impl Walk<'_> {
@@ -260,7 +297,7 @@ impl Walk<'_> {
                     .scope
                     .iter()
                     .any(|s| abs.starts_with(s) || s.starts_with(&abs));
-                if !related || self.tree.files.contains(&path) {
+                if !related || self.tree.submodules.contains(&path) {
                     continue; // out of scope, or a submodule: a work tree of its own
                 }
                 if !self.tree.dirs.contains(&path)
@@ -270,12 +307,16 @@ impl Walk<'_> {
                     continue;
                 }
                 self.folder(&abs, &path)?;
-            } else if candidate(&abs)
+            } else if (self.all || candidate(&abs))
                 && !self.tree.files.contains(&path)
                 && self.scope.iter().any(|s| abs.starts_with(s))
                 && !self.ignored(&path)?
             {
-                self.found.push(abs);
+                if self.all {
+                    self.listed.push(path);
+                } else {
+                    self.found.push(abs);
+                }
             }
         }
         Ok(())
@@ -296,12 +337,12 @@ fn bytes_of(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
 
 /// A path as git stores it (bytes, `/`-separated), as a path of this system.
 #[cfg(unix)]
-pub(super) fn path_of(bytes: &[u8]) -> PathBuf {
+pub(crate) fn path_of(bytes: &[u8]) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
     PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
 }
 
 #[cfg(not(unix))]
-pub(super) fn path_of(bytes: &[u8]) -> PathBuf {
+pub(crate) fn path_of(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }

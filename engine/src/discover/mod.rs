@@ -17,7 +17,9 @@ use crate::card::{self, Card, Keys};
 mod git;
 
 use crate::error::{CardError, EvidenceError, InputError, IoError, Kind};
+use crate::span::Span;
 use git::{from_git, untracked_in};
+pub(crate) use git::{path_of, untracked_files};
 
 /// The root that paths in reports are relative to: the enclosing git repository's work tree,
 /// or `cwd` outside a repository.
@@ -176,6 +178,24 @@ impl Candidate {
         self.read(budget, |bytes| {
             card::identity_of(bytes, &self.file, &self.shown, self.explicit, keys, ids)
         })
+    }
+
+    /// Its text read again, to quote at `span` what an earlier read found there; `None` when
+    /// it can no longer be read as text holding that span (it changed or went meanwhile).
+    pub fn text_again(&self, span: Span) -> Option<Arc<str>> {
+        let read = self.read(&Budget::default(), |bytes| {
+            Ok(String::from_utf8(bytes).map_err(std::string::FromUtf8Error::into_bytes))
+        });
+        match read {
+            Ok(Loaded::Card(text))
+                if span.end <= text.len()
+                    && text.is_char_boundary(span.start.offset)
+                    && text.is_char_boundary(span.end) =>
+            {
+                Some(Arc::from(text))
+            }
+            _ => None,
+        }
     }
 
     /// Reads its bytes and makes of them what `make` does: a card (of some kind), or its

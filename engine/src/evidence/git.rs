@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use git2::{Delta, DiffOptions, ObjectType, Oid, Repository, StatusOptions, Tree};
+use git2::{Delta, DiffOptions, ObjectType, Oid, Repository, Tree};
 
 use crate::date::Instant;
 use crate::error::{EvidenceError, InputError, Kind};
@@ -395,32 +395,15 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
     let mut seen = Collected::default();
     diff_trees(repo, &base_tree, &head_tree, "", None, &workdir, &mut seen)
         .map_err(|m| change_error(base, m))?;
-    let mut opts = StatusOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .include_ignored(false);
-    let statuses = repo.statuses(Some(&mut opts)).map_err(|e| {
-        change_error(
-            base,
-            EvidenceError::Git(format!(
-                "cannot read the work tree's status ({})",
-                e.message()
-            )),
-        )
-    })?;
-    for entry in statuses.iter() {
-        if let Some(p) = entry.path() {
+    let statuses = super::worktree::status(repo, &head_tree).map_err(|e| change_error(base, e))?;
+    for (p, status) in &statuses {
+        {
+            let p = p.as_str();
             seen.files.insert(p.to_string());
             // A file deleted or changed in the work tree but unchanged since the merge base
             // was, at the merge base, what it is in HEAD's tree.
-            if entry.status().intersects(
-                git2::Status::WT_DELETED
-                    | git2::Status::WT_MODIFIED
-                    | git2::Status::WT_TYPECHANGE
-                    | git2::Status::WT_RENAMED
-                    | git2::Status::INDEX_DELETED
-                    | git2::Status::INDEX_MODIFIED,
-            ) && !seen.before.contains_key(p)
+            if status.intersects(super::worktree::CHANGED)
+                && !seen.before.contains_key(p)
                 && let Ok(e) = base_tree.get_path(Path::new(p))
                 && e.kind() == Some(ObjectType::Blob)
                 && e.filemode() != i32::from(git2::FileMode::Link)

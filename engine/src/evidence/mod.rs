@@ -6,6 +6,7 @@
 pub mod git;
 pub mod keys;
 pub mod tags;
+mod worktree;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
