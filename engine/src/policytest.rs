@@ -187,6 +187,7 @@ impl File<'_> {
                     submodules: BTreeSet::new(),
                     before: Vec::new(),
                     moved: Vec::new(),
+                    untracked: None,
                 });
                 evidence.policies_changed = changed;
             }

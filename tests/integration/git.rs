@@ -475,6 +475,21 @@ fn a_changed_card_claiming_the_id_of_one_read_only_for_its_identity_is_caught() 
             "{id}: {message}"
         );
     }
+    // The new card (not yet added to git: found among the untracked files git's status
+    // lists) comes first in path order, so the error is the skipped card's, whose text the
+    // run did not keep: it is read again to be quoted.
+    let human = Aimsgate::check(dir.path())
+        .staging()
+        .args(&["--changed-since", "main"])
+        .env("CI", "true")
+        .run();
+    assert_eq!(human.code, 2, "{}", human.output());
+    let out = human.output();
+    assert!(
+        out.contains("[models/typo/model-card.yaml:1:1]")
+            && out.contains("# A standalone card: the governance block"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -50,8 +50,10 @@ impl Early {
             .ok()?
             .workdir()?
             .to_path_buf();
+        // The untracked files of the work tree are listed by git's status of it: the
+        // untracked cards are found among them once it is read.
         let (tracked, errors, untracked) =
-            discover::tracked(cwd, &root, paths, &super::opaque(governance));
+            discover::tracked_but_top(cwd, &root, paths, &super::opaque(governance));
         let budget = discover::Budget::default();
         let ids = ids_for(&root);
         let outcomes = spread(&tracked, |c| {

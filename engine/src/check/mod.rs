@@ -231,7 +231,11 @@ pub fn check_with(pack: &Pack, options: &CheckOptions, early: Option<Early>) -> 
         ),
         None => judge_all(&tracked),
     };
-    let (more, more_errors) = untracked.finish(&tracked);
+    let listed = evidence
+        .change
+        .as_ref()
+        .and_then(|c| c.untracked.as_deref());
+    let (more, more_errors) = untracked.finish_with(&tracked, listed);
     if !more_errors.is_empty() {
         errors.extend(more_errors);
         errors.sort_by_key(InputError::message);

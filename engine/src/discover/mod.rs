@@ -327,16 +327,28 @@ pub fn merge<T>(first: Vec<(Candidate, T)>, second: Vec<(Candidate, T)>) -> Vec<
 pub struct Untracked {
     job: Option<std::thread::JoinHandle<git::Listing>>,
     root: Arc<PathBuf>,
+    /// The repository's own work tree, when its untracked files are left to the caller (see
+    /// [`tracked_but_top`]): with the repository's root and the folders in scope.
+    top: Option<(PathBuf, PathBuf, Vec<PathBuf>)>,
 }
 
 impl Untracked {
     /// The untracked candidates (in path order; none that is already among `known`, which
     /// named files are), and what could not be listed.
     pub fn finish(self, known: &[Candidate]) -> (Vec<Candidate>, Vec<InputError>) {
-        let Some(job) = self.job else {
-            return (Vec::new(), Vec::new());
-        };
-        let (found, errors) = job.join().unwrap_or_else(|_| {
+        self.finish_with(known, None)
+    }
+
+    /// [`Untracked::finish`], given the untracked files of the repository's own work tree
+    /// when they are known (`listed`: paths relative to it, as git's status of the work tree
+    /// lists them; see [`tracked_but_top`]). Not known, they are listed here.
+    pub fn finish_with(
+        self,
+        known: &[Candidate],
+        listed: Option<&[Vec<u8>]>,
+    ) -> (Vec<Candidate>, Vec<InputError>) {
+        let (mut found, mut errors) = match self.job {
+            Some(job) => job.join().unwrap_or_else(|_| {
             (
                 Vec::new(),
                 vec![InputError::new(
@@ -346,8 +358,29 @@ impl Untracked {
                             .into(),
                     ),
                 )],
-            )
-        });
+                )
+            }),
+            None => (Vec::new(), Vec::new()),
+        };
+        if let Some((work, root, scope)) = self.top {
+            match listed {
+                Some(listed) => found.extend(
+                    listed
+                        .iter()
+                        .map(|rel| work.join(path_of(rel)))
+                        .filter(|abs| candidate(abs) && scope.iter().any(|s| abs.starts_with(s)))
+                        .map(|abs| {
+                            let shown = display(&root, &abs, &abs);
+                            (abs, shown)
+                        }),
+                ),
+                None => {
+                    let (more, more_errors) = untracked_in(&[work], &root, &scope);
+                    found.extend(more);
+                    errors.extend(more_errors);
+                }
+            }
+        }
         let known: HashSet<&Path> = known.iter().map(|c| c.file.as_path()).collect();
         let mut more: Vec<Candidate> = found
             .into_iter()
@@ -376,6 +409,28 @@ pub fn tracked(
     paths: &[PathBuf],
     opaque: &[String],
 ) -> (Vec<Candidate>, Vec<InputError>, Untracked) {
+    listed(cwd, root, paths, opaque, true)
+}
+
+/// [`tracked`], but the untracked files of the repository's own work tree (not those of its
+/// submodules) are not listed meanwhile: a `--changed-since` run has them from git's status of
+/// the work tree, which it reads anyway ([`Untracked::finish_with`]).
+pub fn tracked_but_top(
+    cwd: &Path,
+    root: &Path,
+    paths: &[PathBuf],
+    opaque: &[String],
+) -> (Vec<Candidate>, Vec<InputError>, Untracked) {
+    listed(cwd, root, paths, opaque, false)
+}
+
+fn listed(
+    cwd: &Path,
+    root: &Path,
+    paths: &[PathBuf],
+    opaque: &[String],
+    top: bool,
+) -> (Vec<Candidate>, Vec<InputError>, Untracked) {
     let mut errors = Vec::new();
     let canonical_root = Arc::new(root.canonicalize().unwrap_or_else(|_| root.to_path_buf()));
     let targets: Vec<PathBuf> = if paths.is_empty() {
@@ -403,6 +458,7 @@ pub fn tracked(
     let mut untracked = Untracked {
         job: None,
         root: Arc::clone(&canonical_root),
+        top: None,
     };
     if !dirs.is_empty() {
         let git = root.join(".git");
@@ -416,9 +472,17 @@ pub fn tracked(
                     }
                     let scope: Vec<PathBuf> = dirs.iter().map(|(d, _)| d.clone()).collect();
                     let root = root.to_path_buf();
-                    untracked.job = Some(std::thread::spawn(move || {
-                        untracked_in(&repos, &root, &scope)
-                    }));
+                    if !top && let Some(at) = repo.workdir().and_then(|w| {
+                        repos.iter().position(|r| r.as_path() == w)
+                    }) {
+                        let work = repos.remove(at);
+                        untracked.top = Some((work, root.clone(), scope.clone()));
+                    }
+                    if !repos.is_empty() {
+                        untracked.job = Some(std::thread::spawn(move || {
+                            untracked_in(&repos, &root, &scope)
+                        }));
+                    }
                 }
                 Err(e) => errors.push(InputError::new(
                     Some(".git"),

@@ -61,6 +61,9 @@ pub struct ChangeSet {
     pub before: Vec<Before>,
     /// Files moved unchanged (exact renames), from and to.
     pub moved: Vec<(String, String)>,
+    /// The work tree's untracked files (git's ignore rules leave in), relative to it, when
+    /// git's status of the work tree listed them one by one; `None` when it did not.
+    pub untracked: Option<Vec<Vec<u8>>>,
 }
 
 impl ChangeSet {
@@ -395,8 +398,8 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
     let mut seen = Collected::default();
     diff_trees(repo, &base_tree, &head_tree, "", None, &workdir, &mut seen)
         .map_err(|m| change_error(base, m))?;
-    let statuses = super::worktree::status(repo, &head_tree).map_err(|e| change_error(base, e))?;
-    for (p, status) in &statuses {
+    let status = super::worktree::status(repo, &head_tree).map_err(|e| change_error(base, e))?;
+    for (p, status) in &status.entries {
         {
             let p = p.as_str();
             seen.files.insert(p.to_string());
@@ -427,6 +430,7 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
         submodules: seen.submodules,
         before: seen.before.into_values().collect(),
         moved: seen.moved,
+        untracked: status.untracked,
     })
 }
 
@@ -581,6 +585,7 @@ mod tests {
             submodules: ["vendor/sub".to_string()].into(),
             before: Vec::new(),
             moved: Vec::new(),
+            untracked: None,
         };
         assert!(c.touches("vendor/sub/models/x/README.md"));
         assert!(!c.touches("vendor/subway/README.md"));

@@ -28,6 +28,14 @@ fn cannot(why: &str) -> EvidenceError {
 /// A path (relative to the work tree) and git's status of it.
 pub(super) type Entry = (String, Status);
 
+/// What differs from HEAD, and the untracked files as listed (not UTF-8 ones too) when they
+/// were: a run that judges the cards of a change finds the untracked ones among them.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Found {
+    pub entries: Vec<Entry>,
+    pub untracked: Option<Vec<Vec<u8>>>,
+}
+
 /// A file's status that says it was changed or deleted (in the work tree or the index): what
 /// it was in HEAD's tree is what it was before.
 pub(super) const CHANGED: Status = Status::WT_DELETED
@@ -44,12 +52,15 @@ const ASK_AT_MOST: usize = 256;
 /// The status of every path of `repo`'s work tree and index that differs from `head` (HEAD's
 /// tree), untracked files included, ignored ones not: what `git status --untracked-files=all`
 /// lists.
-pub(super) fn status(repo: &Repository, head: &Tree<'_>) -> Result<Vec<Entry>, EvidenceError> {
+pub(super) fn status(repo: &Repository, head: &Tree<'_>) -> Result<Found, EvidenceError> {
     #[cfg(unix)]
     if let Some(found) = from_index(repo, head)? {
         return Ok(found);
     }
-    whole(repo)
+    Ok(Found {
+        entries: whole(repo)?,
+        untracked: None,
+    })
 }
 
 /// libgit2's status of the whole work tree.
@@ -69,7 +80,7 @@ fn whole(repo: &Repository) -> Result<Vec<Entry>, EvidenceError> {
 
 /// The status read from the index; `None` when libgit2's whole status is the better way.
 #[cfg(unix)]
-fn from_index(repo: &Repository, head: &Tree<'_>) -> Result<Option<Vec<Entry>>, EvidenceError> {
+fn from_index(repo: &Repository, head: &Tree<'_>) -> Result<Option<Found>, EvidenceError> {
     use std::os::unix::fs::MetadataExt;
 
     let git = |e: git2::Error| cannot(e.message());
@@ -133,17 +144,20 @@ fn from_index(repo: &Repository, head: &Tree<'_>) -> Result<Option<Vec<Entry>>, 
             add(&path, s);
         }
     }
-    for path in crate::discover::untracked_files(repo).map_err(|e| cannot(&e.message()))? {
-        add(&path, Status::WT_NEW);
+    let untracked = crate::discover::untracked_files(repo).map_err(|e| cannot(&e.message()))?;
+    for path in &untracked {
+        add(path, Status::WT_NEW);
     }
     // Paths that are not UTF-8 are passed over, as libgit2's status list passes them over.
-    Ok(Some(
-        found
-            .into_iter()
-            .filter(|(_, s)| *s != Status::CURRENT)
-            .filter_map(|(p, s)| Some((String::from_utf8(p).ok()?, s)))
-            .collect(),
-    ))
+    let entries = found
+        .into_iter()
+        .filter(|(_, s)| *s != Status::CURRENT)
+        .filter_map(|(p, s)| Some((String::from_utf8(p).ok()?, s)))
+        .collect();
+    Ok(Some(Found {
+        entries,
+        untracked: Some(untracked),
+    }))
 }
 
 /// The stage bits of an index entry's flags: not zero for a side of a conflict.
@@ -309,7 +323,10 @@ mod tests {
         // Nothing has changed: both say so, and the index answered, from the stat data alone
         // for every file written before it.
         assert_eq!(whole(&repo).unwrap(), vec![]);
-        assert_eq!(from_index(&repo, &head).unwrap(), Some(vec![]));
+        assert_eq!(
+            from_index(&repo, &head).unwrap().map(|f| f.entries),
+            Some(vec![])
+        );
         let written = std::fs::metadata(work.join(".git/index")).unwrap();
         let written = (written.mtime(), written.mtime_nsec());
         let index = repo.index().unwrap();
@@ -405,7 +422,24 @@ mod tests {
         let expected = sorted(whole(&repo).unwrap());
         let read = from_index(&repo, &head).unwrap();
         assert!(read.is_some(), "the index answered");
-        assert_eq!(sorted(read.unwrap()), expected);
+        let read = read.unwrap();
+        assert_eq!(sorted(read.entries), expected);
+        // The untracked files listed are those the status holds as untracked.
+        let mut untracked: Vec<String> = read
+            .untracked
+            .unwrap()
+            .into_iter()
+            .map(|p| String::from_utf8(p).unwrap())
+            .collect();
+        untracked.sort();
+        let mut expected_untracked: Vec<String> = whole(&repo)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, s)| s.contains(Status::WT_NEW))
+            .map(|(p, _)| p)
+            .collect();
+        expected_untracked.sort();
+        assert_eq!(untracked, expected_untracked);
         // The case holds what it claims: each change, and none of the files git ignores.
         let paths: Vec<&str> = expected.iter().map(|(p, _)| p.as_str()).collect();
         for rel in [
@@ -468,6 +502,12 @@ mod tests {
         }
         let head = repo.head().unwrap().peel_to_tree().unwrap();
         assert_eq!(from_index(&repo, &head).unwrap(), None);
-        assert_eq!(status(&repo, &head).unwrap(), vec![]);
+        assert_eq!(
+            status(&repo, &head).unwrap(),
+            Found {
+                entries: vec![],
+                untracked: None
+            }
+        );
     }
 }
