@@ -31,9 +31,9 @@ pub struct Early {
     pub(super) untracked: discover::Untracked,
     pub(super) budget: discover::Budget,
     pub(super) ids: IdIndex,
-    /// One per tracked candidate, as a skipped card: `None` for one that is a link, which is
-    /// always read whole.
-    pub(super) outcomes: Vec<Option<Outcome>>,
+    /// One per tracked candidate, as a skipped card, with what its reading took from the
+    /// budget: `None` for one that is a link, which is always read whole.
+    pub(super) outcomes: Vec<Option<(Outcome, u64)>>,
 }
 
 impl Early {
@@ -57,7 +57,11 @@ impl Early {
         let budget = discover::Budget::default();
         let ids = ids_for(&root);
         let outcomes = spread(&tracked, |c| {
-            (!c.is_link()).then(|| skip(c, keys, &budget, &ids))
+            (!c.is_link()).then(|| {
+                let mut charged = 0;
+                let outcome = skip(c, keys, &budget, &ids, &mut charged);
+                (outcome, charged)
+            })
         });
         Some(Early {
             root,
@@ -71,21 +75,29 @@ impl Early {
     }
 
     /// The outcome of every tracked candidate: what was read here for one the change does
-    /// not ask for (`wanted` says which it does), `judge`'s for the rest.
+    /// not ask for (`wanted` says which it does), `judge`'s for the rest, whose reading here
+    /// is given back to `budget` (a card is counted once).
     pub(super) fn complete(
-        outcomes: Vec<Option<Outcome>>,
+        early: Vec<Option<(Outcome, u64)>>,
         tracked: &[Candidate],
+        budget: &discover::Budget,
         wanted: impl Fn(&Candidate) -> bool,
         judge: impl Fn(&Candidate) -> Outcome + Sync,
     ) -> Vec<Outcome> {
-        let mut outcomes = outcomes;
-        let again: Vec<usize> = outcomes
-            .iter()
-            .zip(tracked)
-            .enumerate()
-            .filter(|(_, (o, c))| o.is_none() || wanted(c))
-            .map(|(i, _)| i)
-            .collect();
+        let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(early.len());
+        let mut again = Vec::new();
+        for (i, (read, c)) in early.into_iter().zip(tracked).enumerate() {
+            match read {
+                Some((outcome, _)) if !wanted(c) => outcomes.push(Some(outcome)),
+                read => {
+                    if let Some((_, charged)) = read {
+                        budget.refund(charged);
+                    }
+                    outcomes.push(None);
+                    again.push(i);
+                }
+            }
+        }
         let judged = spread(&again, |i| judge(&tracked[*i]));
         for (i, outcome) in again.into_iter().zip(judged) {
             outcomes[i] = Some(outcome);
@@ -124,8 +136,9 @@ pub(super) fn skip(
     keys: &Keys,
     budget: &discover::Budget,
     ids: &IdIndex,
+    charged: &mut u64,
 ) -> Outcome {
-    match candidate.identify(keys, budget, ids) {
+    match candidate.identify_charging(keys, budget, ids, charged) {
         Ok(Loaded::Card(card)) => Outcome::Skipped(Seen {
             id: card.model_id,
             path: card.path,
@@ -135,5 +148,64 @@ pub(super) fn skip(
         }),
         Ok(Loaded::NotACard { changed }) => Outcome::NotACard { changed },
         Err(errors) => Outcome::Unreadable(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::discover::{Budget, MAX_TOTAL_CARD_BYTES};
+
+    /// A card read early for its id, then whole because the change touches it, is counted
+    /// once against the run's bound on card bytes: with room for one reading of it left, it
+    /// is read whole.
+    #[test]
+    fn a_card_read_again_whole_is_counted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().canonicalize().unwrap();
+        let text = "governance:\n  id: m\n";
+        std::fs::write(work.join("model-card.yaml"), text).unwrap();
+        let (candidates, errors) = discover::candidates(&work, &work, &[], &[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(candidates.len(), 1);
+        let size = text.len() as u64;
+        let keys = crate::pack::Pack::embedded().unwrap().card_keys;
+        for (wanted, whole) in [(true, true), (false, false)] {
+            let budget = Budget::default();
+            budget.spend(MAX_TOTAL_CARD_BYTES - size).unwrap();
+            let mut charged = 0;
+            let early = skip(
+                &candidates[0],
+                &keys,
+                &budget,
+                &IdIndex::default(),
+                &mut charged,
+            );
+            assert!(matches!(early, Outcome::Skipped(_)), "{early:?}");
+            assert_eq!(charged, size);
+            let outcomes = Early::complete(
+                vec![Some((early, charged))],
+                &candidates,
+                &budget,
+                |_| wanted,
+                |c| match c.load(&keys, &budget) {
+                    Ok(Loaded::Card(card)) => Outcome::Unjudged(Seen {
+                        id: card.model_id,
+                        path: card.path,
+                        source: None,
+                        anchor: card.anchor,
+                        owner: None,
+                    }),
+                    Ok(Loaded::NotACard { changed }) => Outcome::NotACard { changed },
+                    Err(e) => Outcome::Unreadable(e),
+                },
+            );
+            match &outcomes[..] {
+                [Outcome::Unjudged(seen)] => assert!(whole && seen.id == "m"),
+                [Outcome::Skipped(seen)] => assert!(!whole && seen.id == "m"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

@@ -125,7 +125,7 @@ fn judge(
     // always judged: what it leads to may be a file the change edited anywhere in the
     // repository, which its own path does not show.
     if !wanted(&candidate.shown, evidence) && !candidate.is_link() {
-        return early::skip(candidate, keys, budget, ids);
+        return early::skip(candidate, keys, budget, ids, &mut 0);
     }
     let card = match candidate.load(keys, budget) {
         Ok(Loaded::Card(card)) => card,
@@ -226,6 +226,7 @@ pub fn check_with(pack: &Pack, options: &CheckOptions, early: Option<Early>) -> 
         Some(outcomes) => Early::complete(
             outcomes,
             &tracked,
+            &budget,
             |c| wanted(&c.shown, evidence),
             judge_one,
         ),

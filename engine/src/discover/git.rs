@@ -228,10 +228,10 @@ fn cannot_list(shown: &str, why: impl std::fmt::Display) -> InputError {
 pub(super) type Listing = (Vec<(PathBuf, String)>, Vec<InputError>);
 
 /// Every untracked file of the work tree of `repo` that git's ignore rules leave in, as
-/// libgit2's status lists them (`git status --untracked-files=all` less the repositories of
-/// their own inside it, which libgit2 passes over): paths relative to the work tree. Untracked
-/// files of submodules are not among them (git's status of the submodule says whether it has
-/// any).
+/// libgit2's status lists them (`git status --untracked-files=all`): paths relative to the
+/// work tree, and a repository of its own inside it that holds anything as its folder's path
+/// with a `/` after it (git lists none of its files). Untracked files of submodules are not
+/// among them (git's status of the submodule says whether it has any).
 pub(crate) fn untracked_files(repo: &Repository) -> Result<Vec<Vec<u8>>, InputError> {
     let work = repo
         .workdir()
@@ -300,11 +300,19 @@ impl Walk<'_> {
                 if !related || self.tree.submodules.contains(&path) {
                     continue; // out of scope, or a submodule: a work tree of its own
                 }
-                if !self.tree.dirs.contains(&path)
-                    && (std::fs::symlink_metadata(abs.join(".git")).is_ok()
-                        || self.ignored(&path)?)
-                {
-                    continue;
+                if !self.tree.dirs.contains(&path) {
+                    if std::fs::symlink_metadata(abs.join(".git")).is_ok() {
+                        // A repository of its own: libgit2 lists the folder, none of its files,
+                        // when it holds anything (here: anything but `.git`, ignored or not).
+                        if self.all && holds_more_than_git(&abs) && !self.ignored(&path)? {
+                            path.push(b'/');
+                            self.listed.push(path);
+                        }
+                        continue;
+                    }
+                    if self.ignored(&path)? {
+                        continue;
+                    }
                 }
                 self.folder(&abs, &path)?;
             } else if (self.all || candidate(&abs))
@@ -321,6 +329,13 @@ impl Walk<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether the folder `dir` holds an entry other than `.git` (or cannot be read: then it may).
+fn holds_more_than_git(dir: &Path) -> bool {
+    std::fs::read_dir(dir).map_or(true, |mut entries| {
+        entries.any(|e| e.map_or(true, |e| e.file_name() != ".git"))
+    })
 }
 
 /// A file name's bytes, as git stores them.

@@ -107,6 +107,13 @@ impl Default for Budget {
 }
 
 impl Budget {
+    /// Gives back `bytes` taken for a card that is read again (see
+    /// [`Candidate::identify_charging`]).
+    pub fn refund(&self, bytes: u64) {
+        self.0
+            .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Takes `bytes` from the budget, or says that the run's cards are too large together.
     pub fn spend(&self, bytes: u64) -> Result<(), IoError> {
         use std::sync::atomic::Ordering;
@@ -154,7 +161,7 @@ impl Candidate {
     /// repository, and a path that is not a regular file (a FIFO, a device) is refused rather
     /// than opened: anything else where a card may be is an error, never "not a card".
     pub fn load(&self, keys: &Keys, budget: &Budget) -> Result<Loaded, Vec<InputError>> {
-        self.read(budget, |bytes| {
+        self.read(budget, &mut 0, |bytes| {
             Ok(
                 card::from_bytes(bytes, &self.file, &self.shown, self.explicit, keys)?
                     .map(Box::new),
@@ -175,7 +182,19 @@ impl Candidate {
         budget: &Budget,
         ids: &card::ids::IdIndex,
     ) -> Result<Loaded<card::Identity>, Vec<InputError>> {
-        self.read(budget, |bytes| {
+        self.identify_charging(keys, budget, ids, &mut 0)
+    }
+
+    /// [`Candidate::identify`], saying what it took from `budget` (in `charged`): a run that
+    /// reads the card whole after all gives it back ([`Budget::refund`]).
+    pub fn identify_charging(
+        &self,
+        keys: &Keys,
+        budget: &Budget,
+        ids: &card::ids::IdIndex,
+        charged: &mut u64,
+    ) -> Result<Loaded<card::Identity>, Vec<InputError>> {
+        self.read(budget, charged, |bytes| {
             card::identity_of(bytes, &self.file, &self.shown, self.explicit, keys, ids)
         })
     }
@@ -183,7 +202,7 @@ impl Candidate {
     /// Its text read again, to quote at `span` what an earlier read found there; `None` when
     /// it can no longer be read as text holding that span (it changed or went meanwhile).
     pub fn text_again(&self, span: Span) -> Option<Arc<str>> {
-        let read = self.read(&Budget::default(), |bytes| {
+        let read = self.read(&Budget::default(), &mut 0, |bytes| {
             Ok(String::from_utf8(bytes).map_err(std::string::FromUtf8Error::into_bytes))
         });
         match read {
@@ -203,6 +222,7 @@ impl Candidate {
     fn read<T>(
         &self,
         budget: &Budget,
+        charged: &mut u64,
         make: impl FnOnce(Vec<u8>) -> Result<Result<T, Vec<u8>>, Vec<InputError>>,
     ) -> Result<Loaded<T>, Vec<InputError>> {
         let one = |k: Kind, help: &str| vec![InputError::new(Some(&self.shown), k).with_help(help)];
@@ -265,8 +285,10 @@ impl Candidate {
                 "remove the attribute for model cards (keep cards as plain UTF-8 files in git)",
             ));
         }
+        let size = meta.len().min(card::MAX_CARD_BYTES + 1);
         budget
-            .spend(meta.len().min(card::MAX_CARD_BYTES + 1))
+            .spend(size)
+            .inspect(|()| *charged = size)
             .map_err(|e| {
                 one(
                     e.into(),
@@ -367,6 +389,8 @@ impl Untracked {
                 Some(listed) => found.extend(
                     listed
                         .iter()
+                        // A repository of its own (`dir/`) holds no card of this one.
+                        .filter(|rel| !rel.ends_with(b"/"))
                         .map(|rel| work.join(path_of(rel)))
                         .filter(|abs| candidate(abs) && scope.iter().any(|s| abs.starts_with(s)))
                         .map(|abs| {

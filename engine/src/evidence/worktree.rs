@@ -14,7 +14,7 @@
 //! HEAD's tree with the index. A work tree where many files must be asked (all of them
 //! touched since the index was written) is left to libgit2's status whole.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use git2::{Delta, DiffOptions, Repository, Status, StatusOptions, Tree};
 
@@ -124,10 +124,12 @@ fn from_index(repo: &Repository, head: &Tree<'_>) -> Result<Option<Found>, Evide
     }
 
     let mut ask = Vec::new();
+    let mut folders = HashSet::new();
     for entry in index.iter() {
         if entry.flags & STAGE_MASK != 0 {
             add(&entry.path, Status::CONFLICTED);
-        } else if !unchanged(work, &entry, written) {
+        } else if !(in_folders(work, &entry.path, &mut folders) && unchanged(work, &entry, written))
+        {
             if ask.len() == ASK_AT_MOST {
                 return Ok(None);
             }
@@ -158,6 +160,28 @@ fn from_index(repo: &Repository, head: &Tree<'_>) -> Result<Option<Found>, Evide
         entries,
         untracked: Some(untracked),
     }))
+}
+
+/// Whether every folder on the way to the file at `path` (relative to `work`) is a folder,
+/// not a link to one: git's status walks folders, and a file beneath a link is not the file
+/// the index tracks (`stat` would follow the link). `real` remembers the folders found so.
+#[cfg(unix)]
+fn in_folders(work: &std::path::Path, path: &[u8], real: &mut HashSet<Vec<u8>>) -> bool {
+    let mut at = 0;
+    while let Some(slash) = path[at..].iter().position(|b| *b == b'/') {
+        at += slash;
+        let folder = &path[..at];
+        if !real.contains(folder) {
+            let is_folder = std::fs::symlink_metadata(work.join(crate::discover::path_of(folder)))
+                .is_ok_and(|m| m.file_type().is_dir());
+            if !is_folder {
+                return false;
+            }
+            real.insert(folder.to_vec());
+        }
+        at += 1;
+    }
+    true
 }
 
 /// The stage bits of an index entry's flags: not zero for a side of a conflict.
@@ -227,8 +251,10 @@ mod tests {
     /// time put back, one grown, one deleted, one become a folder, one become executable, one
     /// become a link, a link, a racily clean file changed and one unchanged, an entry marked
     /// assume-unchanged, a conflict, staged additions, changes and deletions, a submodule with
-    /// new work in it, and untracked files: in tracked and untracked folders, ignored ones,
-    /// a repository of its own (which libgit2 passes over), `info/exclude`.
+    /// new work in it, a tracked folder become a link to a copy of itself, and untracked
+    /// files: in tracked and untracked folders, ignored ones, repositories of their own (one
+    /// empty, which libgit2 passes over, one holding a file, which it lists as a folder),
+    /// `info/exclude`.
     #[test]
     fn the_status_read_from_the_index_is_libgit2s() {
         let dir = tempfile::tempdir().unwrap();
@@ -262,6 +288,7 @@ mod tests {
             "models/assumed/README.md",
             "models/future/README.md",
             "models/staged/README.md",
+            "models/c/README.md",
             "models/unstaged-delete/README.md",
             "ignored-dir/tracked.md",
         ];
@@ -415,9 +442,15 @@ mod tests {
         ] {
             write(rel, "untracked\n");
         }
-        std::fs::write(work.join(".git/info/exclude"), "excluded.md\n").unwrap();
         write("models/excluded.md", "x\n");
         Repository::init(work.join("models/nested")).unwrap();
+        Repository::init(work.join("models/a/v2")).unwrap();
+        write("models/a/v2/weights.bin", "w");
+        // A tracked folder become a link to a copy of itself: its files are not the index's.
+        std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+        std::fs::rename(work.join("models/c"), dir.path().join("outside/c")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside/c"), work.join("models/c")).unwrap();
+        std::fs::write(work.join(".git/info/exclude"), "excluded.md\n/models/c\n").unwrap();
 
         let expected = sorted(whole(&repo).unwrap());
         let read = from_index(&repo, &head).unwrap();
@@ -455,6 +488,8 @@ mod tests {
             "conflict.txt",
             "models/folder/weights/part.bin",
             "models/new/deep/er/model-card.yaml",
+            "models/a/v2/",
+            "models/c/README.md",
             "sub",
         ] {
             assert!(paths.contains(&rel), "{rel} in {paths:?}");
