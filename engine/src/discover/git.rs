@@ -204,6 +204,7 @@ pub(super) fn untracked_in(repos: &[PathBuf], root: &Path, scope: &[PathBuf]) ->
             all: false,
             found: Vec::new(),
             listed: Vec::new(),
+            asked: std::cell::Cell::new(0),
         };
         match walk.folder(&tree.work, &[]) {
             Ok(()) => found.extend(walk.found.into_iter().map(|abs| {
@@ -231,8 +232,9 @@ pub(super) type Listing = (Vec<(PathBuf, String)>, Vec<InputError>);
 /// libgit2's status lists them (`git status --untracked-files=all`): paths relative to the
 /// work tree, and a repository of its own inside it that holds anything as its folder's path
 /// with a `/` after it (git lists none of its files). Untracked files of submodules are not
-/// among them (git's status of the submodule says whether it has any).
-pub(crate) fn untracked_files(repo: &Repository) -> Result<Vec<Vec<u8>>, InputError> {
+/// among them (git's status of the submodule says whether it has any). `None` when there are
+/// too many paths to ask git's ignore rules about one by one (see [`ASK_AT_MOST`]).
+pub(crate) fn untracked_files(repo: &Repository) -> Result<Option<Vec<Vec<u8>>>, InputError> {
     let work = repo
         .workdir()
         .ok_or_else(|| cannot_list("", "the repository has no work tree"))?;
@@ -247,9 +249,10 @@ pub(crate) fn untracked_files(repo: &Repository) -> Result<Vec<Vec<u8>>, InputEr
         all: true,
         found: Vec::new(),
         listed: Vec::new(),
+        asked: std::cell::Cell::new(0),
     };
     walk.folder(&tree.work, &[])?;
-    Ok(walk.listed)
+    Ok((!walk.gave_up()).then_some(walk.listed))
 }
 
 /// One work tree's walk for [`untracked_in`] and [`untracked_files`].
@@ -262,13 +265,31 @@ struct Walk<'a> {
     all: bool,
     found: Vec<PathBuf>,
     listed: Vec<Vec<u8>>,
+    /// How many paths git was asked about (listing every untracked file): past
+    /// [`ASK_AT_MOST`], the listing gives up.
+    asked: std::cell::Cell<usize>,
 }
+
+/// Beyond this many paths to ask git's ignore rules about, one by one, libgit2's own walk of
+/// the work tree (which reads the rules folder by folder) is the cheaper listing.
+const ASK_AT_MOST: usize = 2_000;
 
 impl Walk<'_> {
     fn ignored(&self, rel: &[u8]) -> Result<bool, InputError> {
+        if self.all {
+            self.asked.set(self.asked.get() + 1);
+            if self.gave_up() {
+                return Ok(true);
+            }
+        }
         self.repo
             .status_should_ignore(&path_of(rel))
             .map_err(|e| cannot_list(self.shown, e.message()))
+    }
+
+    /// Whether the listing of every untracked file gave up (see [`ASK_AT_MOST`]).
+    fn gave_up(&self) -> bool {
+        self.asked.get() > ASK_AT_MOST
     }
 
     /// The folder `dir` (`rel` in the work tree; empty for its root).
@@ -278,6 +299,9 @@ impl Walk<'_> {
         };
         let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
         for entry in entries {
+            if self.gave_up() {
+                return Ok(());
+            }
             let entry = entry.map_err(|e| unreadable(dir, e))?;
             let name = entry.file_name();
             let name = bytes_of(&name);

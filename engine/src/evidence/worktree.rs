@@ -12,7 +12,8 @@
 //! counts as changed. The untracked files come from one walk of the folders (no file
 //! `stat`ed: see [`crate::discover::untracked_files`]), the staged changes from a diff of
 //! HEAD's tree with the index. A work tree where many files must be asked (all of them
-//! touched since the index was written) is left to libgit2's status whole.
+//! touched since the index was written), or many untracked paths asked about git's ignore
+//! rules one by one, is left to libgit2's status whole.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -146,7 +147,11 @@ fn from_index(repo: &Repository, head: &Tree<'_>) -> Result<Option<Found>, Evide
             add(&path, s);
         }
     }
-    let untracked = crate::discover::untracked_files(repo).map_err(|e| cannot(&e.message()))?;
+    let Some(untracked) =
+        crate::discover::untracked_files(repo).map_err(|e| cannot(&e.message()))?
+    else {
+        return Ok(None);
+    };
     for path in &untracked {
         add(path, Status::WT_NEW);
     }
@@ -505,6 +510,32 @@ mod tests {
         ] {
             assert!(!paths.contains(&rel), "{rel} not in {paths:?}");
         }
+    }
+
+    /// A work tree with thousands of untracked files is left to libgit2's whole status (its
+    /// walk reads the ignore rules folder by folder; asking them path by path would cost more).
+    #[test]
+    fn thousands_of_untracked_files_are_left_to_libgit2() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().canonicalize().unwrap();
+        let repo = Repository::init(&work).unwrap();
+        std::fs::write(work.join("tracked.md"), "x\n").unwrap();
+        let mut index = repo.index().unwrap();
+        index.add_path(Path::new("tracked.md")).unwrap();
+        index.write().unwrap();
+        let sig = Signature::now("t", "t@example.com").unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        repo.commit(Some("HEAD"), &sig, &sig, "one", &tree, &[])
+            .unwrap();
+        std::fs::create_dir(work.join("data")).unwrap();
+        for i in 0..2_001 {
+            std::fs::write(work.join(format!("data/{i}.bin")), "").unwrap();
+        }
+        let head = repo.head().unwrap().peel_to_tree().unwrap();
+        assert_eq!(from_index(&repo, &head).unwrap(), None);
+        let found = status(&repo, &head).unwrap();
+        assert_eq!(found.untracked, None);
+        assert_eq!(found.entries.len(), 2_001);
     }
 
     /// A work tree whose files were all touched after the index was written is left to
