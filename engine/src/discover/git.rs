@@ -271,7 +271,8 @@ struct Walk<'a> {
 }
 
 /// Beyond this many paths to ask git's ignore rules about, one by one, libgit2's own walk of
-/// the work tree (which reads the rules folder by folder) is the cheaper listing.
+/// the work tree (which reads the rules folder by folder) is the cheaper listing. A listing
+/// that meets a folder it cannot read gives up too.
 const ASK_AT_MOST: usize = 2_000;
 
 impl Walk<'_> {
@@ -297,12 +298,28 @@ impl Walk<'_> {
         let unreadable = |at: &Path, e: std::io::Error| {
             cannot_list(self.shown, format!("{}: {e}", at.display()))
         };
-        let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
+        // Listing every untracked file, a folder that cannot be read is left to libgit2's walk,
+        // which passes over it as `git status` does.
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(_) if self.all => {
+                self.asked.set(ASK_AT_MOST + 1);
+                return Ok(());
+            }
+            Err(e) => return Err(unreadable(dir, e)),
+        };
         for entry in entries {
             if self.gave_up() {
                 return Ok(());
             }
-            let entry = entry.map_err(|e| unreadable(dir, e))?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(_) if self.all => {
+                    self.asked.set(ASK_AT_MOST + 1);
+                    return Ok(());
+                }
+                Err(e) => return Err(unreadable(dir, e)),
+            };
             let name = entry.file_name();
             let name = bytes_of(&name);
             if *name == *b".git" {
