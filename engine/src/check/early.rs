@@ -139,13 +139,9 @@ pub(super) fn skip(
     charged: &mut u64,
 ) -> Outcome {
     match candidate.identify_charging(keys, budget, ids, charged) {
-        Ok(Loaded::Card(card)) => Outcome::Skipped(Seen {
-            id: card.model_id,
-            path: card.path,
-            source: None,
-            anchor: card.anchor,
-            owner: None,
-        }),
+        Ok(Loaded::Card(card)) => {
+            Outcome::Skipped(Seen::bare(card.model_id, card.path, card.anchor))
+        }
         Ok(Loaded::NotACard { changed }) => Outcome::NotACard { changed },
         Err(errors) => Outcome::Unreadable(errors),
     }
@@ -190,13 +186,9 @@ mod tests {
                 &budget,
                 |_| wanted,
                 |c| match c.load(&keys, &budget) {
-                    Ok(Loaded::Card(card)) => Outcome::Unjudged(Seen {
-                        id: card.model_id,
-                        path: card.path,
-                        source: None,
-                        anchor: card.anchor,
-                        owner: None,
-                    }),
+                    Ok(Loaded::Card(card)) => {
+                        Outcome::Unjudged(Seen::bare(card.model_id, card.path, card.anchor))
+                    }
                     Ok(Loaded::NotACard { changed }) => Outcome::NotACard { changed },
                     Err(e) => Outcome::Unreadable(e),
                 },

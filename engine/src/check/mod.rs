@@ -79,6 +79,20 @@ struct Seen {
     owner: Option<String>,
 }
 
+impl Seen {
+    /// A card known by its id and where it stands, its text not kept and its owner not read:
+    /// a skipped card's.
+    fn bare(id: String, path: String, anchor: Span) -> Seen {
+        Seen {
+            id,
+            path,
+            source: None,
+            anchor,
+            owner: None,
+        }
+    }
+}
+
 /// What became of one candidate file.
 #[derive(Debug)]
 enum Outcome {

@@ -398,28 +398,25 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
     let mut seen = Collected::default();
     diff_trees(repo, &base_tree, &head_tree, "", None, &workdir, &mut seen)
         .map_err(|m| change_error(base, m))?;
-    let status = super::worktree::status(repo, &head_tree).map_err(|e| change_error(base, e))?;
-    for (p, status) in &status.entries {
+    let work = super::worktree::status(repo, &head_tree).map_err(|e| change_error(base, e))?;
+    for (p, status) in &work.entries {
+        seen.files.insert(p.clone());
+        // A file deleted or changed in the work tree but unchanged since the merge base was,
+        // at the merge base, what it is in HEAD's tree.
+        if status.intersects(super::worktree::CHANGED)
+            && !seen.before.contains_key(p)
+            && let Ok(e) = base_tree.get_path(Path::new(p))
+            && e.kind() == Some(ObjectType::Blob)
+            && e.filemode() != i32::from(git2::FileMode::Link)
         {
-            let p = p.as_str();
-            seen.files.insert(p.to_string());
-            // A file deleted or changed in the work tree but unchanged since the merge base
-            // was, at the merge base, what it is in HEAD's tree.
-            if status.intersects(super::worktree::CHANGED)
-                && !seen.before.contains_key(p)
-                && let Ok(e) = base_tree.get_path(Path::new(p))
-                && e.kind() == Some(ObjectType::Blob)
-                && e.filemode() != i32::from(git2::FileMode::Link)
-            {
-                seen.before.insert(
-                    p.to_string(),
-                    Before {
-                        path: p.to_string(),
-                        blob: e.id(),
-                        submodule: None,
-                    },
-                );
-            }
+            seen.before.insert(
+                p.clone(),
+                Before {
+                    path: p.clone(),
+                    blob: e.id(),
+                    submodule: None,
+                },
+            );
         }
     }
     Ok(ChangeSet {
@@ -430,7 +427,7 @@ pub fn changed_since(repo: &Repository, base: &str) -> Result<ChangeSet, Box<Inp
         submodules: seen.submodules,
         before: seen.before.into_values().collect(),
         moved: seen.moved,
-        untracked: status.untracked,
+        untracked: work.untracked,
     })
 }
 
